@@ -1,0 +1,79 @@
+"""Bytes to text: byte-order marks, UTF-16 without a BOM, line ends, and a reported cp1252 fallback."""
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+
+from ..errors import ImportFormatError, ParseWarning
+
+__all__ = ["DecodedText", "decode"]
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+@dataclass
+class DecodedText:
+    text: str
+    encoding: str
+    warnings: list[ParseWarning] = field(default_factory=list)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4000]
+    if len(sample) < 4:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) / 2
+    if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def decode(data: bytes, file: str) -> DecodedText:
+    """Decode a whole file to text with '\\n' line ends; a BOM wins, then UTF-8, then cp1252."""
+    warnings: list[ParseWarning] = []
+    encoding = None
+    body = data
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            encoding, body = name, data[len(bom):]
+            break
+    if encoding is None:
+        encoding = _utf16_without_bom(data)
+    if encoding and encoding.startswith("utf-16"):
+        if len(body) % 2:
+            body = body[:-1]
+            warnings.append(ParseWarning(file, "odd number of bytes for UTF-16; last byte dropped"))
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(file, f"valid {encoding.upper()} text",
+                                    found=f"undecodable bytes at offset {exc.start}") from None
+    else:
+        try:
+            text = body.decode("utf-8")
+            encoding = encoding or "utf-8"
+        except UnicodeDecodeError as exc:
+            line = body[: exc.start].count(b"\n") + 1
+            try:
+                text = body.decode("cp1252")
+                encoding = "cp1252"
+            except UnicodeDecodeError:
+                text = body.decode("latin-1")
+                encoding = "latin-1"
+            warnings.append(ParseWarning(
+                file, f"not valid UTF-8 (first bad byte 0x{body[exc.start]:02x}); read as {encoding}",
+                line=line))
+    if "\x00" in text:
+        raise ImportFormatError(file, "a text file", found="binary data (NUL bytes)")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return DecodedText(text, encoding, warnings)

@@ -1,0 +1,38 @@
+"""Shared fixtures: the real data in ../shared, which CI must have and a lone clone may not."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("REVIEW_SHARED", ROOT.parent / "shared"))
+FORMATS = SHARED / "data" / "formats"
+SEEDS = SHARED / "seeds"
+
+
+def _need_shared(path: Path) -> Path:
+    if not path.exists():
+        message = f"{path} is absent: the shared data sit beside the project (../shared)"
+        if os.environ.get("REVIEW_REQUIRE_SHARED") == "1" or os.environ.get("CI"):
+            pytest.fail(message + " and CI requires them")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def formats_dir() -> Path:
+    """`../shared/data/formats`: real exports from databases and reference managers."""
+    return _need_shared(FORMATS)
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    """`../shared/seeds`: the five web pages the worked example grew from."""
+    return _need_shared(SEEDS)
+
+
+def shared_file(*parts: str) -> Path:
+    """A file under ../shared/data/formats, skipping (or failing in CI) when absent."""
+    return _need_shared(FORMATS.joinpath(*parts))

@@ -36,3 +36,24 @@ def seeds_dir() -> Path:
 def shared_file(*parts: str) -> Path:
     """A file under ../shared/data/formats, skipping (or failing in CI) when absent."""
     return _need_shared(FORMATS.joinpath(*parts))
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A PostgreSQL server for the session; skipped locally without binaries, required in CI."""
+    from pg import Cluster
+    try:
+        cluster = Cluster().start()
+    except (FileNotFoundError, OSError, Exception) as exc:  # noqa: B014 - any failure to start
+        message = f"PostgreSQL could not be started: {exc}"
+        if os.environ.get("REVIEW_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return postgres_cluster.new_database()

@@ -1,0 +1,226 @@
+"""The `review` command: every stage of a systematic review from the shell."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import ReviewError
+
+__all__ = ["main", "build_parser"]
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+# -- commands -------------------------------------------------------------------------------------
+def cmd_init(args) -> int:
+    from .project import init_review
+    review = init_review(args.dir, args.protocol, database_url=args.database_url)
+    print(f"Created review {review.settings['name']!r} in {args.dir} "
+          f"(store: {_safe_url(review.store.url)}, schema {review.store.schema_version()})")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .project import open_review
+    review = open_review(args.review)
+    failed = 0
+    for file in args.files:
+        try:
+            result = _import_one(review, file, args)
+        except ReviewError as exc:
+            print(f"review: error: {exc}", file=sys.stderr)
+            print(f"  nothing from {file} was stored", file=sys.stderr)
+            failed += 1
+            continue
+        if result.already_imported:
+            prior = result.already_imported
+            print(f"{file}: already imported on {prior['imported_at'][:19]} as source "
+                  f"#{prior['source_id']} ({prior['database']}, {prior['record_count']} records); skipped")
+            continue
+        print(f"{file}: {result.records} records from {result.database} "
+              f"({result.format}, {result.method})")
+        for warning in result.warnings:
+            print(f"  warning: {warning}")
+    return 1 if failed else 0
+
+
+def _import_one(review, file, args):
+    from tqdm import tqdm
+    bar = None
+
+    def progress(n: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(desc=f"storing {Path(file).name}", unit=" records", file=sys.stderr,
+                       disable=None, leave=False)
+        bar.update(n)
+
+    try:
+        return review.import_file(file, database=args.database, format=args.format,
+                                  method=args.method, search_date=args.search_date,
+                                  query=args.query, actor=args.reviewer, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def cmd_parse(args) -> int:
+    from .io import read_file
+    loaded = read_file(args.file, args.format)
+    parsed = loaded.parsed
+    frame = parsed.frame(source_file=loaded.name)
+    if args.json:
+        if len(frame):
+            sys.stdout.write(frame.drop(columns=["raw"]).to_json(
+                orient="records", lines=True, force_ascii=False).rstrip("\n") + "\n")
+        _print_json({"file": args.file, "format": parsed.format, "records": len(frame),
+                     "warnings": [str(w) for w in parsed.warnings]})
+        return 0
+    print(f"{args.file}: {len(frame)} records, format {parsed.format}, encoding {parsed.encoding}")
+    for _, row in frame.head(args.show).iterrows():
+        year = "" if row["year"] is None or row["year"] != row["year"] else f" ({row['year']})"
+        doi = f" doi:{row['doi']}" if row["doi"] else ""
+        print(f"  {row['position']:>5}. {(row['title'] or '[no title]')[:90]}{year}{doi}")
+    if len(frame) > args.show:
+        print(f"  ... and {len(frame) - args.show} more")
+    for warning in parsed.warnings:
+        print(f"  warning: {warning}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from .status import review_status, format_status
+    from .project import open_review
+    review = open_review(args.review)
+    status = review_status(review)
+    if args.json:
+        _print_json(status)
+    else:
+        print(format_status(status))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export import export_records
+    from .project import open_review
+    review = open_review(args.review)
+    frame = review.store.records()
+    count = export_records(frame, args.format, args.out)
+    print(f"Wrote {count} records to {args.out} ({args.format})")
+    return 0
+
+
+def cmd_example(args) -> int:
+    from .example import build_example
+    from .status import format_status, review_status
+    review = build_example(args.dir, protocol_dir=args.protocol_dir, force=args.force,
+                           echo=print)
+    print()
+    print(format_status(review_status(review)))
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+# -- parser ---------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    from .io.detect import FORMATS
+    parser = argparse.ArgumentParser(
+        prog="review",
+        description="A systematic-review workbench: import search exports, deduplicate, screen, "
+                    "extract and report, offline and reproducibly.")
+    parser.add_argument("--version", action="version", version=f"review {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("init", help="create a review folder from a protocol",
+                       description="Create a review folder DIR: validate the protocol, copy it in, "
+                                   "and create the store (SQLite in DIR, or --database-url).")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--protocol", required=True, metavar="FILE", help="protocol.yaml to validate and copy")
+    p.add_argument("--database-url", metavar="URL",
+                   help="a PostgreSQL URL shared by a team (default: SQLite file in DIR; "
+                        "the REVIEW_DATABASE_URL environment variable overrides both)")
+    p.set_defaults(func=cmd_init)
+
+    formats = ", ".join(FORMATS)
+    p = sub.add_parser("import", help="import search exports into a review",
+                       description="Import database exports or saved web pages. Each file is read "
+                                   "whole and stored in one transaction: a bad file stores nothing. "
+                                   "A file already imported (same SHA-256) is skipped.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.add_argument("--database", metavar="NAME",
+                   help="database or source name (default: from the protocol's searches)")
+    p.add_argument("--format", choices=list(FORMATS), help=f"force a format ({formats}); "
+                   "by default it is detected from the content")
+    p.add_argument("--method", choices=["database", "register", "website", "organisation",
+                                        "citation_searching", "other"],
+                   help="how the records were found (PRISMA: databases/registers or other methods)")
+    p.add_argument("--search-date", metavar="YYYY-MM-DD")
+    p.add_argument("--query", metavar="TEXT", help="the search string, if not in the protocol")
+    p.add_argument("--reviewer", metavar="NAME", help="who imports (default: REVIEW_REVIEWER or login)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("parse", help="parse a file without storing it",
+                       description="Parse FILE and show its records. With --json: one JSON object "
+                                   "per record, then a last line {file, format, records, warnings}. "
+                                   "Exit status 1 with a clear message on a bad file.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--format", choices=list(FORMATS))
+    p.add_argument("--show", type=int, default=10, metavar="N", help="records to list (default 10)")
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("status", help="records per database and what the review holds",
+                       description="Show sources and records per database, and the store's schema.")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("export", help="export records as RIS, CSV or XLSX",
+                       description="Export every record with its provenance. CSV/XLSX cells that a "
+                                   "spreadsheet would run as formulas are neutralised.")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.add_argument("--format", required=True, choices=["ris", "csv", "xlsx"])
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("example", help="build the worked example review (NK-cell exosomes)",
+                       description="Build the worked example review into DIR from its raw database "
+                                   "exports and other-methods pages (protocols/nk-exosomes).")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--force", action="store_true", help="replace DIR if it already holds a review")
+    p.add_argument("--protocol-dir", metavar="DIR", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_example)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ReviewError as exc:
+        print(f"review: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("review: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

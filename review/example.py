@@ -1,0 +1,46 @@
+"""The worked example: NK-cell-, tumour- and cancer-stem-cell-derived exosomes as cancer therapy."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from .errors import ReviewError
+from .project import SETTINGS_FILE, Review, init_review
+
+__all__ = ["build_example", "example_protocol_dir"]
+
+EXAMPLE_NAME = "nk-exosomes"
+
+
+def example_protocol_dir() -> Path:
+    """protocols/nk-exosomes of this checkout (the package is installed editable from it)."""
+    candidates = [Path(__file__).resolve().parents[1] / "protocols" / EXAMPLE_NAME,
+                  Path.cwd() / "protocols" / EXAMPLE_NAME]
+    for candidate in candidates:
+        if (candidate / "protocol.yaml").exists():
+            return candidate
+    raise ReviewError("the worked example's protocol folder (protocols/nk-exosomes) was not found; "
+                      "run from a checkout of the project")
+
+
+def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
+                  force: bool = False, echo: Callable[[str], None] = lambda _: None) -> Review:
+    """Create the example review in `folder` and import every export its protocol names."""
+    folder = Path(folder)
+    protocol_dir = Path(protocol_dir) if protocol_dir else example_protocol_dir()
+    if (folder / SETTINGS_FILE).exists():
+        if not force:
+            raise ReviewError(f"{folder} already holds a review; use --force to rebuild it")
+        for name in (SETTINGS_FILE, "protocol.yaml"):
+            (folder / name).unlink(missing_ok=True)
+        for store_file in folder.glob("review.sqlite*"):
+            store_file.unlink()
+    review = init_review(folder, protocol_dir / "protocol.yaml", name=EXAMPLE_NAME)
+    echo(f"Created the worked example review in {folder}")
+    for path, options in review.protocol_files():
+        result = review.import_file(path, actor="example", **options)
+        echo(f"  imported {path.name}: {result.records} records from {result.database} ({result.format})")
+        for warning in result.warnings:
+            echo(f"    warning: {warning}")
+    return review

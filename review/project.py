@@ -1,0 +1,162 @@
+"""A review folder: its settings, protocol and store, and importing search exports into it."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from .errors import ParseWarning, ReviewError, StoreError
+from .io import LoadedFile, read_bytes, sha256_of
+from .io.detect import detect_format
+from .protocol import OTHER_METHOD_KINDS, Protocol, load_protocol
+from .store import Store, current_user
+
+__all__ = ["Review", "ImportResult", "init_review", "open_review", "DATABASE_BY_FORMAT"]
+
+SETTINGS_FILE = "review.yaml"
+PROTOCOL_FILE = "protocol.yaml"
+#: The database a file most likely came from when neither the user nor the protocol says.
+DATABASE_BY_FORMAT = {"medline": "PubMed", "pubmed_xml": "PubMed", "wos": "Web of Science",
+                      "webpage": "Other methods"}
+
+
+@dataclass
+class ImportResult:
+    file: str
+    database: str
+    method: str
+    format: str
+    records: int
+    source_id: int | None
+    warnings: list[ParseWarning] = field(default_factory=list)
+    already_imported: dict | None = None
+
+
+@dataclass
+class Review:
+    """An opened review folder."""
+
+    path: Path
+    settings: dict
+    protocol: Protocol
+    store: Store
+
+    @property
+    def protocol_dir(self) -> Path:
+        """Where the protocol's search files live (the folder the protocol was taken from)."""
+        source = self.settings.get("protocol_source")
+        return Path(source).parent if source and Path(source).exists() else self.path
+
+    # -- identification ---------------------------------------------------------------------------
+    def _match_protocol(self, path: Path) -> tuple[str, str, object] | None:
+        """(database name, method, protocol entry) for a file the protocol names."""
+        resolved = path.resolve()
+        for search in self.protocol.searches:
+            if search.file and ((self.protocol_dir / search.file).resolve() == resolved
+                                or Path(search.file).name == path.name):
+                return search.name, search.kind, search
+        for source in self.protocol.other_methods:
+            for name in source.files:
+                if (self.protocol_dir / name).resolve() == resolved or Path(name).name == path.name:
+                    return source.name, source.kind, source
+        return None
+
+    def import_file(self, path: str | Path, *, database: str | None = None,
+                    format: str | None = None, method: str | None = None,
+                    search_date: str | None = None, query: str | None = None,
+                    actor: str | None = None, progress: Callable[[int], None] | None = None,
+                    ) -> ImportResult:
+        """Parse a whole file, then store it and its records in one transaction."""
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ReviewError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        sha = sha256_of(data)
+        existing = self.store.source_by_hash(sha)
+        if existing is not None:
+            return ImportResult(str(path), existing["database"], existing["method"], existing["format"],
+                                0, None, already_imported=existing)
+        match = self._match_protocol(path)
+        entry = match[2] if match else None
+        if match and database is None:
+            database = match[0]
+        if match and method is None:
+            method = match[1]
+        if format is None and entry is not None and getattr(entry, "format", None):
+            format = entry.format
+        if format is None and method in OTHER_METHOD_KINDS:
+            from .io._text import decode
+            try:
+                detected = detect_format(decode(data, str(path)).text, str(path))
+            except ReviewError:
+                detected = None
+            format = detected or "webpage"
+        parsed = read_bytes(data, str(path), format)
+        if database is None:
+            database = DATABASE_BY_FORMAT.get(parsed.format) or path.stem
+            parsed.warnings.append(ParseWarning(
+                str(path), f"database not given and not named in the protocol; recorded as {database!r}"))
+        method = method or ("other" if parsed.format == "webpage" else "database")
+        if entry is not None:
+            search_date = search_date or (str(entry.date) if getattr(entry, "date", None) else None)
+            query = query or getattr(entry, "query", None)
+        frame = parsed.frame(source_file=path.name, database=database)
+        source_id = self.store.add_source(
+            frame, file_name=path.name, file_path=str(path.resolve()), sha256=sha,
+            format=parsed.format, encoding=parsed.encoding, database=database, method=method,
+            search_date=search_date, query=query,
+            warnings=[w.to_dict() for w in parsed.warnings], actor=actor, progress=progress)
+        return ImportResult(str(path), database, method, parsed.format, len(frame), source_id,
+                            parsed.warnings)
+
+    def protocol_files(self) -> list[tuple[Path, dict]]:
+        """Every export the protocol names, with the import options it implies."""
+        out = []
+        for search in self.protocol.searches:
+            if search.file:
+                out.append((self.protocol_dir / search.file, {"database": search.name}))
+        for source in self.protocol.other_methods:
+            for name in source.files:
+                out.append((self.protocol_dir / name, {"database": source.name, "method": source.kind}))
+        return out
+
+
+def init_review(folder: str | Path, protocol_file: str | Path, *, database_url: str | None = None,
+                name: str | None = None) -> Review:
+    """Create a review folder: a copy of the validated protocol, settings and an empty store."""
+    folder = Path(folder)
+    protocol_file = Path(protocol_file)
+    protocol = load_protocol(protocol_file)
+    if (folder / SETTINGS_FILE).exists():
+        raise ReviewError(f"{folder} already holds a review ({SETTINGS_FILE} exists)")
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(protocol_file, folder / PROTOCOL_FILE)
+    settings = {"name": name or protocol.short_name or folder.name,
+                "protocol_source": str(protocol_file.resolve())}
+    if database_url:
+        settings["database_url"] = database_url
+    (folder / SETTINGS_FILE).write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    store = Store.for_folder(folder, database_url)
+    store.upgrade()
+    store.set_setting("review_name", settings["name"])
+    return Review(folder, settings, protocol, store)
+
+
+def open_review(folder: str | Path) -> Review:
+    folder = Path(folder)
+    settings_path = folder / SETTINGS_FILE
+    if not settings_path.exists():
+        raise StoreError(f"{folder}: not a review folder (no {SETTINGS_FILE}); create one with "
+                         f"`review init {folder} --protocol FILE`")
+    try:
+        settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise StoreError(f"{settings_path}: not valid YAML ({exc})") from None
+    protocol = load_protocol(folder / PROTOCOL_FILE, check_files=False)
+    store = Store.for_folder(folder, settings.get("database_url"))
+    store.check_version()
+    return Review(folder, settings, protocol, store)

@@ -1,0 +1,53 @@
+"""What a review holds: sources and records per database, for `review status`."""
+from __future__ import annotations
+
+from .project import Review
+
+__all__ = ["review_status", "format_status"]
+
+
+def review_status(review: Review) -> dict:
+    store = review.store
+    by_database = store.count_by_database()
+    sources = store.sources()
+    return {
+        "review": review.settings.get("name"),
+        "title": review.protocol.title,
+        "schema_version": store.schema_version(),
+        "store": store.engine.dialect.name,
+        "records": int(by_database["records"].sum()) if len(by_database) else 0,
+        "sources": int(len(sources)),
+        "databases": [
+            {"database": row.database, "method": row.method, "files": int(row.files),
+             "records": int(row.records)}
+            for row in by_database.itertuples()
+        ],
+        "files": [
+            {"file": row.file_name, "database": row.database, "format": row.format,
+             "records": int(row.record_count), "warnings": len(row.warnings),
+             "search_date": row.search_date, "sha256": row.sha256}
+            for row in sources.itertuples()
+        ],
+        "events": int(len(store.events())),
+    }
+
+
+def format_status(status: dict) -> str:
+    lines = [f"Review: {status['review']} — {status['title']}",
+             f"Store: {status['store']} (schema {status['schema_version']}), "
+             f"{status['sources']} files, {status['records']} records, {status['events']} events", ""]
+    if not status["databases"]:
+        lines.append("No records yet: add search exports with `review import FILE --review DIR`.")
+        return "\n".join(lines)
+    width = max(len("Database / source"), *(len(d["database"]) for d in status["databases"]))
+    lines.append(f"{'Database / source':<{width}}  {'method':<18} {'files':>5} {'records':>8}")
+    for entry in status["databases"]:
+        lines.append(f"{entry['database']:<{width}}  {entry['method']:<18} {entry['files']:>5} "
+                     f"{entry['records']:>8}")
+    lines.append(f"{'Total':<{width}}  {'':<18} {status['sources']:>5} {status['records']:>8}")
+    warned = [f for f in status["files"] if f["warnings"]]
+    if warned:
+        lines.append("")
+        lines.append("Files imported with warnings: " + ", ".join(
+            f"{f['file']} ({f['warnings']})" for f in warned))
+    return "\n".join(lines)

@@ -101,7 +101,7 @@ def normalise_doi(value: Any) -> str | None:
     text = _clean_str(value)
     if not text:
         return None
-    match = _DOI.search(text.replace(" ", ""))
+    match = _DOI.search(text)
     if not match:
         return None
     doi = match.group(0).rstrip(".,;)]}>\"'")

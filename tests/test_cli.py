@@ -1,0 +1,166 @@
+"""The `review` command end to end on real files: init, import, parse, status, export."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from review.cli import main
+from review.project import open_review
+
+ROOT = Path(__file__).resolve().parents[1]
+PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
+
+RIS = """TY  - JOUR
+TI  - Exosomes derived from natural killer cells exert therapeutic effect in melanoma
+AU  - Zhu, Liya
+AU  - Kalimuthu, Senthilkumar
+PY  - 2017
+T2  - Theranostics
+VL  - 7
+IS  - 10
+SP  - 2732
+EP  - 2745
+DO  - 10.7150/thno.18752
+ER  - 
+
+TY  - JOUR
+TI  - =HYPERLINK("http://example.invalid","click")
+AU  - Mallory, E
+PY  - 2020
+ER  - 
+"""
+
+
+@pytest.fixture
+def review_dir(tmp_path):
+    folder = tmp_path / "rev"
+    assert main(["init", str(folder), "--protocol", str(PROTOCOL)]) == 0
+    return folder
+
+
+@pytest.fixture
+def ris_file(tmp_path):
+    path = tmp_path / "embase.ris"
+    path.write_text(RIS, encoding="utf-8")
+    return path
+
+
+def test_help_documents_each_command(capsys):
+    """`review --help` lists every command and each has its own help."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("init", "import", "parse", "status", "export", "example"):
+        assert command in out
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "usage: review " + command in capsys.readouterr().out
+
+
+def test_import_prints_counts_and_status_shows_them(review_dir, ris_file, capsys):
+    """Importing prints per-file counts; status counts records per database."""
+    assert main(["import", str(ris_file), "--review", str(review_dir), "--database", "Embase"]) == 0
+    assert capsys.readouterr().out.startswith(f"{ris_file}: 2 records from Embase (ris, database)")
+    assert main(["status", "--review", str(review_dir), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["databases"] == [{"database": "Embase", "method": "database", "files": 1, "records": 2}]
+    assert status["records"] == 2 and status["schema_version"] == "0001"
+
+
+def test_reimport_is_detected_by_hash(review_dir, ris_file, tmp_path, capsys):
+    """The same bytes under another name are recognised and not stored twice."""
+    copy = tmp_path / "copy.ris"
+    shutil.copyfile(ris_file, copy)
+    main(["import", str(ris_file), "--review", str(review_dir), "--database", "Embase"])
+    capsys.readouterr()
+    assert main(["import", str(copy), "--review", str(review_dir), "--database", "Embase"]) == 0
+    assert "already imported" in capsys.readouterr().out
+    assert len(open_review(review_dir).store.records()) == 2
+
+
+def test_bad_file_stores_nothing_and_says_where(review_dir, ris_file, tmp_path, capsys):
+    """A malformed file is one clear message; what was stored before is untouched."""
+    main(["import", str(ris_file), "--review", str(review_dir), "--database", "Embase"])
+    bad = tmp_path / "broken.csv"
+    bad.write_text('Title,Authors,Year\n"Unclosed quote, Smith J, 2020\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", str(bad), "--review", str(review_dir), "--database", "Scopus"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"review: error: {bad}")
+    assert "Traceback" not in err
+    assert f"nothing from {bad} was stored" in err
+    review = open_review(review_dir)
+    assert len(review.store.records()) == 2
+    assert list(review.store.sources()["file_name"]) == ["embase.ris"]
+
+
+def test_parse_json_contract(ris_file, capsys):
+    """`parse --json`: one object per record, then the summary line."""
+    assert main(["parse", str(ris_file), "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    records = [json.loads(line) for line in lines[:-1]]
+    summary = json.loads(lines[-1])
+    assert summary == {"file": str(ris_file), "format": "ris", "records": 2, "warnings": []}
+    assert records[0]["title"].startswith("Exosomes derived from natural killer cells")
+    assert records[0]["doi"] == "10.7150/thno.18752"
+    assert records[0]["authors"] == ["Zhu, Liya", "Kalimuthu, Senthilkumar"]
+    assert records[0]["year"] == 2017 and records[0]["position"] == 1
+
+
+def test_parse_bad_file_exits_1_with_message(tmp_path, capsys):
+    """A bad file: exit status 1 and the clear message on stderr, no traceback."""
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<PubmedArticleSet><PubmedArticle><MedlineCitation>", encoding="utf-8")
+    assert main(["parse", str(bad), "--json"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"review: error: {bad}") and "Traceback" not in err
+
+
+def test_parse_missing_file(capsys, tmp_path):
+    """A file that does not exist is named."""
+    assert main(["parse", str(tmp_path / "nope.ris")]) == 1
+    assert "nope.ris: expected a readable file" in capsys.readouterr().err
+
+
+def test_export_ris_round_trips(review_dir, ris_file, tmp_path):
+    """RIS export of RIS-imported records gives the records back unchanged."""
+    main(["import", str(ris_file), "--review", str(review_dir), "--database", "Embase"])
+    out = tmp_path / "out.ris"
+    assert main(["export", "--review", str(review_dir), "--format", "ris", "--out", str(out)]) == 0
+    from review.io import read_file
+    again = read_file(out).parsed.frame()
+    first = open_review(review_dir).store.records()
+    assert list(again["title"]) == list(first["title"])
+    assert list(again["doi"]) == list(first["doi"])
+
+
+def test_export_csv_and_xlsx_neutralise_formulas(review_dir, ris_file, tmp_path):
+    """A title that a spreadsheet would run as a formula is exported as inert text."""
+    main(["import", str(ris_file), "--review", str(review_dir), "--database", "Embase"])
+    csv_out, xlsx_out = tmp_path / "out.csv", tmp_path / "out.xlsx"
+    assert main(["export", "--review", str(review_dir), "--format", "csv", "--out", str(csv_out)]) == 0
+    assert main(["export", "--review", str(review_dir), "--format", "xlsx", "--out", str(xlsx_out)]) == 0
+    table = pd.read_csv(csv_out, dtype=str)
+    assert table.loc[1, "title"].startswith("'=HYPERLINK")
+    assert table.loc[0, "authors"] == "Zhu, Liya; Kalimuthu, Senthilkumar"
+    import openpyxl
+    sheet = openpyxl.load_workbook(xlsx_out).active
+    titles = [cell.value for cell in next(sheet.iter_cols(min_col=2, max_col=2))]
+    assert titles[2].startswith("'=HYPERLINK")
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_init_twice_is_refused(review_dir, capsys):
+    """A folder that already holds a review is not overwritten."""
+    assert main(["init", str(review_dir), "--protocol", str(PROTOCOL)]) == 1
+    assert "already holds a review" in capsys.readouterr().err
+
+
+def test_status_of_a_non_review(tmp_path, capsys):
+    """Status on a folder that is no review says how to make one."""
+    assert main(["status", "--review", str(tmp_path)]) == 1
+    assert "not a review folder" in capsys.readouterr().err

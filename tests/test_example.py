@@ -1,0 +1,79 @@
+"""The worked example builds from its raw exports, and its notebook runs under papermill."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from review.cli import main
+from review.project import open_review
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "protocols" / "nk-exosomes"
+DATABASE_NAMES = {"pubmed": "PubMed", "embase": "Embase", "wos": "Web of Science", "scopus": "Scopus"}
+
+
+@pytest.fixture(scope="module")
+def example_review(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("example") / "nk-exosomes"
+    assert main(["example", str(folder)]) == 0
+    return folder
+
+
+def test_example_counts_match_the_answer_key(example_review):
+    """Records per database equal the answer key's rows per database."""
+    key = pd.read_csv(EXAMPLE / "searches" / "answer_key.csv")
+    expected = {DATABASE_NAMES[db]: n for db, n in key.groupby("database").size().items()}
+    counts = open_review(example_review).store.count_by_database()
+    got = {row.database: int(row.records) for row in counts.itertuples() if row.method == "database"}
+    assert got == expected
+
+
+def test_example_positions_follow_the_answer_key(example_review):
+    """Each stored record sits at the file position the answer key gives, with its work's title."""
+    key = pd.read_csv(EXAMPLE / "searches" / "answer_key.csv")
+    records = open_review(example_review).store.records(with_raw=False)
+    for db, n in key.groupby("database").size().items():
+        stored = records[records["database"] == DATABASE_NAMES[db]]
+        assert sorted(stored["position"]) == list(range(1, n + 1))
+
+
+def test_example_other_methods_records(example_review):
+    """The five seed works are in the review as records found via other methods."""
+    records = open_review(example_review).store.records(with_raw=False)
+    sources = open_review(example_review).store.sources()
+    other = sources[sources["method"] != "database"]
+    assert other["record_count"].sum() == 5
+    dois = set(records["doi"].dropna())
+    assert {"10.4161/onci.22337", "10.1186/s13046-023-02717-x", "10.1186/s12967-025-06814-7"} <= dois
+
+
+def test_example_refuses_to_overwrite_without_force(example_review, capsys):
+    """Rebuilding into an existing review needs --force."""
+    assert main(["example", str(example_review)]) == 1
+    assert "--force" in capsys.readouterr().err
+
+
+def test_status_json_of_example(example_review, capsys):
+    """`review status --json` lists every database searched and the other-methods source."""
+    assert main(["status", "--review", str(example_review), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    names = {d["database"] for d in status["databases"]}
+    assert {"PubMed", "Embase", "Web of Science", "Scopus"} <= names
+    assert status["events"] == status["sources"]
+
+
+@pytest.mark.slow
+def test_identify_notebook_runs_under_papermill(example_review, tmp_path):
+    """notebooks/01_identify.ipynb runs on the example and shows its per-database counts."""
+    import papermill
+    out = tmp_path / "01_identify.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "01_identify.ipynb"), str(out),
+                               parameters={"review_dir": str(example_review)},
+                               progress_bar=False, kernel_name="python3")
+    notebook = json.loads(out.read_text(encoding="utf-8"))
+    text = "".join("".join(o.get("text", "")) for c in notebook["cells"] if c["cell_type"] == "code"
+                   for o in c.get("outputs", []))
+    assert "PubMed" in text and "Scopus" in text and "Total" in text

@@ -1,0 +1,102 @@
+"""Decoding and detection shared by every reader, and the one-error promise on arbitrary input."""
+from __future__ import annotations
+
+import codecs
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from review.errors import ImportFormatError
+from review.io import read_bytes
+from review.io._text import decode
+
+RIS = "TY  - JOUR\nTI  - Natural killer cell exosomes kill melanoma cells\nAU  - Zhu, L\nPY  - 2017\nDO  - 10.7150/thno.18745\nER  - \n"
+
+
+@pytest.mark.parametrize("data, encoding", [
+    (RIS.encode("utf-8"), "utf-8"),
+    (codecs.BOM_UTF8 + RIS.encode("utf-8"), "utf-8-sig"),
+    (codecs.BOM_UTF16_LE + RIS.encode("utf-16-le"), "utf-16-le"),
+    (codecs.BOM_UTF16_BE + RIS.encode("utf-16-be"), "utf-16-be"),
+    (RIS.encode("utf-16-le"), "utf-16-le"),
+    (RIS.replace("\n", "\r\n").encode("utf-8"), "utf-8"),
+    (RIS.replace("\n", "\r").encode("utf-8"), "utf-8"),
+])
+def test_encodings_and_line_ends_decode_alike(data, encoding):
+    """BOMs, UTF-16 with or without BOM, CRLF and CR-only all give the same text."""
+    decoded = decode(data, "x.ris")
+    assert decoded.text == RIS
+    assert decoded.encoding == encoding
+    assert decoded.warnings == []
+
+
+def test_cp1252_fallback_is_a_warning():
+    """A file that is not UTF-8 is read as cp1252 and a warning names the line."""
+    data = "TY  - JOUR\nTI  - Caf\u00e9 \u2013 r\u00e9sum\u00e9\nER  - \n".encode("cp1252")
+    decoded = decode(data, "old.ris")
+    assert decoded.text.splitlines()[1] == "TI  - Caf\u00e9 \u2013 r\u00e9sum\u00e9"
+    assert decoded.encoding == "cp1252"
+    assert [str(w) for w in decoded.warnings] == [
+        "old.ris, line 2: not valid UTF-8 (first bad byte 0xe9); read as cp1252"]
+
+
+def test_cp1252_fallback_reaches_the_parsed_warnings():
+    """The decoding warning is reported with the file's other warnings."""
+    parsed = read_bytes("TY  - JOUR\nTI  - Caf\u00e9\nER  - \n".encode("cp1252"), "old.ris")
+    assert parsed.records[0]["title"] == "Caf\u00e9"
+    assert any("read as cp1252" in str(w) for w in parsed.warnings)
+
+
+def test_empty_file_is_refused():
+    """An empty file is a clear error, not zero records."""
+    with pytest.raises(ImportFormatError, match=r"^empty\.ris: expected at least one record, found 'an empty file'$"):
+        read_bytes(b"  \n", "empty.ris")
+
+
+def test_unrecognised_text_names_the_first_line():
+    """Text in no known format says what was expected and suggests --format webpage."""
+    with pytest.raises(ImportFormatError) as info:
+        read_bytes(b"Dear colleague, here is the list you asked for.\n", "notes.txt")
+    assert str(info.value).startswith("notes.txt, line 1: expected a bibliographic export (RIS, ")
+    assert "use --format webpage" in str(info.value)
+
+
+def test_binary_garbage_is_refused():
+    """Binary data is not mistaken for text."""
+    with pytest.raises(ImportFormatError, match="notes.ris"):
+        read_bytes(b"\x00\x01\x02\x03" * 50, "notes.ris")
+
+
+def test_unknown_forced_format_is_refused():
+    """--format must name a known reader."""
+    with pytest.raises(ImportFormatError, match="expected a format among ris, medline"):
+        read_bytes(RIS.encode(), "a.ris", format="docx")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=2000), name=st.sampled_from(
+    ["a.ris", "a.nbib", "a.xml", "a.bib", "a.ciw", "a.csv", "a.tsv", "a.xlsx", "a.txt", "a.html"]))
+def test_arbitrary_bytes_raise_only_the_import_error(data, name):
+    """Whatever the bytes, the dispatcher either parses them or raises ImportFormatError."""
+    try:
+        read_bytes(data, name)
+    except ImportFormatError:
+        pass
+
+
+_TAGGED_TEXT = st.lists(st.one_of(
+    st.sampled_from(["TY  - JOUR", "ER  - ", "TI  - x", "PMID- 1", "AU  - A", "PT J", "@article{k,",
+                     "}", "<PubmedArticle>", "<xml><records><record>", "Title,Authors,DOI",
+                     "FN Clarivate", "ER", "EF", "a,b,c", "\t\t", "<html>", "DOI: 10.1/x"]),
+    st.text(max_size=40)), max_size=30).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_TAGGED_TEXT, fmt=st.sampled_from([None, "ris", "medline", "pubmed_xml", "endnote_xml",
+                                               "bibtex", "wos", "table", "webpage"]))
+def test_format_like_text_raises_only_the_import_error(text, fmt):
+    """Near-miss files built from real tags parse or raise ImportFormatError, whichever reader runs."""
+    try:
+        read_bytes(text.encode("utf-8"), "near.txt", format=fmt)
+    except ImportFormatError:
+        pass

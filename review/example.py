@@ -1,7 +1,6 @@
 """The worked example: NK-cell-, tumour- and cancer-stem-cell-derived exosomes as cancer therapy."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Callable
 

@@ -9,10 +9,10 @@ from typing import Callable
 import yaml
 
 from .errors import ParseWarning, ReviewError, StoreError
-from .io import LoadedFile, read_bytes, sha256_of
+from .io import read_bytes, sha256_of
 from .io.detect import detect_format
 from .protocol import OTHER_METHOD_KINDS, Protocol, load_protocol
-from .store import Store, current_user
+from .store import Store
 
 __all__ = ["Review", "ImportResult", "init_review", "open_review", "DATABASE_BY_FORMAT"]
 

@@ -1,0 +1,406 @@
+"""RIS in every dialect we meet (EndNote, Zotero, Mendeley, Ovid, Scopus, WoS, EBSCO, Rayyan, ...).
+
+One pass over the lines instead of `rispy.load`, because screening needs what rispy drops: the line
+where each record starts and its exact text (`raw`), which `write_ris` gives back unchanged. The
+tag vocabulary is rispy's (`rispy.config`), used as data; the canonical mapping is below.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+import pandas as pd
+from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPPING
+
+from ..errors import ImportFormatError, ParseWarning
+from ..records import Parsed
+
+__all__ = ["read_ris", "write_ris", "RIS_FIELD_TAGS", "KNOWN_TAGS"]
+
+#: Tags that exporters use and rispy's mapping lacks (book title, EBSCO DOI, Ovid/EndNote extras).
+_EXTRA_TAGS = ("BT", "CT", "ED", "H1", "H2", "J1", "L3", "M2", "NL", "U1", "U2", "U3", "U4",
+               "U5", "Y3", "AI", "LK", "WE", "PD")
+#: Every tag accepted in a loosely spaced line ("TY - JOUR", "A1<tab>- ..."); rispy's plus extras.
+KNOWN_TAGS = frozenset(TAG_KEY_MAPPING) | frozenset(_EXTRA_TAGS)
+#: Tags whose continuation lines are further items (EndNote puts one keyword or URL per line).
+_LIST_TAGS = frozenset(LIST_TYPE_TAGS)
+
+#: Canonical field -> RIS tags, in order of preference.
+RIS_FIELD_TAGS = {
+    "title": ("TI", "T1"),
+    "title_fallback": ("BT", "CT"),
+    "abstract": ("AB", "N2"),
+    "authors": ("AU", "A1"),
+    "year": ("PY", "Y1", "DA"),
+    "journal": ("JF", "T2", "JO", "JA", "J2"),
+    "volume": ("VL",),
+    "issue": ("IS",),
+    "doi": ("DO",),
+    "doi_fallback": ("L3", "M3", "N1", "UR", "L2", "M1", "M2"),
+    "keywords": ("KW",),
+    "language": ("LA",),
+    "url": ("UR", "L2"),
+}
+#: Reference types whose secondary title (T2) may stand in for a missing title.
+_BOOK_TYPES = frozenset({"BOOK", "EBOOK", "EDBOOK", "CHAP", "ECHAP", "CONF", "CPAPER"})
+#: Tags that carry an identifier only when their whole value says so ("PMID: 123", "PMC456").
+_ID_NOTE_TAGS = ("AN", "N1", "M1", "M2", "M3", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8",
+                 "U1", "U2", "U3", "U4", "U5")
+#: (tag, database pattern): a bare number in `tag` is a PMID when DB/DP names that database.
+_PMID_BY_DATABASE = (
+    ("AN", re.compile(r"pubmed|medline|\bnlm\b", re.I)),  # EndNote/Ovid from PubMed: DP - NLM
+    ("C2", re.compile(r"scopus", re.I)),                   # Scopus RIS: C2 = PubMed ID
+    ("C5", re.compile(r"embase", re.I)),                   # Embase RIS: C5 = MEDLINE PMID
+)
+_PMID_NOTE = re.compile(r"\s*PMID\s*:?\s*(\d{1,9})\s*\.?\s*$", re.I)
+_PMCID_NOTE = re.compile(r"\s*(?:PMCID\s*:?\s*)?(PMC\d+)\s*$", re.I)
+_PMID_URL = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/)(\d{1,9})/?\s*$")
+_CLEAR_DOI = re.compile(r"\s*(?:doi\s*:?\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)\s*$", re.I)
+_HAS_YEAR = re.compile(r"(?<!\d)[12]\d{3}(?!\d)")
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: Every well-formed two-character tag: a capital, then a capital or a digit.
+_VALID_TAGS = frozenset(a + b for a in _UPPER for b in _UPPER + "0123456789")
+_LOOSE_TAG = re.compile(r"([A-Z][A-Z0-9])[ \t]{1,4}-(?:[ \t]+|$)")
+_EMBEDDED_TAG = re.compile(r"\s{4,}([A-Z][A-Z0-9])  - ?")
+_URL_SPLIT = re.compile(r"\s*;\s*|\s+|,\s+")
+_DOI_IN = re.compile(r"10\.\d{4,9}/\S+")
+_BAD_TAG = re.compile(r"(\S\S)  -(?: |$)")
+#: Lines exporters put between records (Ovid numbers, Wiley/Cochrane headers); dropped silently.
+_BOILERPLATE = re.compile(
+    r"\s*(?:\d+\.|Record #\d+ of \d+|Provider: .*|Content: text/.*"
+    r"|Link to the Ovid Full Text or citation:.*)\s*$")
+_MAX_LISTED = 10
+
+#: Canonical field -> tag when generating RIS for records from other formats, in output order.
+#: A PMID goes in AN as "PMID: n" and a PMCID in C2 (EndNote's habit); both read back as such.
+_WRITE_TAGS = (("title", "TI"), ("authors", "AU"), ("year", "PY"), ("journal", "T2"),
+               ("volume", "VL"), ("issue", "IS"), ("pages", "SP"), ("doi", "DO"), ("pmid", "AN"),
+               ("pmcid", "C2"), ("abstract", "AB"), ("keywords", "KW"), ("language", "LA"),
+               ("url", "UR"))
+#: Free-text publication types (MEDLINE PT, WoS DT, tables) -> RIS type code, for `write_ris`.
+_TYPE_CODES = {
+    "journal article": "JOUR", "article": "JOUR", "review": "JOUR", "letter": "JOUR",
+    "editorial": "JOUR", "book": "BOOK", "book chapter": "CHAP", "chapter": "CHAP",
+    "conference paper": "CPAPER", "proceedings paper": "CPAPER", "conference": "CONF",
+    "thesis": "THES", "dissertation": "THES", "report": "RPRT", "preprint": "UNPB",
+}
+
+
+def read_ris(text: str, file: str = "<string>") -> Parsed:
+    """Records from RIS text; odd layouts are read and reported, never silently dropped."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    records: list[dict[str, Any]] = []
+    warnings: list[ParseWarning] = []
+    skipped: list[tuple[int, str]] = []  # first line of each passage of text outside records
+    no_er: list[int] = []
+    pairs: list[list[str]] | None = None  # [tag, value] of the open record
+    start = end = 0
+    has_ty = in_block = False
+    valid, known, list_tags = _VALID_TAGS, KNOWN_TAGS, _LIST_TAGS
+
+    def close(with_er: bool) -> None:
+        raw = "\n".join(lines[start:end + 1])
+        number = len(records) + 1
+        if not has_ty:
+            warnings.append(ParseWarning(file, "record has no TY line; read up to its ER",
+                                         line=start + 1, record=number))
+        if not with_er:
+            no_er.append(number)
+        record = _canonical(pairs)
+        record["line"] = start + 1
+        record["raw"] = raw
+        records.append(record)
+
+    for i, line in enumerate(lines):
+        if line[2:5] == "  -" and line[:2] in valid and (len(line) == 5 or line[5] in " \t"):
+            tag, value = line[:2], line[6:].strip()
+        elif not line or line.isspace():
+            continue
+        else:
+            match = _LOOSE_TAG.match(line)
+            if match and match.group(1) in known:
+                tag, value = match.group(1), line[match.end():].strip()
+            else:
+                bad = _BAD_TAG.match(line)
+                if bad:
+                    raise ImportFormatError(
+                        file, "a RIS tag of two capitals or a capital and a digit ('TI  - ...')",
+                        line=i + 1, record=len(records) + 1, found=line)
+                if pairs:  # continuation line: every dialect wraps long values this way
+                    last = pairs[-1]
+                    piece = line.strip()
+                    if last[0] in list_tags:
+                        pairs.append([last[0], piece])
+                    else:
+                        last[1] = f"{last[1]} {piece}" if last[1] else piece
+                    end = i
+                elif not _BOILERPLATE.match(line):
+                    if not in_block:
+                        skipped.append((i + 1, line.strip()))
+                        in_block = True
+                continue
+        if tag == "TY":
+            if pairs is not None:
+                if has_ty:
+                    close(with_er=False)
+                else:  # tags after an ER that never reached one: stray text (Ovid's NL line)
+                    if not in_block:
+                        skipped.append((start + 1, lines[start].strip()))
+            pairs, start, end, has_ty, in_block = [["TY", value]], i, i, True, False
+        elif tag == "ER":
+            if pairs is None:
+                if not in_block:
+                    skipped.append((i + 1, line.strip()))
+                    in_block = True
+                continue
+            end = i
+            close(with_er=True)
+            pairs, in_block = None, False
+        else:
+            if pairs is None:
+                pairs, start, has_ty = [], i, False
+            pairs.append([tag, value])
+            end = i
+            if "    " in value:
+                _split_embedded(pairs)
+    if pairs is not None:
+        if has_ty:
+            close(with_er=False)
+        elif not in_block:
+            skipped.append((start + 1, lines[start].strip()))
+
+    if not records:
+        first = next((n for n, line in enumerate(lines, 1) if line.strip()), 1)
+        raise ImportFormatError(file, "a RIS record starting with 'TY  - '", line=first,
+                                found=lines[first - 1].strip() if lines else "")
+    warnings.extend(_layout_warnings(file, skipped, no_er, records))
+    return Parsed(records, warnings, format="ris")
+
+
+def _split_embedded(pairs: list[list[str]]) -> None:
+    """Rayyan writes some tags onto the previous line ("DO  - 10.1/x     LK  - https://...")."""
+    parts = _EMBEDDED_TAG.split(pairs[-1][1])
+    if len(parts) == 1 or not all(tag in KNOWN_TAGS for tag in parts[1::2]):
+        return
+    pairs[-1][1] = parts[0].strip()
+    pairs.extend([tag, value.strip()] for tag, value in zip(parts[1::2], parts[2::2]))
+
+
+def _layout_warnings(file: str, skipped: list[tuple[int, str]], no_er: list[int],
+                     records: list[dict]) -> list[ParseWarning]:
+    out = []
+    first_record_line = records[0]["line"]
+    before = [s for s in skipped if s[0] < first_record_line]
+    between = [s for s in skipped if s[0] > first_record_line]
+    if before:
+        out.append(ParseWarning(file, f"text before the first TY skipped: {before[0][1]!r}",
+                                line=before[0][0]))
+    if between:
+        lines = ", ".join(str(n) for n, _ in between[:_MAX_LISTED])
+        more = ", ..." if len(between) > _MAX_LISTED else ""
+        out.append(ParseWarning(
+            file, f"text outside records skipped in {len(between)} place(s) (lines {lines}{more}); "
+            f"first: {between[0][1]!r}", line=between[0][0]))
+    for number in no_er[:_MAX_LISTED]:
+        rec = records[number - 1]
+        where = "the file ends" if number == len(records) else "the next TY"
+        out.append(ParseWarning(file, f"record has no ER line; kept up to {where}",
+                                line=rec["line"], record=number))
+    if len(no_er) > _MAX_LISTED:
+        out.append(ParseWarning(file, f"{len(no_er) - _MAX_LISTED} more records have no ER line"))
+    return out
+
+
+def _first(fields: dict[str, list[str]], tags: Iterable[str]) -> str | None:
+    for tag in tags:
+        values = fields.get(tag)
+        if values:
+            return values[0]
+    return None
+
+
+def _canonical(pairs: list[list[str]]) -> dict[str, Any]:
+    """Map one record's (tag, value) pairs onto the canonical fields."""
+    fields: dict[str, list[str]] = {}
+    for tag, value in pairs:
+        if value:
+            have = fields.get(tag)
+            if have is None:
+                fields[tag] = [value]
+            else:
+                have.append(value)
+    get = fields.get
+    ris_type = pairs[0][1] if pairs and pairs[0][0] == "TY" and pairs[0][1] else None
+    title = _first(fields, RIS_FIELD_TAGS["title"]) or _first(fields, RIS_FIELD_TAGS["title_fallback"])
+    if title is None and ris_type in _BOOK_TYPES:
+        title = _first(fields, ("T2",))
+    abstracts = [" ".join(get(tag)) for tag in RIS_FIELD_TAGS["abstract"] if get(tag)]
+    year = None
+    for tag in RIS_FIELD_TAGS["year"]:
+        for value in get(tag) or ():
+            if _HAS_YEAR.search(value):
+                year = value
+                break
+        if year:
+            break
+    journals = [v[0] for v in (get(t) for t in RIS_FIELD_TAGS["journal"]) if v]
+    # Prefer a full name: abbreviations ("Nat. Commun.") carry dots.
+    journal = next((j for j in journals if "." not in j), journals[0] if journals else None)
+    start_page, end_page = _first(fields, ("SP",)), _first(fields, ("EP",))
+    if start_page and end_page and end_page != start_page and "-" not in start_page:
+        pages = f"{start_page}-{end_page}"
+    else:
+        pages = start_page or end_page
+    urls = _URL_SPLIT.split(get("UR")[0]) if get("UR") else []
+    author_tags = RIS_FIELD_TAGS["authors"]
+    authors = [value for tag, value in pairs if value and tag in author_tags]  # file order
+    return {
+        "title": title,
+        "abstract": max(abstracts, key=len) if abstracts else None,
+        "authors": authors,
+        "year": year,
+        "journal": journal,
+        "volume": _first(fields, RIS_FIELD_TAGS["volume"]),
+        "issue": _first(fields, RIS_FIELD_TAGS["issue"]),
+        "pages": pages,
+        "doi": _doi(fields),
+        "pmid": _pmid(fields),
+        "pmcid": _pmcid(fields),
+        "keywords": list(get("KW") or ()),
+        "language": _first(fields, RIS_FIELD_TAGS["language"]),
+        "publication_type": ris_type,
+        "url": next((u for u in urls if u), None) or _first(fields, ("L2",)),
+    }
+
+
+def _doi(fields: dict[str, list[str]]) -> str | None:
+    found = fields.get("DO")
+    for value in found or ():
+        match = _DOI_IN.search(value)
+        if match:
+            return match.group(0)
+    for tag in RIS_FIELD_TAGS["doi_fallback"]:
+        for value in fields.get(tag) or ():
+            match = _CLEAR_DOI.match(value)
+            if match:
+                return match.group(1)
+    return found[0] if found else None
+
+
+def _pmid(fields: dict[str, list[str]]) -> str | None:
+    databases = " ".join((fields.get("DB") or []) + (fields.get("DP") or []))
+    if databases:
+        for tag, pattern in _PMID_BY_DATABASE:
+            value = _first(fields, (tag,))
+            if value and value.strip().isdigit() and pattern.search(databases):
+                return value.strip()
+    for tag in _ID_NOTE_TAGS:
+        for value in fields.get(tag) or ():
+            match = _PMID_NOTE.match(value)
+            if match:
+                return match.group(1)
+    for tag in ("UR", "L2"):
+        for value in fields.get(tag) or ():
+            match = _PMID_URL.search(value)
+            if match:
+                return match.group(1)
+    return None
+
+
+def _pmcid(fields: dict[str, list[str]]) -> str | None:
+    for tag in _ID_NOTE_TAGS:
+        for value in fields.get(tag) or ():
+            match = _PMCID_NOTE.match(value)
+            if match:
+                return match.group(1)
+    return None
+
+
+# ---------------------------------------------------------------------------------- writing
+
+
+def _line(tag: str, value: Any) -> str:
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return f"{tag}  - {text}"
+
+
+def _present(value: Any) -> bool:
+    if value is None or isinstance(value, (list, tuple)):
+        return bool(value)
+    try:
+        if pd.isna(value):
+            return False
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip() != ""
+
+
+def _items(value: Any) -> list:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if _present(v)] if hasattr(value, "__iter__") else []
+
+
+def _type_code(publication_type: Any, has_journal: bool) -> str:
+    if _present(publication_type):
+        text = str(publication_type).strip()
+        if text.upper() in TYPE_OF_REFERENCE_MAPPING:
+            return text.upper()
+        code = _TYPE_CODES.get(text.lower())
+        if code:
+            return code
+    return "JOUR" if has_journal else "GEN"
+
+
+def _generate(row: dict[str, Any]) -> list[str]:
+    """RIS lines for a record that did not come from RIS, from its canonical fields."""
+    ptype = row.get("publication_type")
+    out = [_line("TY", _type_code(ptype, _present(row.get("journal"))))]
+    for name, tag in _WRITE_TAGS:
+        value = row.get(name)
+        if name in ("authors", "keywords"):
+            out += [_line(tag, item) for item in _items(value)]
+        elif name == "pages" and _present(value):
+            first, _, last = str(value).partition("-")
+            out += [_line("SP", first)] + ([_line("EP", last)] if last.strip() else [])
+        elif _present(value):
+            out.append(_line(tag, f"PMID: {value}" if name == "pmid" else value))
+    if _present(ptype) and str(ptype).strip().upper() not in TYPE_OF_REFERENCE_MAPPING:
+        out.append(_line("M3", ptype))  # the source's own type name, kept beside the code
+    out.append("ER  - ")
+    return out
+
+
+def _with_notes(lines: list[str], notes: Iterable[str]) -> list[str]:
+    added = [_line("N1", note) for note in notes]
+    if not added:
+        return lines
+    for index in range(len(lines) - 1, -1, -1):
+        rest = lines[index][2:].strip()
+        if lines[index][:2] == "ER" and (not rest or rest.startswith("-")):
+            return lines[:index] + added + lines[index:]
+    return lines + added
+
+
+def write_ris(frame, notes: dict[Any, list[str]] | None = None) -> str:
+    """RIS text for a records frame: RIS records verbatim, others generated; `notes` as N1 lines.
+
+    Records are separated by one blank line and the text ends with a newline, so a file in that
+    layout reads and writes back byte for byte.
+    """
+    blocks = []
+    for row in frame.to_dict("records"):
+        raw = row.get("raw")
+        if row.get("raw_format") == "ris" and isinstance(raw, str) and raw.strip():
+            lines = raw.split("\n")
+        else:
+            lines = _generate(row)
+        if notes:
+            lines = _with_notes(lines, notes.get(row.get("record_id")) or [])
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n" if blocks else ""

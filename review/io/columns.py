@@ -111,8 +111,10 @@ PAGE_PART_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                   "startpage", "spage"),
         "end": ("page end", "end page", "last page", "end_page", "biblio.last_page", "other pages",
                 "endpage", "epage"),
+        # Article-number journals (Scopus "Art. No.") have no page range; the number stands in.
+        "article": ("art. no.", "article number", "article no.", "art no", "elocation id"),
     },
-    "wos": {"start": ("BP",), "end": ("EP",)},
+    "wos": {"start": ("BP",), "end": ("EP",), "article": ("AR",)},
     "ris": {"start": ("SP",), "end": ("EP",)},
 }
 

@@ -174,7 +174,7 @@ def _record(columns: dict[str, list[int]], names: list[str], cells: list[str]) -
     rec["url"] = _first_token(url) if url else None
     start, end = first("page_start"), first("page_end")
     rec["pages"] = first("pages") or (f"{start}-{end}" if start and end and start != end
-                                      else start or end) or None
+                                      else start or end) or first("page_article") or None
     citation: dict[str, str] = {}
     for index in columns.get("journal", []):
         value = values.get(index, "")

@@ -10,16 +10,21 @@ page's own. Whatever is guessed (title, abstract, a truncated author list) is a 
 Pasted reference lists: text that is not HTML and whose EVERY blank-line-separated paragraph holds
 a DOI or PMID (and no "Title:"-style label or Markdown heading) is read as citations, one record
 per paragraph (Vancouver "Authors. Title. Journal. Year..." or APA "Authors (Year). Title. ...").
+
+The HTML side (<meta>, JSON-LD, visible text) lives in _html_meta.py to keep each module to one
+concern; this module keeps the entry point, the text heuristics and the citation parser.
 """
 from __future__ import annotations
 
-import json
 import re
-import warnings as _warnings
-from collections import defaultdict
 
 from ..errors import ImportFormatError, ParseWarning
 from ..records import RECORD_FIELDS, Parsed
+from ._html_meta import BOILERPLATE, DUBLIN_CORE, HIGHWIRE, html_fields, is_html
+from ._html_meta import DOI as _DOI
+from ._html_meta import clean as _clean
+from ._html_meta import fill as _fill
+from ._html_meta import split_list as _split_list
 
 __all__ = ["read_webpage", "LABELS", "HIGHWIRE", "DUBLIN_CORE"]
 
@@ -42,57 +47,16 @@ LABELS = {
 }
 #: Labels that may stand alone as a heading, their value in the lines below.
 BLOCK_FIELDS = ("abstract", "keywords", "authors")
-#: HTML <meta> names per field, best first: Highwire/Google Scholar, Dublin Core/PRISM, OG.
-HIGHWIRE = {
-    "title": ("citation_title",), "authors": ("citation_author", "citation_authors"),
-    "journal": ("citation_journal_title", "citation_conference_title", "citation_inbook_title"),
-    "year": ("citation_publication_date", "citation_date", "citation_online_date", "citation_year"),
-    "doi": ("citation_doi",), "pmid": ("citation_pmid",), "pmcid": ("citation_pmcid",),
-    "abstract": ("citation_abstract",), "keywords": ("citation_keywords",),
-    "volume": ("citation_volume",), "issue": ("citation_issue",),
-    "language": ("citation_language",),
-    "url": ("citation_abstract_html_url", "citation_fulltext_html_url", "citation_public_url"),
-}
-DUBLIN_CORE = {
-    "title": ("dc.title", "dcterms.title"), "authors": ("dc.creator", "dcterms.creator"),
-    "year": ("dc.date", "dcterms.issued", "dc.date.issued", "prism.publicationdate"),
-    "doi": ("dc.identifier", "dcterms.identifier", "prism.doi"),
-    "journal": ("prism.publicationname",), "abstract": ("dc.description", "dcterms.abstract"),
-    "keywords": ("dc.subject",), "language": ("dc.language",), "publication_type": ("dc.type",),
-}
-OPEN_GRAPH = {"title": ("og:title",), "url": ("og:url",)}
-LAST_RESORT_META = {"abstract": ("description", "og:description")}
-#: JSON-LD @type values of a work, best first.
-JSONLD_TYPES = ("ScholarlyArticle", "MedicalScholarlyArticle", "Article", "BlogPosting",
-                "NewsArticle", "Report", "Chapter", "Book", "CreativeWork")
-#: Tags around which visible text starts a new paragraph.
-BLOCK_TAGS = ["p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "li",
-              "ul", "ol", "dl", "dt", "dd", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-              "blockquote", "pre", "figure", "figcaption", "form"]
-#: Tags whose text a reader never sees.
-HIDDEN_TAGS = ("script", "style", "noscript", "template", "head", "svg")
 #: Headings after which a page lists OTHER works or chatter: nothing below them is read.
 CUT_HEADING = re.compile(
     r"(references?|bibliography|literature cited|cited by\b.*|citing articles|similar articles"
     r"|related (articles|papers|posts|content|reading)|recommended( articles| reading)?"
     r"|you (may|might) also like|more like this|linkout - more resources|comments?( \(\d+\))?"
     r"|leave a (reply|comment)|参考文献|相关文献|相似文献|推荐|评论|引用文献)")
-#: Lines that are page furniture, never a title.
-BOILERPLATE = re.compile(
-    r"(skip to\b.*|u\.s\. flag|an official website of\b.*|dot gov|https?|the \.gov means\b.*"
-    r"|federal government websites\b.*|the site is secure\.?|the https:// ensures\b.*"
-    r"|access keys\b.*|.*\bcookies?\b.*|share (on|this|via)\b.*|tweet|print|e-?mail|save|cite"
-    r"|share|menu|search|home|log ?in|sign ?in|download( pdf)?|full text links|pubmed disclaimer"
-    r"|affiliations?|figures?|tables?|none|open access|free pmc article|permalink"
-    r"|comments? \(\d+\)|leave a (reply|comment)|your email address\b.*"
-    r"|generated (on )?(\w{3,9}\.? \d{1,2},? \d{4}|\d{4}-\d\d-\d\d).*|[\d\s.,/%★☆-]+"
-    r"|\d(\.\d)? ?(/ ?5|stars?|review|article|rating)|this document was automatically generated.*"
-    r"|all rights reserved.*|©.*|copyright\b.*)", re.I)
 
 _LABEL = re.compile(r"\s*(?:[-*+•]\s+)?(?:\*\*|__)?(?P<label>[^\W\d_][^:：*_\n]{0,30}?)"
                     r"(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*(?P<value>.*)")
 _MD_TITLE = re.compile(r"#\s+(\S.*)")
-_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"'<>]+")
 _PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b|pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})", re.I)
 _PMCID = re.compile(r"\bPMC\d{4,9}\b")
 _ET_AL = re.compile(r"[,;]?\s*\bet\.?\s*al\b\.?|[,;]?\s*\band others\b", re.I)
@@ -114,8 +78,9 @@ def read_webpage(text: str, file: str = "<string>") -> Parsed:
     if not text or not text.strip():
         raise ImportFormatError(file, EXPECTED, line=1, found="an empty file")
     warns: list[ParseWarning] = []
-    if _is_html(text):
-        fields = _from_html(text, file, warns)
+    if is_html(text):
+        have, visible = html_fields(text, file, warns, authors=_authors)
+        fields = _from_text(visible, file, have, warns)
     else:
         blocks = _citation_blocks(text)
         if blocks:
@@ -125,7 +90,7 @@ def read_webpage(text: str, file: str = "<string>") -> Parsed:
     if not any(fields.get(key) for key in ("title", "doi", "pmid", "pmcid")):
         first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
         raise ImportFormatError(file, EXPECTED, line=1, found="an HTML page without any"
-                                if _is_html(text) else first)
+                                if is_html(text) else first)
     return Parsed([_record(fields, 1, text)], warns)
 
 
@@ -133,17 +98,6 @@ def _record(fields: dict, line: int | None, raw: str) -> dict:
     record = {name: fields.get(name) for name in RECORD_FIELDS}
     record.update(authors=fields.get("authors") or [], keywords=fields.get("keywords") or [])
     return {**record, "line": line, "raw": raw}
-
-
-def _fill(target: dict, new: dict) -> None:
-    for key, value in new.items():
-        if value and not target.get(key):
-            target[key] = value
-
-
-def _clean(value) -> str:
-    value = value if isinstance(value, str) else ""
-    return re.sub(r"\s+", " ", value.replace("**", "").replace("__", "")).strip()
 
 
 def _heading(line: str) -> str:
@@ -154,11 +108,6 @@ def _known_label(line: str) -> str | None:
     """The field a "Label: value" line fills, or None."""
     match = _LABEL.fullmatch(line)
     return LABELS.get(_clean(match.group("label")).lower()) if match else None
-
-
-def _split_list(value: str) -> list[str]:
-    value = _clean(value).rstrip(".")
-    return [p.strip().rstrip(".") for p in value.split(";" if ";" in value else ",") if p.strip()]
 
 
 def _split_names(value: str) -> tuple[list[str], bool]:
@@ -191,12 +140,6 @@ def _authors(value: str, file: str, line: int | None, warns: list) -> list[str]:
         warns.append(ParseWarning(file, f"author list ends with 'et al.': only the first "
                                   f"{len(names)} author(s) are on the page", line=line, record=1))
     return names
-
-
-def _is_html(text: str) -> bool:
-    head = text.lstrip()[:5000].lower()
-    return bool(re.search(r"<(?:!doctype\s+html|html|head|body|meta)\b", head)) or (
-        head.startswith("<") and bool(re.search(r"</(?:h1|p|div|article|title)>", head)))
 
 
 # -- plain text and Markdown ---------------------------------------------------------------
@@ -406,112 +349,3 @@ def _citation(block: str, line: int, number: int, file: str, warns: list) -> dic
         warns.append(ParseWarning(file, "no title found in this citation",
                                   line=line, record=number))
     return _record(found, line, block)
-
-
-# -- HTML ----------------------------------------------------------------------------------
-
-def _from_html(text: str, file: str, warns: list) -> dict:
-    from bs4 import BeautifulSoup  # lazy: only HTML pages need it
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore")
-        soup = BeautifulSoup(text, "lxml")
-    metas: dict[str, list[str]] = defaultdict(list)
-    for tag in soup.find_all("meta"):
-        key = tag.get("name") or tag.get("property") or tag.get("itemprop")
-        if isinstance(key, str) and _clean(tag.get("content")):
-            metas[key.strip().lower()].append(_clean(tag.get("content")))
-    found: dict = {}
-    for mapping in (HIGHWIRE, DUBLIN_CORE, OPEN_GRAPH):
-        _fill(found, _from_meta(metas, mapping, file, warns))
-    first, last = metas.get("citation_firstpage"), metas.get("citation_lastpage")
-    if first:
-        found["pages"] = first[0] + (f"-{last[0]}" if last else "")
-    _fill(found, _from_jsonld(soup, file, warns))
-    _fill(found, _from_meta(metas, LAST_RESORT_META, file, warns))
-    h1 = [_clean(tag.get_text(" ")) for tag in soup.find_all("h1")]
-    _fill(found, {"title": next((h for h in h1 if h and not BOILERPLATE.fullmatch(h)), None)})
-    if soup.title and soup.title.string:  # "Title | Site" or "Title - PubMed": the site goes
-        title = re.sub(r"\s+[-|–—]\s+[^-|–—]{1,40}$", "", _clean(soup.title.string))
-        _fill(found, {"title": title})
-    canonical = soup.find("link", rel="canonical")
-    _fill(found, {"url": canonical and _clean(canonical.get("href"))})
-    visible = "\n".join(_clean(ln) for ln in _visible_text(soup).split("\n"))
-    return _from_text(re.sub(r"\n\s*\n\s*", "\n\n", visible).strip(), file, found, warns)
-
-
-def _visible_text(soup) -> str:
-    """Text a reader sees, block elements as paragraphs (a loop: deep pages do not recurse)."""
-    from bs4 import NavigableString, Tag
-    out: list[str] = []
-    stack: list = [soup]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Tag) and node.name not in HIDDEN_TAGS:
-            block = node.name in BLOCK_TAGS
-            out.append("\n\n" if block else "\n" if node.name == "br" else "")
-            stack.extend(["\n\n"] if block else [])
-            stack.extend(reversed(node.contents))
-        elif type(node) in (str, NavigableString):
-            out.append(node)
-    return "".join(out)
-
-
-def _from_meta(metas: dict, mapping: dict, file: str, warns: list) -> dict:
-    found: dict = {}
-    for field, names in mapping.items():
-        values = [v for name in names for v in metas.get(name, [])
-                  if field != "doi" or _DOI.search(v)]  # dc.identifier may be an ISBN or URL
-        if values and field == "authors":
-            found[field] = _authors(values[0], file, None, warns) if len(values) == 1 else values
-        elif values:
-            found[field] = [k for v in values for k in _split_list(v)] \
-                if field == "keywords" else values[0]
-    return found
-
-
-def _from_jsonld(soup, file: str, warns: list) -> dict:
-    """The best-ranked work (ScholarlyArticle first) in the page's JSON-LD blocks."""
-    works: list[tuple[int, dict]] = []
-
-    def many(value) -> list:
-        return value if isinstance(value, list) else [value]
-
-    def walk(node, depth=0):
-        if isinstance(node, list) and depth < 20:
-            for item in node:
-                walk(item, depth + 1)
-        elif isinstance(node, dict) and depth < 20:
-            ranks = [JSONLD_TYPES.index(k) for k in many(node.get("@type"))
-                     if isinstance(k, str) and k in JSONLD_TYPES]
-            if ranks:
-                works.append((min(ranks), node))
-            walk(node.get("@graph"), depth + 1)
-
-    for script in soup.find_all("script", type="application/ld+json"):
-        try:
-            walk(json.loads(script.string or ""))
-        except (ValueError, RecursionError):
-            warns.append(ParseWarning(file, "a JSON-LD block is not valid JSON: ignored", record=1))
-    if not works:
-        return {}
-    work = min(works, key=lambda pair: pair[0])[1]
-
-    def text(value) -> str:
-        if isinstance(value, dict):
-            value = value.get("name") if isinstance(value.get("name"), str) else " ".join(
-                v for v in (value.get("familyName"), value.get("givenName")) if isinstance(v, str))
-        return _clean(value)
-
-    journal, part = "", work.get("isPartOf")
-    while isinstance(part, dict) and not journal:
-        journal = text(part) if "Periodical" in many(part.get("@type")) else ""
-        part = part.get("isPartOf")
-    ids = " ".join(str(work.get(k) or "") for k in ("identifier", "sameAs", "@id", "url"))
-    keywords = work.get("keywords")
-    return {"title": text(work.get("headline")) or text(work.get("name")),
-            "authors": [a for a in map(text, many(work.get("author"))) if a],
-            "year": text(work.get("datePublished")), "journal": journal,
-            "doi": (_DOI.search(ids) or [None])[0], "url": text(work.get("url")),
-            "abstract": text(work.get("abstract")) or text(work.get("description")),
-            "keywords": _split_list(keywords) if isinstance(keywords, str)
-            else [k for k in map(text, many(keywords)) if k]}

@@ -47,6 +47,14 @@ def test_cp1252_fallback_reaches_the_parsed_warnings():
     assert any("read as cp1252" in str(w) for w in parsed.warnings)
 
 
+def test_xml_declared_encoding_is_honoured():
+    """An XML file that declares ISO-8859-1 is read as such, without a UTF-8 warning."""
+    data = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>Caf\u00e9</a>'.encode("latin-1")
+    decoded = decode(data, "x.xml")
+    assert decoded.text.endswith("<a>Caf\u00e9</a>")
+    assert decoded.encoding == "iso-8859-1" and decoded.warnings == []
+
+
 def test_empty_file_is_refused():
     """An empty file is a clear error, not zero records."""
     with pytest.raises(ImportFormatError, match=r"^empty\.ris: expected at least one record, found 'an empty file'$"):

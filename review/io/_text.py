@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 
 from ..errors import ImportFormatError, ParseWarning
@@ -36,6 +37,32 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+_XML_DECLARATION = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
+
+
+def _decode_8bit(body: bytes, file: str, warnings: list, encoding: str | None) -> tuple[str, str]:
+    """An XML declaration's encoding if it names one, else UTF-8, else cp1252 with a warning."""
+    declared = _XML_DECLARATION.match(body[:200])
+    name = declared.group(1).decode("ascii").lower() if declared else ""
+    if name and not name.startswith(("utf-16", "utf-32", "ucs")):  # wide ones were caught above
+        try:
+            return body.decode(name), name
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return body.decode("utf-8"), encoding or "utf-8"
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        bad = body[exc.start]
+    try:
+        text, encoding = body.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        text, encoding = body.decode("latin-1"), "latin-1"
+    warnings.append(ParseWarning(
+        file, f"not valid UTF-8 (first bad byte 0x{bad:02x}); read as {encoding}", line=line))
+    return text, encoding
+
+
 def decode(data: bytes, file: str) -> DecodedText:
     """Decode a whole file to text with '\\n' line ends; a BOM wins, then UTF-8, then cp1252."""
     warnings: list[ParseWarning] = []
@@ -57,20 +84,7 @@ def decode(data: bytes, file: str) -> DecodedText:
             raise ImportFormatError(file, f"valid {encoding.upper()} text",
                                     found=f"undecodable bytes at offset {exc.start}") from None
     else:
-        try:
-            text = body.decode("utf-8")
-            encoding = encoding or "utf-8"
-        except UnicodeDecodeError as exc:
-            line = body[: exc.start].count(b"\n") + 1
-            try:
-                text = body.decode("cp1252")
-                encoding = "cp1252"
-            except UnicodeDecodeError:
-                text = body.decode("latin-1")
-                encoding = "latin-1"
-            warnings.append(ParseWarning(
-                file, f"not valid UTF-8 (first bad byte 0x{body[exc.start]:02x}); read as {encoding}",
-                line=line))
+        text, encoding = _decode_8bit(body, file, warnings, encoding)
     if "\x00" in text:
         raise ImportFormatError(file, "a text file", found="binary data (NUL bytes)")
     text = text.replace("\r\n", "\n").replace("\r", "\n")

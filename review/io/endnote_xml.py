@@ -14,6 +14,7 @@ from lxml import etree
 
 from ..errors import ImportFormatError, ParseWarning
 from ..records import Parsed
+from ._xml import parse_xml
 
 __all__ = ["FIELD_PATHS", "read_endnote_xml"]
 
@@ -34,11 +35,6 @@ FIELD_PATHS = {
 YEAR_PATHS = ("dates/year", "dates/pub-dates/date")
 #: A PMID is an accession number made only of digits.
 PMID_PATTERN = re.compile(r"\d{1,9}")
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, encoding="utf-8", huge_tree=False)
 
 
 def _text(el: Any) -> str | None:
@@ -100,16 +96,7 @@ def _record(el: Any, number: int, file: str, warnings: list[ParseWarning]) -> di
 
 def read_endnote_xml(text: str, file: str = "<string>") -> Parsed:
     """Read an EndNote XML export: one record per <record> element."""
-    try:
-        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _parser())
-    except etree.XMLSyntaxError as exc:
-        message = (exc.msg or str(exc)).split(", line ")[0]
-        raise ImportFormatError(file, "well-formed EndNote XML", line=exc.lineno or None,
-                                found=message) from None
-    except (ValueError, UnicodeError) as exc:
-        raise ImportFormatError(file, "well-formed EndNote XML", found=str(exc)) from None
-    if root is None:
-        raise ImportFormatError(file, "well-formed EndNote XML", line=1, found="no root element")
+    root = parse_xml(text, file, "well-formed EndNote XML")
     elements = [root] if root.tag == "record" else list(root.iter("record"))
     if not elements:
         raise ImportFormatError(file, "EndNote XML <record> elements (<xml><records><record>)",

@@ -14,6 +14,7 @@ from lxml import etree
 
 from ..errors import ImportFormatError, ParseWarning
 from ..records import Parsed
+from ._xml import parse_xml
 
 __all__ = ["RECORD_TAGS", "read_pubmed_xml"]
 
@@ -37,13 +38,6 @@ PATHS = {
 ARTICLE_PATHS = ("MedlineCitation/Article", "Article", "BookDocument")
 #: Publication dates in order of preference (year taken from Year, else MedlineDate).
 DATE_PATHS = ("Journal/JournalIssue/PubDate", "Book/PubDate", "ArticleDate", "PubDate")
-
-
-def _parser() -> etree.XMLParser:
-    # The dispatcher already decoded the bytes; we re-encode as UTF-8 and say so, which also
-    # overrides any encoding named in the XML declaration.
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, encoding="utf-8", huge_tree=False)
 
 
 def _text(el: Any) -> str | None:
@@ -208,16 +202,7 @@ def _record_elements(root: Any) -> list[Any]:
 
 def read_pubmed_xml(text: str, file: str = "<string>") -> Parsed:
     """Read a PubMed efetch XML export; one record per PubmedArticle/PubmedBookArticle."""
-    try:
-        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _parser())
-    except etree.XMLSyntaxError as exc:
-        message = (exc.msg or str(exc)).split(", line ")[0]
-        raise ImportFormatError(file, "well-formed PubMed XML", line=exc.lineno or None,
-                                found=message) from None
-    except (ValueError, UnicodeError) as exc:
-        raise ImportFormatError(file, "well-formed PubMed XML", found=str(exc)) from None
-    if root is None:
-        raise ImportFormatError(file, "well-formed PubMed XML", line=1, found="no root element")
+    root = parse_xml(text, file, "well-formed PubMed XML")
     elements = _record_elements(root)
     if not elements:
         raise ImportFormatError(file, "<PubmedArticle> or <PubmedBookArticle> elements",

@@ -164,3 +164,28 @@ def test_status_of_a_non_review(tmp_path, capsys):
     """Status on a folder that is no review says how to make one."""
     assert main(["status", "--review", str(tmp_path)]) == 1
     assert "not a review folder" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_team_store_on_postgresql(postgres_url, ris_file, tmp_path, capsys):
+    """A review whose store is a shared PostgreSQL database imports and reports like SQLite."""
+    folder = tmp_path / "team"
+    assert main(["init", str(folder), "--protocol", str(PROTOCOL), "--database-url", postgres_url]) == 0
+    assert not list(folder.glob("review.sqlite*"))
+    assert main(["import", str(ris_file), "--review", str(folder), "--database", "Embase"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--review", str(folder), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["store"] == "postgresql"
+    assert status["databases"] == [{"database": "Embase", "method": "database", "files": 1, "records": 2}]
+
+
+@pytest.mark.postgres
+def test_environment_url_overrides_the_folder(postgres_url, ris_file, tmp_path, monkeypatch):
+    """REVIEW_DATABASE_URL points every command at a shared database."""
+    monkeypatch.setenv("REVIEW_DATABASE_URL", postgres_url)
+    folder = tmp_path / "env"
+    assert main(["init", str(folder), "--protocol", str(PROTOCOL)]) == 0
+    assert main(["import", str(ris_file), "--review", str(folder), "--database", "Embase"]) == 0
+    assert open_review(folder).store.engine.dialect.name == "postgresql"
+    assert not list(folder.glob("review.sqlite*"))

@@ -9,9 +9,9 @@ from typing import Callable
 import yaml
 
 from .errors import ParseWarning, ReviewError, StoreError
-from .io import read_bytes, sha256_of
-from .io.detect import detect_format
+from .io import iter_bytes, sha256_of
 from .protocol import OTHER_METHOD_KINDS, Protocol, load_protocol
+from .records import normalise_record
 from .store import Store
 
 __all__ = ["Review", "ImportResult", "init_review", "open_review", "DATABASE_BY_FORMAT"]
@@ -69,7 +69,12 @@ class Review:
                     search_date: str | None = None, query: str | None = None,
                     actor: str | None = None, progress: Callable[[int], None] | None = None,
                     ) -> ImportResult:
-        """Parse a whole file, then store it and its records in one transaction."""
+        """Parse a file and store it and its records in one transaction.
+
+        Records go from the reader to the store a chunk at a time (`iter_bytes`), so a large
+        export is never held whole as text, records and a frame at once; a parse error anywhere
+        rolls the transaction back and nothing from the file is stored.
+        """
         path = Path(path)
         try:
             data = path.read_bytes()
@@ -88,30 +93,31 @@ class Review:
             method = match[1]
         if format is None and entry is not None and getattr(entry, "format", None):
             format = entry.format
-        if format is None and method in OTHER_METHOD_KINDS:
-            from .io._text import decode
-            try:
-                detected = detect_format(decode(data, str(path)).text, str(path))
-            except ReviewError:
-                detected = None
-            format = detected or "webpage"
-        parsed = read_bytes(data, str(path), format)
+        # Records found by other methods: a recognised export is read as such, anything else as a
+        # web page or pasted text.
+        fallback = "webpage" if format is None and method in OTHER_METHOD_KINDS else None
+        stream = iter_bytes(data, str(path), format, fallback=fallback)
+        extra: list[ParseWarning] = []
         if database is None:
-            database = DATABASE_BY_FORMAT.get(parsed.format) or path.stem
-            parsed.warnings.append(ParseWarning(
+            database = DATABASE_BY_FORMAT.get(stream.format) or path.stem
+            extra.append(ParseWarning(
                 str(path), f"database not given and not named in the protocol; recorded as {database!r}"))
-        method = method or ("other" if parsed.format == "webpage" else "database")
+        method = method or ("other" if stream.format == "webpage" else "database")
         if entry is not None:
             search_date = search_date or (str(entry.date) if getattr(entry, "date", None) else None)
             query = query or getattr(entry, "query", None)
-        frame = parsed.frame(source_file=path.name, database=database)
+        rows = (normalise_record(record, position, source_file=path.name, database=database,
+                                 raw_format=stream.format)
+                for position, record in enumerate(stream.records, start=1))
+        # Read only once the records are exhausted: the reader's warnings, then ours.
+        warnings = (warning for group in (stream.warnings, extra) for warning in group)
         source_id = self.store.add_source(
-            frame, file_name=path.name, file_path=str(path.resolve()), sha256=sha,
-            format=parsed.format, encoding=parsed.encoding, database=database, method=method,
-            search_date=search_date, query=query,
-            warnings=[w.to_dict() for w in parsed.warnings], actor=actor, progress=progress)
-        return ImportResult(str(path), database, method, parsed.format, len(frame), source_id,
-                            parsed.warnings)
+            rows, file_name=path.name, file_path=str(path.resolve()), sha256=sha,
+            format=stream.format, encoding=stream.encoding, database=database, method=method,
+            search_date=search_date, query=query, warnings=warnings, actor=actor,
+            progress=progress)
+        return ImportResult(str(path), database, method, stream.format, stream.count, source_id,
+                            stream.warnings + extra)
 
     def protocol_files(self) -> list[tuple[Path, dict]]:
         """Every export the protocol names, with the import options it implies."""

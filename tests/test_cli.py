@@ -189,3 +189,42 @@ def test_environment_url_overrides_the_folder(postgres_url, ris_file, tmp_path, 
     assert main(["import", str(ris_file), "--review", str(folder), "--database", "Embase"]) == 0
     assert open_review(folder).store.engine.dialect.name == "postgresql"
     assert not list(folder.glob("review.sqlite*"))
+
+
+def _many(n: int, broken_at: int | None = None) -> str:
+    """A RIS export of `n` records, one of them with a malformed tag line if asked."""
+    out = []
+    for i in range(1, n + 1):
+        bad = "ti  - broken\n" if i == broken_at else ""
+        out.append(f"TY  - JOUR\nTI  - Natural killer study {i}\n{bad}PY  - 2020\n"
+                   f"DO  - 10.1000/nk.{i}\nER  - \n")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_error_late_in_a_streamed_import_stores_nothing(store_url, tmp_path, capsys, monkeypatch,
+                                                        request):
+    """A file streamed into the store in many chunks that breaks near its end stores nothing."""
+    import review.io as io_module
+    import review.store as store_module
+    monkeypatch.setattr(io_module, "_CHUNK_BYTES", 97)   # decoded a few lines at a time
+    monkeypatch.setattr(store_module, "_INSERT_CHUNK", 4)  # stored four records at a time
+    folder = tmp_path / "rev"
+    url = [] if store_url == "sqlite" else ["--database-url", request.getfixturevalue("postgres_url")]
+    assert main(["init", str(folder), "--protocol", str(PROTOCOL), *url]) == 0
+    bad = tmp_path / "big.ris"
+    bad.write_text(_many(40, broken_at=37), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", str(bad), "--review", str(folder), "--database", "Embase"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"review: error: {bad}, line 219, record 37: expected a RIS tag")
+    assert f"nothing from {bad} was stored" in err
+    review = open_review(folder)
+    assert review.store.records().empty and review.store.sources().empty
+    good = tmp_path / "good.ris"
+    good.write_text(_many(40), encoding="utf-8")
+    assert main(["import", str(good), "--review", str(folder), "--database", "Embase"]) == 0
+    assert capsys.readouterr().out.startswith(f"{good}: 40 records from Embase (ris, database)")
+    back = open_review(folder).store.records()
+    assert list(back["position"]) == list(range(1, 41))
+    assert back.loc[39, "doi"] == "10.1000/nk.40" and back.loc[39, "line"] == 235

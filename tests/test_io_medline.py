@@ -1,6 +1,8 @@
 """MEDLINE/nbib reader: PubMed's tagged text from PubMed, revtools, synthesisr and Biopython."""
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -8,7 +10,9 @@ from conftest import shared_file
 from review.errors import ImportFormatError
 from review.io import read_bytes, read_file
 from review.io._text import decode
-from review.io.medline import read_medline, write_medline
+import review.io.medline as medline_module
+from review.io.medline import iter_medline, read_medline, write_medline
+from review.records import Parsed
 
 #: (folder under ../shared/data/formats, file, records documented in SOURCES.md)
 MEDLINE_FILES = [
@@ -136,3 +140,82 @@ def test_arbitrary_bytes_raise_only_import_format_error(data):
         read_bytes(data, "h.nbib", format="medline")
     except ImportFormatError:
         pass
+
+
+# ------------------------------------------------------------------ streaming and the fast path
+
+
+def _outcome(read, *args):
+    """(records, warnings) of a read, or the error message: what two ways of reading must share."""
+    try:
+        parsed = read(*args)
+    except ImportFormatError as exc:
+        return str(exc)
+    return parsed.records, [str(w) for w in parsed.warnings]
+
+
+def _read_pieces(pieces: list[str], file: str = "<string>") -> Parsed:
+    warnings = []
+    return Parsed(list(iter_medline(pieces, file, warnings)), warnings)
+
+
+def _line_pieces(text: str, cuts: list[int]) -> list[str]:
+    """`text` cut after the given line numbers: pieces as the dispatcher streams them."""
+    lines = text.split("\n")
+    where = sorted({c for c in cuts if 0 < c < len(lines)})
+    pieces, start = [], 0
+    for cut in where:
+        pieces.append("\n".join(lines[start:cut]) + "\n")
+        start = cut
+    pieces.append("\n".join(lines[start:]))
+    return pieces
+
+
+def test_fast_path_reads_every_real_file_as_line_by_line():
+    """Whole records read in one step give exactly the records and warnings of the line-by-line path."""
+    for folder, name, _ in MEDLINE_FILES:
+        path = shared_file(folder, name)
+        text = decode(path.read_bytes(), str(path)).text
+        fast = _outcome(read_medline, text, name)
+        with patch.object(medline_module, "_FAST_WINDOW", 0):
+            slow = _outcome(read_medline, text, name)
+        assert fast == slow, name
+
+
+def test_iter_medline_streams_records_and_reports_the_preamble_first():
+    """iter_medline yields what read_medline returns; the preamble warning precedes the others."""
+    warnings = []
+    stream = iter_medline(SAMPLE + "\nPMID- \nTI  - No id\n", "s.nbib", warnings)
+    assert next(stream)["title"] == "A title that wraps."
+    assert [w.message for w in warnings] == ["text before the first record skipped: 'Search results'"]
+    rest = list(stream)
+    assert [r["title"] for r in rest] == ["Second", "No id"]
+    assert [(w.message, w.record) for w in warnings][1:] == [("record has no PMID", 3)]
+    assert read_medline(SAMPLE).records == list(iter_medline(SAMPLE))
+
+
+def test_record_spanning_pieces_keeps_its_exact_raw_text():
+    """A record cut across pieces keeps its line, raw text and joined continuation lines."""
+    whole = read_medline(SAMPLE).records
+    for cuts in ([1], [2], [3, 4], [9, 10], [11], list(range(1, 14))):
+        assert list(iter_medline(_line_pieces(SAMPLE, cuts))) == whole, cuts
+
+
+_MEDLINE_LINES = st.sampled_from([
+    "PMID- 1", "PMID- 22", "PMID-", "TI  - A title", "      wraps here", "\tindented", "AB  - ",
+    "AB  - Text with  gaps", "FAU - Doe, Jane", "AU  - Doe J", "OT  - trial", "MH  - Humans",
+    "AID - 10.1/x [doi]", "LID - 10.5555/abc [doi]", "DP  - 2020 Jan", "OWN - NLM", "", "   ",
+    "Search results", "loose text", "TI  -x", "ZZZZ- unknown", "PMC - PMC12", "LA  - eng",
+    "TI  - \u00e9t\u00e9\u2009ok", "PT  - Journal Article"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_MEDLINE_LINES, max_size=40), cuts=st.lists(st.integers(0, 40), max_size=6))
+def test_fast_path_pieces_and_line_by_line_always_agree(lines, cuts):
+    """On any mix of layouts: whole text, line-aligned pieces and the line-by-line path agree."""
+    text = "\n".join(lines)
+    whole = _outcome(read_medline, text, "h.nbib")
+    pieces = _outcome(_read_pieces, _line_pieces(text, cuts), "h.nbib")
+    with patch.object(medline_module, "_FAST_WINDOW", 0):
+        slow = _outcome(read_medline, text, "h.nbib")
+    assert whole == pieces == slow

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 
+import re
+from unittest.mock import patch
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -10,8 +13,9 @@ from conftest import shared_file
 from review.errors import ImportFormatError
 from review.io import read_bytes, read_file
 from review.io._text import decode
-from review.io.ris import read_ris, write_ris
-from review.records import records_frame
+import review.io.ris as ris_module
+from review.io.ris import iter_ris, read_ris, write_ris
+from review.records import Parsed, records_frame
 
 CFF = "asreview_citation-file-formatting/Datasets/RIS"
 ASR = "asreview_asreview/tests/demo_data"
@@ -299,3 +303,98 @@ def test_generated_ris_skips_missing_values():
     """Missing values in a canonical frame (None, NaN, <NA>) write no lines at all."""
     frame = records_frame([{"title": "Only a title"}], raw_format="table")
     assert write_ris(frame) == "TY  - GEN\nTI  - Only a title\nER  - \n"
+
+
+# ------------------------------------------------------------------ streaming and the fast path
+
+
+#: Matches nothing: patched in for the fast path's pattern, every record goes line by line.
+_NEVER = re.compile("(?!)")
+
+
+def _outcome(read, *args):
+    """(records, warnings) of a read, or the error message: what two ways of reading must share."""
+    try:
+        parsed = read(*args)
+    except ImportFormatError as exc:
+        return str(exc)
+    return parsed.records, [str(w) for w in parsed.warnings]
+
+
+def _read_pieces(pieces: list[str], file: str = "<string>") -> Parsed:
+    warnings = []
+    return Parsed(list(iter_ris(pieces, file, warnings)), warnings)
+
+
+def _line_pieces(text: str, cuts: list[int]) -> list[str]:
+    """`text` cut after the given line numbers: pieces as the dispatcher streams them."""
+    lines = text.split("\n")
+    where = sorted({c for c in cuts if 0 < c < len(lines)})
+    pieces, start = [], 0
+    for cut in where:
+        pieces.append("\n".join(lines[start:cut]) + "\n")
+        start = cut
+    pieces.append("\n".join(lines[start:]))
+    return pieces
+
+
+def test_fast_path_reads_every_real_file_as_line_by_line():
+    """Clean records read in one step give exactly the records and warnings of the line-by-line path."""
+    for folder, name, _ in RIS_FILES:
+        path = shared_file(folder, name)
+        text = decode(path.read_bytes(), str(path)).text
+        fast = _outcome(read_ris, text, name)
+        with patch.object(ris_module, "_CLEAN_RECORD", _NEVER):
+            slow = _outcome(read_ris, text, name)
+        assert fast == slow, name
+
+
+def test_iter_ris_yields_what_read_ris_returns_and_fills_warnings_at_the_end():
+    """iter_ris streams the same records; its layout warnings are complete once it is exhausted."""
+    text = "Exported\nTY  - JOUR\nTI  - One\nER  - \n\nTY  - JOUR\nTI  - Two\n"
+    warnings = []
+    stream = iter_ris(text, "t.ris", warnings)
+    assert next(stream)["title"] == "One" and warnings == []
+    assert [r["title"] for r in stream] == ["Two"]
+    assert [w.message for w in warnings] == [
+        "text before the first TY skipped: 'Exported'", "record has no ER line; kept up to the file ends"]
+    assert read_ris(text, "t.ris").records == list(iter_ris(text, "t.ris"))
+
+
+def test_error_after_records_is_raised_when_reached():
+    """A malformed line late in a stream fails there, after the records before it were yielded."""
+    stream = iter_ris("TY  - JOUR\nTI  - One\nER  - \nTY  - JOUR\nti  - bad\nER  - \n", "b.ris")
+    assert next(stream)["title"] == "One"
+    with pytest.raises(ImportFormatError, match=r"b\.ris, line 5, record 2: expected a RIS tag"):
+        next(stream)
+
+
+def test_record_spanning_pieces_keeps_its_exact_raw_text():
+    """A record cut across pieces (with or without ER) keeps its line, raw text and fields."""
+    text = ("TY  - JOUR\nTI  - One\nAB  - long\nwrapped\nER  - \n\nTY  - JOUR\nTI  - Two\n\n\n"
+            "TY  - BOOK\nTI  - Three\nER  - \n")
+    whole = read_ris(text).records
+    for cuts in ([1], [2, 3], [4], [6, 8], [9, 10], list(range(1, 14))):
+        assert list(iter_ris(_line_pieces(text, cuts))) == whole, cuts
+    assert whole[1]["raw"] == "TY  - JOUR\nTI  - Two" and whole[2]["line"] == 11
+
+
+_RIS_LINES = st.sampled_from([
+    "TY  - JOUR", "TY  - ", "TY  -", "TY - BOOK", "ER  - ", "ER  -", "ER\t- ", "TI  - A title",
+    "AU  - Doe, J", "A1  - Roe, R", "AU  - ", "KW  - k1", "AB  - text  with  gaps", "continued",
+    "   indented more", "", " ", "\t", "DO  - 10.1/x     LK  - https://x.org", "TI\t- tabbed",
+    "Record #1 of 2", "1.", "ti  - bad", "TY  -x", "PY  - 2020", "UR  - http://a.b; http://c.d",
+    "N1  - PMID: 12", "ZZ  - unknown", "ER stress", "AB  - \u00e9t\u00e9\u2009ok", "SP  - 1",
+    "EP  - 9"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_RIS_LINES, max_size=40), cuts=st.lists(st.integers(0, 40), max_size=6))
+def test_fast_path_pieces_and_line_by_line_always_agree(lines, cuts):
+    """On any mix of layouts: whole text, line-aligned pieces and the line-by-line path agree."""
+    text = "\n".join(lines)
+    whole = _outcome(read_ris, text, "h.ris")
+    pieces = _outcome(_read_pieces, _line_pieces(text, cuts), "h.ris")
+    with patch.object(ris_module, "_CLEAN_RECORD", _NEVER):
+        slow = _outcome(read_ris, text, "h.ris")
+    assert whole == pieces == slow

@@ -1,13 +1,17 @@
 """The store on real SQLite and PostgreSQL: schema version, atomic imports, append-only log."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings, strategies as st
 
-from review.records import records_frame
+import review.store as store_module
+from review.errors import ImportFormatError, ParseWarning, StoreError
+from review.records import _clean_list, _clean_str, normalise_record, records_frame
 from review.store import SCHEMA_HEAD, Store
-from review.errors import StoreError
 
 
 def _frame(n: int = 3) -> pd.DataFrame:
@@ -131,3 +135,83 @@ def test_empty_database_is_not_a_store(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'empty.sqlite'}")
     with pytest.raises(StoreError, match="holds no review store"):
         store.check_version()
+
+
+# ------------------------------------------------------------------ streamed imports
+
+
+def _rows(n: int, fail_at: int | None = None):
+    """Canonical rows as an import streams them, optionally failing like a parse error would."""
+    for i in range(n):
+        if i == fail_at:
+            raise ImportFormatError("big.ris", "a RIS tag", line=3 * i + 1, record=i + 1)
+        yield normalise_record({"title": f"Study {i}", "authors": ["Doe, J"], "year": "2021",
+                                "doi": f"doi:10.1000/S{i}", "raw": f"TY  - JOUR\nTI  - Study {i}",
+                                "line": 3 * i + 1}, i + 1, database="PubMed", raw_format="ris")
+
+
+def _add_rows(store: Store, rows, warnings=(), progress=None) -> int:
+    return store.add_source(rows, file_name="big.ris", file_path=None, sha256="c" * 64,
+                            format="ris", encoding="utf-8", database="PubMed", actor="tester",
+                            warnings=warnings, progress=progress)
+
+
+def test_streamed_rows_are_stored_in_chunks(store, monkeypatch):
+    """Rows from an iterable go in a chunk at a time; count, progress and warnings are recorded."""
+    monkeypatch.setattr(store_module, "_INSERT_CHUNK", 3)
+    warnings, seen = [], []
+
+    def rows():  # a stream whose warnings appear while it is read
+        for row in _rows(7):
+            yield row
+        warnings.append(ParseWarning("big.ris", "record has no ER line", line=19, record=7))
+
+    _add_rows(store, rows(), warnings, seen.append)
+    assert seen == [3, 3, 1]
+    back = store.records()
+    assert list(back["title"]) == [f"Study {i}" for i in range(7)]
+    assert back.loc[6, "doi"] == "10.1000/s6" and back.loc[6, "position"] == 7
+    assert back.loc[0, "authors"] == ["Doe, J"] and back.loc[0, "keywords"] == []
+    source = store.sources().iloc[0]
+    assert source["record_count"] == 7
+    assert source["warnings"] == [{"file": "big.ris", "message": "record has no ER line",
+                                   "line": 19, "record": 7}]
+    assert store.events().loc[0, "payload"]["records"] == 7
+
+
+def test_parse_error_after_some_chunks_stores_nothing(store, monkeypatch):
+    """A stream that fails after chunks were inserted rolls back the source and every record."""
+    monkeypatch.setattr(store_module, "_INSERT_CHUNK", 2)
+    with pytest.raises(ImportFormatError, match="record 6"):
+        _add_rows(store, _rows(9, fail_at=5))
+    assert store.records().empty and store.sources().empty and store.events().empty
+
+
+def test_new_sqlite_store_uses_large_pages(tmp_path):
+    """New SQLite stores use 32 KB pages, so ~4 KB records with raw text do not overflow."""
+    store = Store(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    store.upgrade()
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA page_size").scalar() == store_module.SQLITE_PAGE_SIZE
+
+
+def test_records_frame_rows_are_normalise_record():
+    """The frame and the streamed import clean every field the same way."""
+    records = [{"title": " A\u2009title\n  here ", "authors": ["Doe, J", " Doe, J", "", None],
+                "year": "c. 2019-2020", "doi": "https://doi.org/10.1000/ABC.", "pmid": "PMID: 0042",
+                "pmcid": "123", "keywords": "single", "abstract": float("nan"), "raw": {"k": 1}}]
+    frame = records_frame(records, source_file="f.csv", database="Scopus", raw_format="table")
+    row = normalise_record(records[0], 1, source_file="f.csv", database="Scopus", raw_format="table")
+    assert frame.iloc[0].to_dict() == row
+    assert (row["title"], row["authors"], row["doi"], row["pmid"], row["pmcid"], row["keywords"]) == (
+        "A title here", ["Doe, J"], "10.1000/abc", "42", "PMC123", ["single"])
+    assert row["abstract"] is None and row["raw"] == '{"k": 1}'
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\r\x0b\x0c\x1c\x85\xa0\u2009\u3000\u200b\u00e9")),
+               max_size=30))
+def test_text_cleaning_is_the_regular_expression_it_replaced(text):
+    """The fast whitespace cleaning equals collapsing every whitespace run and stripping."""
+    assert _clean_str(text) == (re.sub(r"\s+", " ", text).strip() or None)
+    assert _clean_list([text, text]) == ([] if _clean_str(text) is None else [_clean_str(text)])

@@ -6,14 +6,14 @@ spaces. Read by hand because the layout is fixed and we need each record's line 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 
 from ..errors import ImportFormatError, ParseWarning
 from ..records import Parsed
 
-__all__ = ["read_medline", "write_medline", "MEDLINE_FIELD_TAGS"]
+__all__ = ["read_medline", "iter_medline", "write_medline", "MEDLINE_FIELD_TAGS"]
 
 #: Canonical field -> MEDLINE tags, in order of preference.
 MEDLINE_FIELD_TAGS = {
@@ -35,80 +35,179 @@ MEDLINE_FIELD_TAGS = {
 #: A tag line: tag left-aligned and padded to four characters, "- ", then the value.
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,3}-(?: (.*)|)$")
 _DOI_SUFFIX = re.compile(r"\s*(10\.\S+)\s*\[doi\]\s*$", re.I)
+#: A record of tag lines and indented non-blank continuation lines only, with no blank line: the
+#: usual layout, read in one step; anything else goes line by line.
+_CLEAN_RECORD = re.compile(
+    r"[A-Z][A-Z0-9]{1,3} {0,3}-(?: .*)?(?:\n(?:[A-Z][A-Z0-9]{1,3} {0,3}-(?: .*)?| +\S.*|[^\S\n]+\S.*))*")
+#: In such a record (after a '\n'): each line of a tag `_canonical` reads, its value and its
+#: continuation lines. The leading '\n' rather than '^' lets the search skip ahead quickly.
+_WANTED_AND_MORE = re.compile(
+    r"\n(%s) {0,3}-(?: (.*))?((?:\n[^\S\n].*)*)"
+    % "|".join(sorted({tag for tags in MEDLINE_FIELD_TAGS.values() for tag in tags})))
+#: How far ahead the fast path looks for the blank line that ends a record.
+_FAST_WINDOW = 1 << 16
 
 
 def read_medline(text: str, file: str = "<string>") -> Parsed:
     """Records from MEDLINE text; text before the first record is skipped with a warning."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    records: list[dict[str, Any]] = []
     warnings: list[ParseWarning] = []
+    return Parsed(list(iter_medline(text, file, warnings)), warnings, format="medline")
+
+
+def iter_medline(text: str | Iterable[str], file: str = "<string>",
+                 warnings: list[ParseWarning] | None = None) -> Iterator[dict[str, Any]]:
+    """Records from MEDLINE text one at a time, so that an import can store them as they come.
+
+    `text` is a whole text or consecutive pieces of one, each ending just after a line end but the
+    last (the dispatcher decodes large files that way). Warnings go to `warnings` as found. A
+    malformed file raises ImportFormatError, possibly after some records were yielded: whoever
+    stores them does so in one transaction.
+    """
+    if warnings is None:
+        warnings = []
+    if isinstance(text, str):
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = (text,)
+    count = 0
     pairs: list[list[str]] | None = None
-    start = end = 0
-    preamble: int | None = None
+    start = 0                 # line index (0-based) of the open record's first line
+    start_at = end_at = 0     # offsets of its start and of its last line's end in the whole text
+    carry = ""                # the open record's text from earlier pieces (from `start_at`)
+    preamble: tuple[int, str] | None = None  # first line of text before the first record
+    clean, window = _CLEAN_RECORD.fullmatch, _FAST_WINDOW
+    i = base = 0              # current line index; offset of the current piece in the whole text
+    piece = ""
 
-    def close() -> None:
-        record = _canonical(pairs)
-        if record["pmid"] is None:
-            warnings.append(ParseWarning(file, "record has no PMID", line=start + 1,
-                                         record=len(records) + 1))
-        record["line"] = start + 1
-        record["raw"] = "\n".join(lines[start:end + 1])
-        records.append(record)
+    def opened() -> None:  # the first record starts: report the text skipped before it
+        if preamble is not None:
+            warnings.append(ParseWarning(
+                file, f"text before the first record skipped: {preamble[1].strip()!r}",
+                line=preamble[0]))
 
-    for i, line in enumerate(lines):
-        if not line.strip():
-            if pairs is not None:
-                close()
-                pairs = None
-            continue
-        match = None if line[:1].isspace() else _TAG_LINE.match(line)
-        tag, value = (match.group(1), (match.group(2) or "").strip()) if match else ("", "")
-        if tag:
-            if tag == "PMID" and pairs:
-                close()
-                pairs = None
-            if pairs is None:
-                pairs, start = [], i
-            pairs.append([tag, value])
-            end = i
-        elif line[:1].isspace() and pairs:
-            last = pairs[-1]
-            last[1] = f"{last[1]} {line.strip()}" if last[1] else line.strip()
-            end = i
-        elif pairs is None and not records:
-            preamble = i + 1 if preamble is None else preamble
+    def close() -> dict[str, Any]:
+        if start_at >= base:
+            raw = piece[start_at - base:end_at - base]
+        elif end_at <= base:
+            raw = carry[:end_at - start_at]
         else:
-            raise ImportFormatError(
-                file, "a MEDLINE tag line ('TI  - ...') or a continuation line indented by six "
-                "spaces", line=i + 1, record=len(records) + 1, found=line)
+            raw = carry + piece[:end_at - base]
+        return _record(_fields(pairs), raw, start + 1, count + 1, file, warnings)
+
+    for piece in text:
+        n, p = len(piece), 0
+        while p < n:
+            if pairs is None and piece[p] not in "\n \t":
+                # Fast path: a whole record of tag lines and indented continuations, read at once.
+                q = piece.find("\n\n", p, p + window)
+                if q >= 0:
+                    block = piece[p:q]
+                    if "\nPMID" not in block and clean(block):
+                        if not count:
+                            opened()
+                        lines = block.count("\n") + 1
+                        record = _record(_clean_fields(block), block, i + 1, count + 1, file, warnings)
+                        count += 1
+                        i += lines
+                        p = q + 1
+                        yield record
+                        continue
+            e = piece.find("\n", p)
+            e = n if e < 0 else e
+            line = piece[p:e]
+            if not line.strip():
+                if pairs is not None:
+                    record = close()
+                    count += 1
+                    pairs = None
+                    yield record
+                i, p = i + 1, e + 1
+                continue
+            match = None if line[:1].isspace() else _TAG_LINE.match(line)
+            if match:
+                tag, value = match.group(1), (match.group(2) or "").strip()
+                if tag == "PMID" and pairs:
+                    record = close()
+                    count += 1
+                    pairs = None
+                    yield record
+                if pairs is None:
+                    if not count:
+                        opened()
+                    pairs, start, start_at = [], i, base + p
+                pairs.append([tag, value])
+                end_at = base + e
+            elif line[:1].isspace() and pairs:
+                last = pairs[-1]
+                last[1] = f"{last[1]} {line.strip()}" if last[1] else line.strip()
+                end_at = base + e
+            elif pairs is None and not count:
+                preamble = preamble or (i + 1, line)
+            else:
+                raise ImportFormatError(
+                    file, "a MEDLINE tag line ('TI  - ...') or a continuation line indented by six "
+                    "spaces", line=i + 1, record=count + 1, found=line)
+            i, p = i + 1, e + 1
+        if pairs is not None:  # the open record continues in the next piece
+            carry = carry + piece if start_at < base else piece[start_at - base:]
+        base += n
     if pairs:
-        close()
-    if not records:
-        raise ImportFormatError(file, "a MEDLINE record starting with 'PMID- '", line=preamble or 1,
-                                found=lines[(preamble or 1) - 1].strip())
-    if preamble is not None:
-        warnings.insert(0, ParseWarning(
-            file, f"text before the first record skipped: {lines[preamble - 1].strip()!r}",
-            line=preamble))
-    return Parsed(records, warnings, format="medline")
+        record = close()
+        count += 1
+        yield record
+    if not count:
+        line_number, found = preamble or (1, "")
+        raise ImportFormatError(file, "a MEDLINE record starting with 'PMID- '", line=line_number,
+                                found=found.strip())
 
 
-def _canonical(pairs: list[list[str]]) -> dict[str, Any]:
+def _clean_fields(block: str) -> dict[str, list[str]]:
+    """Non-empty values of the tags `_canonical` reads, from a record checked by `_CLEAN_RECORD`
+    (the expression skips every other tag, so most lines cost nothing in Python)."""
+    fields: dict[str, list[str]] = {}
+    for tag, value, more in _WANTED_AND_MORE.findall("\n" + block):
+        value = value.strip()
+        if more:
+            for line in more.split("\n")[1:]:
+                line = line.strip()
+                value = f"{value} {line}" if value else line
+        if value:
+            have = fields.get(tag)
+            if have is None:
+                fields[tag] = [value]
+            else:
+                have.append(value)
+    return fields
+
+
+def _fields(pairs: list[list[str]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for tag, value in pairs:
         if value:
             fields.setdefault(tag, []).append(value)
+    return fields
 
-    def first(name: str) -> str | None:
-        for tag in MEDLINE_FIELD_TAGS[name]:
-            if fields.get(tag):
-                return fields[tag][0]
-        return None
 
+def _record(fields: dict[str, list[str]], raw: str, line: int, number: int, file: str,
+            warnings: list[ParseWarning]) -> dict[str, Any]:
+    record = _canonical(fields)
+    if record["pmid"] is None:
+        warnings.append(ParseWarning(file, "record has no PMID", line=line, record=number))
+    record["line"] = line
+    record["raw"] = raw
+    return record
+
+
+def _first(fields: dict[str, list[str]], name: str) -> str | None:
+    for tag in MEDLINE_FIELD_TAGS[name]:
+        if tag in fields:  # only non-empty values are kept
+            return fields[tag][0]
+    return None
+
+
+def _canonical(fields: dict[str, list[str]]) -> dict[str, Any]:
     authors = fields.get("FAU") or fields.get("AU") or []
     doi = None
     for tag in MEDLINE_FIELD_TAGS["doi"]:
@@ -121,20 +220,20 @@ def _canonical(pairs: list[list[str]]) -> dict[str, Any]:
             break
     keywords = [k for tag in MEDLINE_FIELD_TAGS["keywords"] for k in fields.get(tag) or ()]
     return {
-        "title": first("title"),
-        "abstract": " ".join(fields["AB"]) if fields.get("AB") else None,
+        "title": _first(fields, "title"),
+        "abstract": " ".join(fields["AB"]) if "AB" in fields else None,
         "authors": list(authors),
-        "year": first("year"),
-        "journal": first("journal"),
-        "volume": first("volume"),
-        "issue": first("issue"),
-        "pages": first("pages"),
+        "year": _first(fields, "year"),
+        "journal": _first(fields, "journal"),
+        "volume": _first(fields, "volume"),
+        "issue": _first(fields, "issue"),
+        "pages": _first(fields, "pages"),
         "doi": doi,
-        "pmid": first("pmid"),
-        "pmcid": first("pmcid"),
+        "pmid": _first(fields, "pmid"),
+        "pmcid": _first(fields, "pmcid"),
         "keywords": keywords,
-        "language": first("language"),
-        "publication_type": first("publication_type"),
+        "language": _first(fields, "language"),
+        "publication_type": _first(fields, "publication_type"),
         "url": None,
     }
 

@@ -7,7 +7,7 @@ tag vocabulary is rispy's (`rispy.config`), used as data; the canonical mapping 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPPING
@@ -15,7 +15,7 @@ from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPP
 from ..errors import ImportFormatError, ParseWarning
 from ..records import Parsed
 
-__all__ = ["read_ris", "write_ris", "RIS_FIELD_TAGS", "KNOWN_TAGS"]
+__all__ = ["read_ris", "iter_ris", "write_ris", "RIS_FIELD_TAGS", "KNOWN_TAGS"]
 
 #: Tags that exporters use and rispy's mapping lacks (book title, EBSCO DOI, Ovid/EndNote extras).
 _EXTRA_TAGS = ("BT", "CT", "ED", "H1", "H2", "J1", "L3", "M2", "NL", "U1", "U2", "U3", "U4",
@@ -46,6 +46,8 @@ _BOOK_TYPES = frozenset({"BOOK", "EBOOK", "EDBOOK", "CHAP", "ECHAP", "CONF", "CP
 #: Tags that carry an identifier only when their whole value says so ("PMID: 123", "PMC456").
 _ID_NOTE_TAGS = ("AN", "N1", "M1", "M2", "M3", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8",
                  "U1", "U2", "U3", "U4", "U5")
+_ID_NOTE_SET = frozenset(_ID_NOTE_TAGS)
+_TITLE_TAGS = RIS_FIELD_TAGS["title"] + RIS_FIELD_TAGS["title_fallback"]
 #: (tag, database pattern): a bare number in `tag` is a PMID when DB/DP names that database.
 _PMID_BY_DATABASE = (
     ("AN", re.compile(r"pubmed|medline|\bnlm\b", re.I)),  # EndNote/Ovid from PubMed: DP - NLM
@@ -71,6 +73,13 @@ _BOILERPLATE = re.compile(
     r"\s*(?:\d+\.|Record #\d+ of \d+|Provider: .*|Content: text/.*"
     r"|Link to the Ovid Full Text or citation:.*)\s*$")
 _MAX_LISTED = 10
+#: A record from TY to its ER whose lines are well-formed tags (no TY), blank lines, or text that
+#: cannot be taken for a tag, i.e. continuation lines: the usual layouts, read in one step.
+#: Group 1 is set when there is a line that is not a tag. Anything else goes line by line.
+_CLEAN_RECORD = re.compile(
+    r"TY  -(?:[ \t].*)?(?:\n(?:(?!TY  -|ER  -)[A-Z][A-Z0-9]  -(?:[ \t].*)?"
+    r"|((?![A-Z][A-Z0-9][ \t]{1,4}-|\S\S  -(?: |\n|\Z))[^\S\n]*\S.*|[^\S\n]*(?=\n))))*"
+    r"\nER  -(?:[ \t].*)?")
 
 #: Canonical field -> tag when generating RIS for records from other formats, in output order.
 #: A PMID goes in AN as "PMID: n" and a PMCID in C2 (EndNote's habit); both read back as such.
@@ -89,97 +98,190 @@ _TYPE_CODES = {
 
 def read_ris(text: str, file: str = "<string>") -> Parsed:
     """Records from RIS text; odd layouts are read and reported, never silently dropped."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    records: list[dict[str, Any]] = []
     warnings: list[ParseWarning] = []
+    return Parsed(list(iter_ris(text, file, warnings)), warnings, format="ris")
+
+
+def iter_ris(text: str | Iterable[str], file: str = "<string>",
+             warnings: list[ParseWarning] | None = None) -> Iterator[dict[str, Any]]:
+    """Records from RIS text one at a time, so that an import can store them as they come.
+
+    `text` is a whole text or consecutive pieces of one, each ending just after a line end but the
+    last (the dispatcher decodes large files that way). Warnings go to `warnings` as they are
+    found, layout warnings last. A malformed file raises ImportFormatError, possibly after some
+    records were yielded: whoever stores them does so in one transaction.
+    """
+    if warnings is None:
+        warnings = []
+    if isinstance(text, str):
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = (text,)
+    count = 0
     skipped: list[tuple[int, str]] = []  # first line of each passage of text outside records
-    no_er: list[int] = []
+    no_er: list[tuple[int, int]] = []    # (record number, line) of records without an ER
+    first_line: tuple[int, str] | None = None  # first non-blank line, for the no-record error
+    first_record_line = 0
     pairs: list[list[str]] | None = None  # [tag, value] of the open record
-    start = end = 0
+    start = 0                # line index (0-based) of the open record's first line
+    start_at = end_at = 0    # offsets of its start and of its last line's end, for `raw`
+    start_text = ""
+    carry = ""               # the open record's text from earlier pieces (from `start_at`)
     has_ty = in_block = False
     valid, known, list_tags = _VALID_TAGS, KNOWN_TAGS, _LIST_TAGS
+    clean = _CLEAN_RECORD.match
+    i = base = 0             # current line index; offset of the current piece in the whole text
+    piece = ""
 
-    def close(with_er: bool) -> None:
-        raw = "\n".join(lines[start:end + 1])
-        number = len(records) + 1
+    def close(with_er: bool) -> dict[str, Any]:
+        if start_at >= base:
+            raw = piece[start_at - base:end_at - base]
+        elif end_at <= base:
+            raw = carry[:end_at - start_at]
+        else:
+            raw = carry + piece[:end_at - base]
+        number = count + 1
         if not has_ty:
             warnings.append(ParseWarning(file, "record has no TY line; read up to its ER",
                                          line=start + 1, record=number))
         if not with_er:
-            no_er.append(number)
+            no_er.append((number, start + 1))
         record = _canonical(pairs)
         record["line"] = start + 1
         record["raw"] = raw
-        records.append(record)
+        return record
 
-    for i, line in enumerate(lines):
-        if line[2:5] == "  -" and line[:2] in valid and (len(line) == 5 or line[5] in " \t"):
-            tag, value = line[:2], line[6:].strip()
-        elif not line or line.isspace():
-            continue
-        else:
-            match = _LOOSE_TAG.match(line)
-            if match and match.group(1) in known:
-                tag, value = match.group(1), line[match.end():].strip()
+    for piece in text:
+        n, p = len(piece), 0
+        while p < n:
+            if pairs is None and piece.startswith("TY  -", p):
+                # Fast path: a whole record from TY to ER in a usual layout, read at once.
+                match = clean(piece, p)
+                if match:
+                    e = match.end()
+                    block = piece[p:e]
+                    if "    " not in block:
+                        lines = block.split("\n")
+                        lines.pop()  # the ER line
+                        count += 1
+                        first_record_line = first_record_line or i + 1
+                        if match.group(1) is None:  # tag lines only
+                            found = [(line[:2], line[6:].strip()) for line in lines]
+                        else:
+                            found = _joined(lines)
+                        record = _canonical(found)
+                        record["line"] = i + 1
+                        record["raw"] = block
+                        i += len(lines) + 1
+                        p = e + 1
+                        in_block = False
+                        yield record
+                        continue
+            e = piece.find("\n", p)
+            e = n if e < 0 else e
+            line = piece[p:e]
+            if line[2:5] == "  -" and line[:2] in valid and (len(line) == 5 or line[5] in " \t"):
+                tag, value = line[:2], line[6:].strip()
+            elif not line or line.isspace():
+                i, p = i + 1, e + 1
+                continue
             else:
-                bad = _BAD_TAG.match(line)
-                if bad:
-                    raise ImportFormatError(
-                        file, "a RIS tag of two capitals or a capital and a digit ('TI  - ...')",
-                        line=i + 1, record=len(records) + 1, found=line)
-                if pairs:  # continuation line: every dialect wraps long values this way
-                    last = pairs[-1]
-                    piece = line.strip()
-                    if last[0] in list_tags:
-                        pairs.append([last[0], piece])
-                    else:
-                        last[1] = f"{last[1]} {piece}" if last[1] else piece
-                    end = i
-                elif not _BOILERPLATE.match(line):
+                match = _LOOSE_TAG.match(line)
+                if match and match.group(1) in known:
+                    tag, value = match.group(1), line[match.end():].strip()
+                else:
+                    bad = _BAD_TAG.match(line)
+                    if bad:
+                        raise ImportFormatError(
+                            file, "a RIS tag of two capitals or a capital and a digit ('TI  - ...')",
+                            line=i + 1, record=count + 1, found=line)
+                    if first_line is None:
+                        first_line = (i + 1, line)
+                    if pairs:  # continuation line: every dialect wraps long values this way
+                        last = pairs[-1]
+                        piece_text = line.strip()
+                        if last[0] in list_tags:
+                            pairs.append([last[0], piece_text])
+                        else:
+                            last[1] = f"{last[1]} {piece_text}" if last[1] else piece_text
+                        end_at = base + e
+                    elif not _BOILERPLATE.match(line):
+                        if not in_block:
+                            skipped.append((i + 1, line.strip()))
+                            in_block = True
+                    i, p = i + 1, e + 1
+                    continue
+            if first_line is None:
+                first_line = (i + 1, line)
+            if tag == "TY":
+                if pairs is not None:
+                    if has_ty:
+                        record = close(with_er=False)
+                        count += 1
+                        yield record
+                    elif not in_block:  # tags after an ER that never reached one: stray text
+                        skipped.append((start + 1, start_text.strip()))
+                pairs, has_ty, in_block = [["TY", value]], True, False
+                start, start_at, end_at, start_text = i, base + p, base + e, line
+                first_record_line = first_record_line or i + 1
+            elif tag == "ER":
+                if pairs is None:
                     if not in_block:
                         skipped.append((i + 1, line.strip()))
                         in_block = True
+                    i, p = i + 1, e + 1
+                    continue
+                end_at = base + e
+                record = close(with_er=True)
+                count += 1
+                first_record_line = first_record_line or start + 1
+                pairs, in_block = None, False
+                i, p = i + 1, e + 1
+                yield record
                 continue
-        if tag == "TY":
-            if pairs is not None:
-                if has_ty:
-                    close(with_er=False)
-                else:  # tags after an ER that never reached one: stray text (Ovid's NL line)
-                    if not in_block:
-                        skipped.append((start + 1, lines[start].strip()))
-            pairs, start, end, has_ty, in_block = [["TY", value]], i, i, True, False
-        elif tag == "ER":
-            if pairs is None:
-                if not in_block:
-                    skipped.append((i + 1, line.strip()))
-                    in_block = True
-                continue
-            end = i
-            close(with_er=True)
-            pairs, in_block = None, False
-        else:
-            if pairs is None:
-                pairs, start, has_ty = [], i, False
-            pairs.append([tag, value])
-            end = i
-            if "    " in value:
-                _split_embedded(pairs)
+            else:
+                if pairs is None:
+                    pairs, has_ty = [], False
+                    start, start_at, start_text = i, base + p, line
+                pairs.append([tag, value])
+                end_at = base + e
+                if "    " in value:
+                    _split_embedded(pairs)
+            i, p = i + 1, e + 1
+        if pairs is not None:  # the open record continues in the next piece
+            carry = carry + piece if start_at < base else piece[start_at - base:]
+        base += n
     if pairs is not None:
         if has_ty:
-            close(with_er=False)
+            record = close(with_er=False)
+            count += 1
+            yield record
         elif not in_block:
-            skipped.append((start + 1, lines[start].strip()))
+            skipped.append((start + 1, start_text.strip()))
 
-    if not records:
-        first = next((n for n, line in enumerate(lines, 1) if line.strip()), 1)
-        raise ImportFormatError(file, "a RIS record starting with 'TY  - '", line=first,
-                                found=lines[first - 1].strip() if lines else "")
-    warnings.extend(_layout_warnings(file, skipped, no_er, records))
-    return Parsed(records, warnings, format="ris")
+    if not count:
+        line_number, found = first_line or (1, "")
+        raise ImportFormatError(file, "a RIS record starting with 'TY  - '", line=line_number,
+                                found=found.strip())
+    warnings.extend(_layout_warnings(file, skipped, no_er, count, first_record_line))
+
+
+def _joined(lines: list[str]) -> list[list[str]]:
+    """Pairs of a record matched by `_CLEAN_RECORD` with continuation or blank lines: what the
+    line-by-line path makes of them, without its checks (the expression has made them)."""
+    pairs: list[list[str]] = []
+    for line in lines:
+        if line[2:5] == "  -" and (len(line) == 5 or line[5] in " \t") and line[:2] in _VALID_TAGS:
+            pairs.append([line[:2], line[6:].strip()])
+        elif line and not line.isspace():
+            last, text = pairs[-1], line.strip()
+            if last[0] in _LIST_TAGS:
+                pairs.append([last[0], text])
+            else:
+                last[1] = f"{last[1]} {text}" if last[1] else text
+    return pairs
 
 
 def _split_embedded(pairs: list[list[str]]) -> None:
@@ -191,10 +293,9 @@ def _split_embedded(pairs: list[list[str]]) -> None:
     pairs.extend([tag, value.strip()] for tag, value in zip(parts[1::2], parts[2::2]))
 
 
-def _layout_warnings(file: str, skipped: list[tuple[int, str]], no_er: list[int],
-                     records: list[dict]) -> list[ParseWarning]:
+def _layout_warnings(file: str, skipped: list[tuple[int, str]], no_er: list[tuple[int, int]],
+                     count: int, first_record_line: int) -> list[ParseWarning]:
     out = []
-    first_record_line = records[0]["line"]
     before = [s for s in skipped if s[0] < first_record_line]
     between = [s for s in skipped if s[0] > first_record_line]
     if before:
@@ -206,11 +307,10 @@ def _layout_warnings(file: str, skipped: list[tuple[int, str]], no_er: list[int]
         out.append(ParseWarning(
             file, f"text outside records skipped in {len(between)} place(s) (lines {lines}{more}); "
             f"first: {between[0][1]!r}", line=between[0][0]))
-    for number in no_er[:_MAX_LISTED]:
-        rec = records[number - 1]
-        where = "the file ends" if number == len(records) else "the next TY"
+    for number, line in no_er[:_MAX_LISTED]:
+        where = "the file ends" if number == count else "the next TY"
         out.append(ParseWarning(file, f"record has no ER line; kept up to {where}",
-                                line=rec["line"], record=number))
+                                line=line, record=number))
     if len(no_er) > _MAX_LISTED:
         out.append(ParseWarning(file, f"{len(no_er) - _MAX_LISTED} more records have no ER line"))
     return out
@@ -218,13 +318,12 @@ def _layout_warnings(file: str, skipped: list[tuple[int, str]], no_er: list[int]
 
 def _first(fields: dict[str, list[str]], tags: Iterable[str]) -> str | None:
     for tag in tags:
-        values = fields.get(tag)
-        if values:
-            return values[0]
+        if tag in fields:  # only non-empty values are kept
+            return fields[tag][0]
     return None
 
 
-def _canonical(pairs: list[list[str]]) -> dict[str, Any]:
+def _canonical(pairs: list) -> dict[str, Any]:
     """Map one record's (tag, value) pairs onto the canonical fields."""
     fields: dict[str, list[str]] = {}
     for tag, value in pairs:
@@ -236,10 +335,10 @@ def _canonical(pairs: list[list[str]]) -> dict[str, Any]:
                 have.append(value)
     get = fields.get
     ris_type = pairs[0][1] if pairs and pairs[0][0] == "TY" and pairs[0][1] else None
-    title = _first(fields, RIS_FIELD_TAGS["title"]) or _first(fields, RIS_FIELD_TAGS["title_fallback"])
+    title = _first(fields, _TITLE_TAGS)
     if title is None and ris_type in _BOOK_TYPES:
         title = _first(fields, ("T2",))
-    abstracts = [" ".join(get(tag)) for tag in RIS_FIELD_TAGS["abstract"] if get(tag)]
+    abstracts = [" ".join(fields[tag]) for tag in RIS_FIELD_TAGS["abstract"] if tag in fields]
     year = None
     for tag in RIS_FIELD_TAGS["year"]:
         for value in get(tag) or ():
@@ -248,20 +347,35 @@ def _canonical(pairs: list[list[str]]) -> dict[str, Any]:
                 break
         if year:
             break
-    journals = [v[0] for v in (get(t) for t in RIS_FIELD_TAGS["journal"]) if v]
-    # Prefer a full name: abbreviations ("Nat. Commun.") carry dots.
-    journal = next((j for j in journals if "." not in j), journals[0] if journals else None)
+    journal = None
+    for tag in RIS_FIELD_TAGS["journal"]:
+        if tag in fields:
+            name = fields[tag][0]
+            if "." not in name:  # prefer a full name: abbreviations ("Nat. Commun.") carry dots
+                journal = name
+                break
+            journal = journal or name
     start_page, end_page = _first(fields, ("SP",)), _first(fields, ("EP",))
     if start_page and end_page and end_page != start_page and "-" not in start_page:
         pages = f"{start_page}-{end_page}"
     else:
         pages = start_page or end_page
-    urls = _URL_SPLIT.split(get("UR")[0]) if get("UR") else []
-    author_tags = RIS_FIELD_TAGS["authors"]
-    authors = [value for tag, value in pairs if value and tag in author_tags]  # file order
+    url = fields["UR"][0] if "UR" in fields else None
+    if url is not None and (" " in url or ";" in url or not url.isprintable()):
+        url = next((u for u in _URL_SPLIT.split(url) if u), None)  # several URLs in one line
+    if "A1" not in fields:
+        authors = list(get("AU") or ())
+    elif "AU" not in fields:
+        authors = list(fields["A1"])
+    else:  # both: keep the file's order
+        author_tags = RIS_FIELD_TAGS["authors"]
+        authors = [value for tag, value in pairs if value and tag in author_tags]
+    # Identifier notes are rare: find which note tags are present once, in C.
+    notes = [tag for tag in _ID_NOTE_TAGS if tag in fields] if fields.keys() & _ID_NOTE_SET else []
     return {
         "title": title,
-        "abstract": max(abstracts, key=len) if abstracts else None,
+        "abstract": (abstracts[0] if len(abstracts) == 1 else max(abstracts, key=len))
+        if abstracts else None,
         "authors": authors,
         "year": year,
         "journal": journal,
@@ -269,12 +383,12 @@ def _canonical(pairs: list[list[str]]) -> dict[str, Any]:
         "issue": _first(fields, RIS_FIELD_TAGS["issue"]),
         "pages": pages,
         "doi": _doi(fields),
-        "pmid": _pmid(fields),
-        "pmcid": _pmcid(fields),
+        "pmid": _pmid(fields, notes),
+        "pmcid": _pmcid(fields, notes),
         "keywords": list(get("KW") or ()),
         "language": _first(fields, RIS_FIELD_TAGS["language"]),
         "publication_type": ris_type,
-        "url": next((u for u in urls if u), None) or _first(fields, ("L2",)),
+        "url": url or _first(fields, ("L2",)),
     }
 
 
@@ -292,29 +406,30 @@ def _doi(fields: dict[str, list[str]]) -> str | None:
     return found[0] if found else None
 
 
-def _pmid(fields: dict[str, list[str]]) -> str | None:
-    databases = " ".join((fields.get("DB") or []) + (fields.get("DP") or []))
-    if databases:
+def _pmid(fields: dict[str, list[str]], notes: list[str]) -> str | None:
+    if "DB" in fields or "DP" in fields:
+        databases = " ".join((fields.get("DB") or []) + (fields.get("DP") or []))
         for tag, pattern in _PMID_BY_DATABASE:
             value = _first(fields, (tag,))
             if value and value.strip().isdigit() and pattern.search(databases):
                 return value.strip()
-    for tag in _ID_NOTE_TAGS:
-        for value in fields.get(tag) or ():
+    for tag in notes:
+        for value in fields[tag]:
             match = _PMID_NOTE.match(value)
             if match:
                 return match.group(1)
     for tag in ("UR", "L2"):
         for value in fields.get(tag) or ():
-            match = _PMID_URL.search(value)
-            if match:
-                return match.group(1)
+            if "ncbi.nlm.nih.gov/" in value:  # cheap test before the expression
+                match = _PMID_URL.search(value)
+                if match:
+                    return match.group(1)
     return None
 
 
-def _pmcid(fields: dict[str, list[str]]) -> str | None:
-    for tag in _ID_NOTE_TAGS:
-        for value in fields.get(tag) or ():
+def _pmcid(fields: dict[str, list[str]], notes: list[str]) -> str | None:
+    for tag in notes:
+        for value in fields[tag]:
             match = _PMCID_NOTE.match(value)
             if match:
                 return match.group(1)

@@ -1,0 +1,106 @@
+"""Writing RIS: records read from RIS go back verbatim, others are generated from their fields."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+import pandas as pd
+from rispy.config import TYPE_OF_REFERENCE_MAPPING
+
+__all__ = ["write_ris"]
+
+#: Canonical field -> tag when generating RIS for records from other formats, in output order.
+#: A PMID goes in AN as "PMID: n" and a PMCID in C2 (EndNote's habit); both read back as such.
+_WRITE_TAGS = (("title", "TI"), ("authors", "AU"), ("year", "PY"), ("journal", "T2"),
+               ("volume", "VL"), ("issue", "IS"), ("pages", "SP"), ("doi", "DO"), ("pmid", "AN"),
+               ("pmcid", "C2"), ("abstract", "AB"), ("keywords", "KW"), ("language", "LA"),
+               ("url", "UR"))
+#: Free-text publication types (MEDLINE PT, WoS DT, tables) -> RIS type code, for `write_ris`.
+_TYPE_CODES = {
+    "journal article": "JOUR", "article": "JOUR", "review": "JOUR", "letter": "JOUR",
+    "editorial": "JOUR", "book": "BOOK", "book chapter": "CHAP", "chapter": "CHAP",
+    "conference paper": "CPAPER", "proceedings paper": "CPAPER", "conference": "CONF",
+    "thesis": "THES", "dissertation": "THES", "report": "RPRT", "preprint": "UNPB",
+}
+
+
+def _line(tag: str, value: Any) -> str:
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return f"{tag}  - {text}"
+
+
+def _present(value: Any) -> bool:
+    if value is None or isinstance(value, (list, tuple)):
+        return bool(value)
+    try:
+        if pd.isna(value):
+            return False
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip() != ""
+
+
+def _items(value: Any) -> list:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if _present(v)] if hasattr(value, "__iter__") else []
+
+
+def _type_code(publication_type: Any, has_journal: bool) -> str:
+    if _present(publication_type):
+        text = str(publication_type).strip()
+        if text.upper() in TYPE_OF_REFERENCE_MAPPING:
+            return text.upper()
+        code = _TYPE_CODES.get(text.lower())
+        if code:
+            return code
+    return "JOUR" if has_journal else "GEN"
+
+
+def _generate(row: dict[str, Any]) -> list[str]:
+    """RIS lines for a record that did not come from RIS, from its canonical fields."""
+    ptype = row.get("publication_type")
+    out = [_line("TY", _type_code(ptype, _present(row.get("journal"))))]
+    for name, tag in _WRITE_TAGS:
+        value = row.get(name)
+        if name in ("authors", "keywords"):
+            out += [_line(tag, item) for item in _items(value)]
+        elif name == "pages" and _present(value):
+            first, _, last = str(value).partition("-")
+            out += [_line("SP", first)] + ([_line("EP", last)] if last.strip() else [])
+        elif _present(value):
+            out.append(_line(tag, f"PMID: {value}" if name == "pmid" else value))
+    if _present(ptype) and str(ptype).strip().upper() not in TYPE_OF_REFERENCE_MAPPING:
+        out.append(_line("M3", ptype))  # the source's own type name, kept beside the code
+    out.append("ER  - ")
+    return out
+
+
+def _with_notes(lines: list[str], notes: Iterable[str]) -> list[str]:
+    added = [_line("N1", note) for note in notes]
+    if not added:
+        return lines
+    for index in range(len(lines) - 1, -1, -1):
+        rest = lines[index][2:].strip()
+        if lines[index][:2] == "ER" and (not rest or rest.startswith("-")):
+            return lines[:index] + added + lines[index:]
+    return lines + added
+
+
+def write_ris(frame, notes: dict[Any, list[str]] | None = None) -> str:
+    """RIS text for a records frame: RIS records verbatim, others generated; `notes` as N1 lines.
+
+    Records are separated by one blank line and the text ends with a newline, so a file in that
+    layout reads and writes back byte for byte.
+    """
+    blocks = []
+    for row in frame.to_dict("records"):
+        raw = row.get("raw")
+        if row.get("raw_format") == "ris" and isinstance(raw, str) and raw.strip():
+            lines = raw.split("\n")
+        else:
+            lines = _generate(row)
+        if notes:
+            lines = _with_notes(lines, notes.get(row.get("record_id")) or [])
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n" if blocks else ""

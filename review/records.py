@@ -13,7 +13,7 @@ from .errors import ParseWarning
 __all__ = [
     "RECORD_FIELDS", "LIST_FIELDS", "PROVENANCE_FIELDS", "RECORD_COLUMNS", "Parsed",
     "records_frame", "normalise_record", "normalise_doi", "normalise_pmid", "normalise_pmcid",
-    "parse_year", "split_authors",
+    "parse_year", "split_authors", "has_value", "value_items",
 ]
 
 #: Bibliographic fields of a record, in the order tables show them.
@@ -209,3 +209,22 @@ def split_authors(value: Any, sep: str = ";") -> list[str]:
     if not text:
         return []
     return _clean_list(part for part in text.split(sep))
+
+
+def has_value(value: Any) -> bool:
+    """False for None, NaN/NA, empty strings and empty lists: what writers leave out."""
+    if value is None or isinstance(value, (list, tuple)):
+        return bool(value)
+    try:
+        if pd.isna(value):
+            return False
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip() != ""
+
+
+def value_items(value: Any) -> list:
+    """A list field's filled items; a lone string is one item."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if has_value(v)] if hasattr(value, "__iter__") else []

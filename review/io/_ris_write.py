@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-import pandas as pd
 from rispy.config import TYPE_OF_REFERENCE_MAPPING
+
+from ..records import has_value, value_items
 
 __all__ = ["write_ris"]
 
@@ -29,25 +30,8 @@ def _line(tag: str, value: Any) -> str:
     return f"{tag}  - {text}"
 
 
-def _present(value: Any) -> bool:
-    if value is None or isinstance(value, (list, tuple)):
-        return bool(value)
-    try:
-        if pd.isna(value):
-            return False
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip() != ""
-
-
-def _items(value: Any) -> list:
-    if isinstance(value, str):
-        return [value]
-    return [v for v in value if _present(v)] if hasattr(value, "__iter__") else []
-
-
 def _type_code(publication_type: Any, has_journal: bool) -> str:
-    if _present(publication_type):
+    if has_value(publication_type):
         text = str(publication_type).strip()
         if text.upper() in TYPE_OF_REFERENCE_MAPPING:
             return text.upper()
@@ -60,17 +44,17 @@ def _type_code(publication_type: Any, has_journal: bool) -> str:
 def _generate(row: dict[str, Any]) -> list[str]:
     """RIS lines for a record that did not come from RIS, from its canonical fields."""
     ptype = row.get("publication_type")
-    out = [_line("TY", _type_code(ptype, _present(row.get("journal"))))]
+    out = [_line("TY", _type_code(ptype, has_value(row.get("journal"))))]
     for name, tag in _WRITE_TAGS:
         value = row.get(name)
         if name in ("authors", "keywords"):
-            out += [_line(tag, item) for item in _items(value)]
-        elif name == "pages" and _present(value):
+            out += [_line(tag, item) for item in value_items(value)]
+        elif name == "pages" and has_value(value):
             first, _, last = str(value).partition("-")
             out += [_line("SP", first)] + ([_line("EP", last)] if last.strip() else [])
-        elif _present(value):
+        elif has_value(value):
             out.append(_line(tag, f"PMID: {value}" if name == "pmid" else value))
-    if _present(ptype) and str(ptype).strip().upper() not in TYPE_OF_REFERENCE_MAPPING:
+    if has_value(ptype) and str(ptype).strip().upper() not in TYPE_OF_REFERENCE_MAPPING:
         out.append(_line("M3", ptype))  # the source's own type name, kept beside the code
     out.append("ER  - ")
     return out

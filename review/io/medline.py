@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Iterator
 
-import pandas as pd
 
 from ..errors import ImportFormatError, ParseWarning
-from ..records import Parsed
+from ..records import Parsed, has_value, value_items
 
 __all__ = ["read_medline", "iter_medline", "write_medline", "MEDLINE_FIELD_TAGS"]
 
@@ -249,37 +248,20 @@ def write_medline(frame) -> str:
         out = []
         simple = (("pmid", "PMID"), ("title", "TI"), ("abstract", "AB"))
         for name, tag in simple:
-            if _present(row.get(name)):
+            if has_value(row.get(name)):
                 out.append(_line(tag, row[name]))
-        out += [_line("FAU", a) for a in _items(row.get("authors"))]
+        out += [_line("FAU", a) for a in value_items(row.get("authors"))]
         for name, tag in (("language", "LA"), ("publication_type", "PT"), ("year", "DP"),
                           ("journal", "JT"), ("volume", "VI"), ("issue", "IP"), ("pages", "PG"),
                           ("pmcid", "PMC")):
-            if _present(row.get(name)):
+            if has_value(row.get(name)):
                 out.append(_line(tag, row[name]))
-        if _present(row.get("doi")):
+        if has_value(row.get("doi")):
             out.append(_line("LID", f"{row['doi']} [doi]"))
-        out += [_line("OT", k) for k in _items(row.get("keywords"))]
+        out += [_line("OT", k) for k in value_items(row.get("keywords"))]
         if out:
             blocks.append("\n".join(out))
     return "\n\n".join(blocks) + "\n" if blocks else ""
-
-
-def _present(value: Any) -> bool:
-    if value is None or isinstance(value, (list, tuple)):
-        return bool(value)
-    try:
-        if pd.isna(value):
-            return False
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip() != ""
-
-
-def _items(value: Any) -> list:
-    if isinstance(value, str):
-        return [value]
-    return [v for v in value if _present(v)] if hasattr(value, "__iter__") else []
 
 
 def _line(tag: str, value: Any) -> str:

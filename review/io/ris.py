@@ -419,6 +419,3 @@ def _pmcid(fields: dict[str, list[str]], notes: list[str]) -> str | None:
             if match:
                 return match.group(1)
     return None
-
-
-# ---------------------------------------------------------------------------------- writing

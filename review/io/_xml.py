@@ -1,13 +1,14 @@
 """Safe XML parsing shared by the PubMed and EndNote readers: no DTDs, entities or network."""
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from lxml import etree
 
 from ..errors import ImportFormatError
 
-__all__ = ["parse_xml"]
+__all__ = ["parse_xml", "collect_text"]
 
 
 def _parser() -> etree.XMLParser:
@@ -29,3 +30,18 @@ def parse_xml(text: str, file: str, expected: str) -> Any:
     if root is None:
         raise ImportFormatError(file, expected, line=1, found="no root element")
     return root
+
+
+def collect_text(node: Any, parts: list[str]) -> None:
+    """Append every text piece inside `node` in document order: markup dropped, tails kept."""
+    if isinstance(node, etree._Entity):  # an entity the DTD would define, e.g. &nbsp;
+        parts.append(html.unescape(node.text or ""))
+        return
+    if isinstance(node, (etree._Comment, etree._ProcessingInstruction)):
+        return
+    if node.text:
+        parts.append(node.text)
+    for child in node:
+        collect_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)

@@ -6,7 +6,6 @@ or expands entities.
 """
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -14,7 +13,7 @@ from lxml import etree
 
 from ..errors import ImportFormatError, ParseWarning
 from ..records import Parsed
-from ._xml import parse_xml
+from ._xml import collect_text, parse_xml
 
 __all__ = ["FIELD_PATHS", "read_endnote_xml"]
 
@@ -42,24 +41,10 @@ def _text(el: Any) -> str | None:
     if el is None:
         return None
     parts: list[str] = []
-    _collect(el, parts)
+    collect_text(el, parts)
     text = re.sub(r"[ \t\r\f\v]+", " ", "".join(parts))
     text = "\n".join(line.strip() for line in text.split("\n")).strip()
     return text or None
-
-
-def _collect(node: Any, parts: list[str]) -> None:
-    if isinstance(node, etree._Entity):
-        parts.append(html.unescape(node.text or ""))
-        return
-    if isinstance(node, (etree._Comment, etree._ProcessingInstruction)):
-        return
-    if node.text:
-        parts.append(node.text)
-    for child in node:
-        _collect(child, parts)
-        if child.tail:
-            parts.append(child.tail)
 
 
 def _first(record: Any, paths: tuple[str, ...]) -> str | None:

@@ -6,7 +6,6 @@ so that inline markup (<i>, <sup>, MathML) keeps its words and the text after it
 """
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -14,7 +13,7 @@ from lxml import etree
 
 from ..errors import ImportFormatError, ParseWarning
 from ..records import Parsed
-from ._xml import parse_xml
+from ._xml import collect_text, parse_xml
 
 __all__ = ["RECORD_TAGS", "read_pubmed_xml"]
 
@@ -45,23 +44,9 @@ def _text(el: Any) -> str | None:
     if el is None:
         return None
     parts: list[str] = []
-    _collect(el, parts)
+    collect_text(el, parts)
     text = re.sub(r"\s+", " ", "".join(parts)).strip()
     return text or None
-
-
-def _collect(node: Any, parts: list[str]) -> None:
-    if isinstance(node, etree._Entity):  # an entity the DTD would define, e.g. &nbsp;
-        parts.append(html.unescape(node.text or ""))
-        return
-    if isinstance(node, (etree._Comment, etree._ProcessingInstruction)):
-        return
-    if node.text:
-        parts.append(node.text)
-    for child in node:
-        _collect(child, parts)
-        if child.tail:
-            parts.append(child.tail)
 
 
 def _first(el: Any, paths: tuple[str, ...]) -> str | None:

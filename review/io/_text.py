@@ -4,10 +4,11 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from ..errors import ImportFormatError, ParseWarning
 
-__all__ = ["DecodedText", "decode"]
+__all__ = ["DecodedText", "decode", "text_pieces", "span_text"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -91,3 +92,25 @@ def decode(data: bytes, file: str) -> DecodedText:
     if text.startswith("\ufeff"):
         text = text[1:]
     return DecodedText(text, encoding, warnings)
+
+
+def text_pieces(text: "str | Iterable[str]") -> "Iterable[str]":
+    """A streaming reader's input as pieces: a whole text (BOM and CR line ends removed) or the
+    dispatcher's already clean, line-aligned pieces, passed through."""
+    if not isinstance(text, str):
+        return text
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return (text,)
+
+
+def span_text(piece: str, carry: str, base: int, start: int, end: int) -> str:
+    """Text from offset `start` to `end` of the whole input, when the current `piece` begins at
+    offset `base` and `carry` holds what came before it from `start` on."""
+    if start >= base:
+        return piece[start - base:end - base]
+    if end <= base:
+        return carry[:end - start]
+    return carry + piece[:end - base]

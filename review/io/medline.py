@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Iterator
 
-
 from ..errors import ImportFormatError, ParseWarning
 from ..records import Parsed, has_value, value_items
+from ._text import span_text, text_pieces
 
 __all__ = ["read_medline", "iter_medline", "write_medline", "MEDLINE_FIELD_TAGS"]
 
@@ -64,12 +64,7 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
     """
     if warnings is None:
         warnings = []
-    if isinstance(text, str):
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        text = (text,)
+    text = text_pieces(text)
     count = 0
     pairs: list[list[str]] | None = None
     start = 0                 # line index (0-based) of the open record's first line
@@ -87,12 +82,7 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
                 line=preamble[0]))
 
     def close() -> dict[str, Any]:
-        if start_at >= base:
-            raw = piece[start_at - base:end_at - base]
-        elif end_at <= base:
-            raw = carry[:end_at - start_at]
-        else:
-            raw = carry + piece[:end_at - base]
+        raw = span_text(piece, carry, base, start_at, end_at)
         return _record(_fields(pairs), raw, start + 1, count + 1, file, warnings)
 
     for piece in text:

@@ -14,6 +14,7 @@ from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING
 from ..errors import ImportFormatError, ParseWarning
 from ..records import Parsed
 from ._ris_write import write_ris
+from ._text import span_text, text_pieces
 
 __all__ = ["read_ris", "iter_ris", "write_ris", "RIS_FIELD_TAGS", "KNOWN_TAGS"]
 
@@ -98,12 +99,7 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
     """
     if warnings is None:
         warnings = []
-    if isinstance(text, str):
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        text = (text,)
+    text = text_pieces(text)
     count = 0
     skipped: list[tuple[int, str]] = []  # first line of each passage of text outside records
     no_er: list[tuple[int, int]] = []    # (record number, line) of records without an ER
@@ -121,12 +117,7 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
     piece = ""
 
     def close(with_er: bool) -> dict[str, Any]:
-        if start_at >= base:
-            raw = piece[start_at - base:end_at - base]
-        elif end_at <= base:
-            raw = carry[:end_at - start_at]
-        else:
-            raw = carry + piece[:end_at - base]
+        raw = span_text(piece, carry, base, start_at, end_at)
         number = count + 1
         if not has_ty:
             warnings.append(ParseWarning(file, "record has no TY line; read up to its ER",

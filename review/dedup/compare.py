@@ -1,0 +1,163 @@
+"""Whether two records are one article: identifier rules first, then title, authors, year,
+venue and locators, with a grey band that goes to a reviewer instead of being merged silently."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from .normalise import RecordKey, title_numbers, venue_kind, venues_compatible
+
+__all__ = ["DedupOptions", "Comparison", "compare", "author_agreement", "title_similarity"]
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    """How cautious matching is. The defaults keep errata, retractions, comments, preprints
+    and conference abstracts apart from the article they concern, as PRISMA reporting needs."""
+
+    keep_apart: frozenset[str] = frozenset({"erratum", "retraction", "comment", "preprint",
+                                             "conference_abstract"})
+    #: Title similarity (0-1) from which a pair with agreeing authors and year is one record.
+    title_same: float = 0.95
+    #: Title similarity from which a pair is shown to a reviewer rather than called distinct.
+    title_unsure: float = 0.85
+    #: A Cochrane review's versions (.pub2, .pub3) count as one review.
+    cochrane_versions_same: bool = True
+    #: Largest block of records compared all-against-all; larger blocks use a sliding window.
+    max_block: int = 60
+    window: int = 5
+
+
+@dataclass(slots=True)
+class Comparison:
+    decision: str  # duplicate | unsure | distinct
+    rule: str
+    score: float
+    details: dict = field(default_factory=dict)
+
+
+def title_similarity(a: str, b: str) -> float | None:
+    """Indel similarity of folded titles; a title cut short by a database counts as the same."""
+    if not a or not b:
+        return None
+    if a == b:
+        return 1.0
+    similarity = fuzz.ratio(a, b) / 100.0
+    short, full = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 60 and full.startswith(short):
+        similarity = max(similarity, 0.96)
+    return similarity
+
+
+def _names_match(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
+    for p in x:
+        for q in y:
+            if p == q or (len(p) > 3 and len(q) > 3 and fuzz.ratio(p, q) >= 85):
+                return True
+            # "Sberro-Soussan" written "Sberro Soussan", "Le Quintrec" vs "LeQuintrec"
+            if len(p) > 4 and len(q) > 4 and (p.startswith(q) or q.startswith(p)):
+                return True
+    return False
+
+
+def author_agreement(a: tuple, b: tuple) -> tuple[bool, float] | None:
+    """(first authors agree, share of the shorter author list found in the longer one)."""
+    if not a or not b:
+        return None
+    first = _names_match(a[0], b[0])
+    short, full = (a, b) if len(a) <= len(b) else (b, a)
+    pool = {p for parts in full for p in parts}
+    found = 0
+    for parts in short:
+        if any(p in pool for p in parts) or any(_names_match(parts, other) for other in full):
+            found += 1
+    return first, found / len(short)
+
+
+def _conflict(x: str, y: str) -> bool:
+    return bool(x) and bool(y) and x != y
+
+
+def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
+    """One pair's verdict with the rule that decided it and the scores behind it."""
+    for name in ("doi", "pmid", "pmcid"):
+        if _conflict(getattr(a, name), getattr(b, name)):
+            return Comparison("distinct", f"different {name.upper()}s", 0.0)
+    if a.kind != b.kind and (a.kind in options.keep_apart or b.kind in options.keep_apart):
+        return Comparison("distinct", f"kept apart: {a.kind} and {b.kind}", 0.0)
+
+    title = title_similarity(a.title, b.title)
+    authors = author_agreement(a.authors, b.authors)
+    year_gap = abs(a.year - b.year) if a.year is not None and b.year is not None else None
+    venue = venues_compatible(a.venue, b.venue)
+    kinds = (venue_kind(a.venue), venue_kind(b.venue))
+    venue_clash = bool(kinds[0] and kinds[1] and kinds[0] != kinds[1])
+    volume_clash, page_clash = _conflict(a.volume, b.volume), _conflict(a.page, b.page)
+    locators_agree = bool(a.page and a.page == b.page and (not volume_clash))
+    details = {"title": _round(title), "year_gap": year_gap, "venue": venue,
+               "first_author": None if authors is None else authors[0],
+               "authors": None if authors is None else round(authors[1], 3),
+               "volume_clash": volume_clash, "page_clash": page_clash}
+    score = _score(title, authors, year_gap, venue, locators_agree)
+
+    same_id = next((name for name in ("doi", "pmid", "pmcid")
+                    if getattr(a, name) and getattr(a, name) == getattr(b, name)), None)
+    if same_id:
+        first = authors is not None and authors[0]
+        if title is None or title >= 0.8 or (first and title >= 0.6):
+            return Comparison("duplicate", f"same {same_id.upper()}", max(score, 0.99), details)
+        return Comparison("unsure", f"same {same_id.upper()} but different titles", score, details)
+    same_place = bool(a.volume and a.volume == b.volume and a.page and a.page == b.page
+                      and year_gap == 0 and venue)
+    if same_place and title is not None and (title >= 0.9 or (title >= 0.6 and authors and authors[0])):
+        return Comparison("duplicate", "same journal, year, volume and first page", score, details)
+    if same_place and authors and authors[0]:
+        return Comparison("unsure", "same journal, volume and page but titles differ", score, details)
+    if title is None:
+        return Comparison("distinct", "no title to compare", score, details)
+
+    authors_ok = None if authors is None else (authors[0] and authors[1] >= 0.5) or authors[1] >= 0.8
+    authors_differ = authors is not None and not authors[0] and authors[1] < 0.34
+    if title < options.title_unsure:
+        return Comparison("distinct", "titles differ", score, details)
+    if authors_differ:
+        return Comparison("distinct", "authors differ", score, details)
+    if title_numbers(a.title) != title_numbers(b.title):
+        return Comparison("unsure", "titles differ in a number", score, details)
+    if venue is False and (volume_clash or page_clash):
+        return Comparison("unsure", "journals and volume or pages differ", score, details)
+    if venue_clash:
+        return Comparison("unsure" if title >= options.title_same else "distinct",
+                          f"venues differ ({kinds[0]} and {kinds[1]})", score, details)
+    if title >= options.title_same and year_gap in (0, None):
+        if volume_clash:
+            return Comparison("unsure", "same title but volumes differ", score, details)
+        if authors_ok:
+            if year_gap is None and venue is None and not locators_agree:
+                return Comparison("unsure", "same title and authors, year unknown", score, details)
+            return Comparison("duplicate", "same title, authors and year", score, details)
+        if authors_ok is None and (venue or locators_agree) and year_gap == 0:
+            return Comparison("duplicate", "same title, year and journal (authors missing)",
+                              score, details)
+        return Comparison("unsure", "same title, authors or journal unclear", score, details)
+    if title >= 0.97 and year_gap == 1 and authors and authors[1] >= 0.8 and venue \
+            and not volume_clash:
+        return Comparison("duplicate", "same title, authors and journal; online-first year",
+                          score, details)
+    if year_gap is not None and year_gap > 1:
+        return Comparison("distinct", "years differ", score, details)
+    return Comparison("unsure", "similar titles", score, details)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _score(title, authors, year_gap, venue, locators_agree) -> float:
+    """One number to order pairs by strength of evidence; decisions come from the rules."""
+    score = 0.6 * (title or 0.0)
+    score += 0.2 * (0.5 if authors is None else authors[1])
+    score += 0.1 * (0.5 if year_gap is None else max(0.0, 1.0 - year_gap))
+    score += 0.1 * (1.0 if locators_agree else 0.7 if venue else 0.3 if venue is None else 0.0)
+    return round(score, 4)

@@ -1,0 +1,329 @@
+"""Comparison keys for deduplication: what two exports of one article still share once
+punctuation, case, diacritics, name order, journal abbreviations and page styles are set aside."""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from ..records import has_value, normalise_doi, normalise_pmcid, normalise_pmid, parse_year, value_items
+
+__all__ = [
+    "RecordKey", "record_key", "title_key", "author_names", "venue_tokens", "venue_kind",
+    "venues_compatible", "first_page", "volume_key", "doi_identity", "record_kind", "KINDS", "title_numbers",
+]
+
+#: Values exports use when they have nothing to say; they are no evidence of anything.
+PLACEHOLDERS = frozenset({"unknown", "none", "null", "nan", "na", "n a", "untitled", "no title",
+                          "anonymous", "anon", "not available", "no authors listed"})
+
+_TAGS = re.compile(r"<[^>]{0,40}>")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def ascii_fold(text: str) -> str:
+    """Lower-case ASCII: 'Müller–Ćosić' and 'Muller-Cosic' must compare equal."""
+    text = unicodedata.normalize("NFKD", text)
+    text = text.encode("ascii", "ignore").decode("ascii") if not text.isascii() else text
+    return text.lower()
+
+
+def _plain(value: Any) -> str:
+    if not has_value(value):
+        return ""
+    text = str(value)
+    if "<" in text or "&" in text:
+        text = _TAGS.sub(" ", html.unescape(text))
+    text = _NON_WORD.sub(" ", ascii_fold(text)).strip()
+    return "" if text in PLACEHOLDERS else text
+
+
+_GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ",
+                        "κ": " kappa ", "λ": " lambda ", "μ": " mu ", "σ": " sigma ", "τ": " tau ",
+                        "ω": " omega ", "Α": " alpha ", "Β": " beta ", "Γ": " gamma ", "Δ": " delta ",
+                        "ϰ": " kappa ", "ζ": " zeta ", "η": " eta ", "θ": " theta ", "π": " pi ",
+                        "χ": " chi ", "ψ": " psi ", "φ": " phi ", "ν": " nu ", "ξ": " xi ", "ρ": " rho "})
+_LANGUAGES = ("spanish|french|german|italian|portuguese|chinese|japanese|russian|polish|dutch|czech|"
+              "hungarian|turkish|korean|danish|swedish|norwegian|finnish|greek|hebrew|croatian|"
+              "serbian|romanian|bulgarian|slovak|slovenian|ukrainian|persian|arabic|lithuanian")
+#: Notes that databases append to titles: "[Review] [33 refs]", "[Spanish]", "[Erratum appears in
+#: ...]", "[abstract no: 134]"; and Ovid's "<ORIGINAL> title in the original language".
+_TITLE_NOTES = re.compile(
+    r"\[\s*(?:review|\d+\s*refs?|erratum[^\]]*|comment[^\]]*|see [^\]]*|abstract[^\]]*|"
+    r"retraction[^\]]*|english abstract|(?:article|text) in [^\]]*|"
+    r"(?:[a-z]+\s*)?(?:" + _LANGUAGES + r")(?:\s*[a-z]*)?)\s*\]\.?"
+    r"|<original>.*$", re.I)
+
+
+def title_key(value: Any) -> str:
+    """Words of a title, folded: databases' notes, brackets of translated titles, Greek letters
+    (spelled out, as other databases print them) and trailing periods vanish."""
+    if not has_value(value):
+        return ""
+    text = str(value)
+    if "[" in text or "<" in text:
+        text = _TITLE_NOTES.sub(" ", text)
+    if not text.isascii():
+        text = text.translate(_GREEK)
+    return _plain(text)
+
+
+_ROMAN = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"})
+
+
+def title_numbers(title: str) -> frozenset[str]:
+    """Numbers in a folded title: 'FOCUS 1' and 'FOCUS 2', 'phase II' and 'phase III' differ."""
+    return frozenset(w for w in title.split() if w.isdigit() or w in _ROMAN)
+
+
+# -- authors ---------------------------------------------------------------------------------
+
+_GLUED = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'])")  # "Adeli K.Lewis G. F." -> two names
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
+_SPLIT_ITEM = re.compile(r"\s*;\s*|\s+and\s+|\s*&\s*")
+#: Surname particles that exports keep, drop or move: "van der Graaf", "Graaf, Y van der".
+_PARTICLES = re.compile(r"\b(?:van|von|der|den|de|del|della|di|da|dos|du|le|la|ten|ter|al|el)\s+(?=\w)",
+                        re.I)
+_PARENS = re.compile(r"\([^)]*\)")  # e-mail addresses or affiliations after a name
+
+
+def _name_parts(name: str) -> tuple[str, ...]:
+    """Candidate surnames of one author name, folded. Unambiguous forms give one."""
+    name = _PARENS.sub(" ", name).strip(" ,.")
+    name = _PARTICLES.sub("", name)
+    if not name or ascii_fold(name).strip(" .") in PLACEHOLDERS:
+        return ()
+    if "," in name:
+        surname = name.split(",", 1)[0]
+        return (_plain(surname).replace(" ", ""),) if _plain(surname) else ()
+    words = [w for w in re.split(r"\s+", name) if w]
+    if len(words) == 1:
+        return (_plain(words[0]).replace(" ", ""),)
+    if _INITIALS.match(words[-1]) and not _INITIALS.match(words[0]):  # "Zuna RE", "Tan A."
+        surname = " ".join(w for w in words if not _INITIALS.match(w))
+        return (_plain(surname).replace(" ", ""),)
+    if _INITIALS.match(words[0]):  # "B. Abrahao", "R E Zuna"
+        surname = " ".join(w for w in words if not _INITIALS.match(w))
+        return (_plain(surname).replace(" ", ""),)
+    # "Omulo Sylvia" or "Sylvia Omulo": both ends are words; either may be the surname.
+    return tuple(dict.fromkeys(p for p in (_plain(words[0]).replace(" ", ""),
+                                           _plain(words[-1]).replace(" ", "")) if p))
+
+
+def author_names(value: Any, limit: int = 12) -> tuple[tuple[str, ...], ...]:
+    """Candidate surnames per author, in order, from a list or a joined string of names."""
+    items: list[str] = []
+    for item in value_items(value) if not isinstance(value, str) else [value]:
+        text = str(item)
+        for part in _SPLIT_ITEM.split(text):
+            items.extend(p for p in _GLUED.split(part) if p.strip())
+        if len(items) >= limit:
+            break
+    names = tuple(parts for parts in map(_name_parts, items[:limit]) if parts)
+    return names
+
+
+# -- venue -----------------------------------------------------------------------------------
+
+_VENUE_STOP = frozenset({"of", "the", "and", "for", "in", "on", "de", "la", "le", "des", "der",
+                         "und", "a", "an", "at", "et"})
+#: Words that say what kind of venue a name is; a journal and a workshop of one name differ.
+_VENUE_KINDS = {
+    "journal": "journal", "journals": "journal", "transactions": "journal", "letters": "journal",
+    "magazine": "journal", "annals": "journal", "archives": "journal",
+    "conference": "conference", "proceedings": "conference", "symposium": "conference",
+    "congress": "conference", "meeting": "conference", "conf": "conference", "proc": "conference",
+    "workshop": "workshop", "workshops": "workshop",
+}
+
+
+def venue_tokens(value: Any) -> tuple[str, ...]:
+    """Content words of a journal or conference name, folded, '&' read as 'and'."""
+    text = _plain(str(value).replace("&", " and ")) if has_value(value) else ""
+    return tuple(w for w in text.split() if w not in _VENUE_STOP and not w.isdigit())
+
+
+def venue_kind(tokens: tuple[str, ...]) -> str | None:
+    kinds = {_VENUE_KINDS[w] for w in tokens if w in _VENUE_KINDS}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _abbreviates(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """True when every word of `short` starts a later word of `full`, in order:
+    'nat rev nephrol' abbreviates 'nature reviews nephrology'."""
+    position = 0
+    for word in short:
+        while position < len(full) and not full[position].startswith(word):
+            position += 1
+        if position == len(full):
+            return False
+        position += 1
+    return True
+
+
+def _acronym(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """'jpen' or 'amcis' for 'American ... Conference on Information Systems'-style names."""
+    for word in short:
+        if len(word) < 3 or len(word) > len(full) + 2:
+            continue
+        initials = "".join(w[0] for w in full)
+        if word in initials:
+            return True
+        if len(full) >= 3 and word[0] == full[0][0] and word[2:] and word[2:] in initials[1:]:
+            return True
+    return False
+
+
+def venues_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
+    """None when either venue is unknown; else whether one name can be the other's form."""
+    if not a or not b:
+        return None
+    if a == b:
+        return True
+    short, full = (a, b) if len(a) <= len(b) else (b, a)
+    if _abbreviates(short, full) or _abbreviates(full, short):
+        return True
+    if _acronym(short, full) or _acronym(full, short):
+        return True
+    return bool(set(a) & set(b)) and len(set(a) & set(b)) >= min(len(set(a)), len(set(b))) * 0.6
+
+
+# -- locators --------------------------------------------------------------------------------
+
+_FIRST_NUMBER = re.compile(r"[a-z]*\d+")
+
+
+def first_page(value: Any) -> str:
+    """'e1234', '221' from '221-8', 'cd002273': the first locator token of a page range."""
+    if not has_value(value):
+        return ""
+    match = _FIRST_NUMBER.search(ascii_fold(str(value)))
+    return match.group(0).lstrip("0") if match else ""
+
+
+def volume_key(value: Any) -> str:
+    if not has_value(value):
+        return ""
+    match = re.search(r"\d+", str(value))
+    return match.group(0).lstrip("0") if match else ""
+
+
+_COCHRANE_VERSION = re.compile(r"^(10\.1002/14651858\.[a-z]{2}\d+)(?:\.pub\d+)?$")
+_VALID_DOI = re.compile(r"^10\.\d{4,9}/\S*[0-9a-z]$")
+
+
+def doi_identity(value: Any, *, cochrane_versions_same: bool = True) -> str:
+    """The DOI that names the work: a truncated DOI ('10.17705/1cais.') names nothing, and by
+    default a Cochrane review's versions (.pub2, .pub3) are one review."""
+    doi = normalise_doi(value) if has_value(value) else None
+    if not doi or not _VALID_DOI.match(doi):
+        return ""
+    if cochrane_versions_same:
+        match = _COCHRANE_VERSION.match(doi)
+        if match:
+            return match.group(1)
+    return doi
+
+
+# -- kind of publication ---------------------------------------------------------------------
+
+#: Kinds of record that are never the same as a research article (unless the protocol says so).
+KINDS = ("erratum", "retraction", "comment", "preprint", "conference_abstract")
+
+_TITLE_KINDS = (
+    ("retraction", re.compile(r"^(retraction( note| notice)?|retracted|notice of retraction|"
+                              r"withdrawn|expression of concern)\b")),
+    ("erratum", re.compile(r"^(erratum|errata|correction|corrigendum|corrigenda|"
+                           r"author correction|publisher correction|correction to)\b")),
+    ("comment", re.compile(r"^(comment on|comments on|commentary on|reply to|response to|"
+                           r"in reply|letter to the editor regarding|re)\b")),
+)
+_TYPE_KINDS = (
+    ("retraction", ("retraction", "retracted")),
+    ("erratum", ("erratum", "correction", "corrigendum")),
+    ("comment", ("comment", "letter")),
+    ("conference_abstract", ("conference abstract", "meeting abstract", "congress abstract",
+                             "conference review", "abstract")),
+    ("preprint", ("preprint", "posted content")),
+)
+_PREPRINT_VENUES = ("biorxiv", "medrxiv", "arxiv", "ssrn", "research square", "researchsquare",
+                    "preprints", "chemrxiv", "psyarxiv", "osf preprints", "authorea")
+_PREPRINT_DOIS = ("10.1101/", "10.21203/rs.", "10.48550/", "10.2139/ssrn", "10.20944/preprints",
+                  "10.26434/chemrxiv", "10.31234/", "10.22541/au.")
+_SUPPLEMENT = re.compile(r"\bsuppl|\bsupplement|\b[sS]\d+\b|abstract", re.I)
+
+
+_WOS_CORRECTION = re.compile(r"\(vol \d+\w*, pg \w+, \d{4}\)\s*$", re.I)
+
+
+def record_kind(title: Any, publication_type: Any, journal: Any, doi: str, issue: Any = None,
+                volume: Any = None) -> str:
+    """'article' unless the record is an erratum, retraction, comment, preprint or
+    conference abstract: kinds that share a title with the article they concern."""
+    if has_value(title) and _WOS_CORRECTION.search(str(title)):
+        return "erratum"  # Web of Science titles a correction "Title (vol 142, pg 310, 2003)"
+    folded_title = _plain(title)
+    for kind, pattern in _TITLE_KINDS:
+        if pattern.match(folded_title):
+            return kind
+    types = " ".join(ascii_fold(str(t)) for t in value_items(publication_type)) \
+        if not isinstance(publication_type, str) else ascii_fold(publication_type)
+    for kind, words in _TYPE_KINDS:
+        if any(w in types for w in words):
+            if kind == "comment" and "article" in types:
+                continue
+            if kind == "conference_abstract" and "paper" in types and not any(
+                    has_value(v) and _SUPPLEMENT.search(str(v)) for v in (issue, volume)):
+                continue  # a full conference paper is an article of its proceedings
+            return kind
+    venue = ascii_fold(str(journal)) if has_value(journal) else ""
+    if any(v in venue for v in _PREPRINT_VENUES) or doi.startswith(_PREPRINT_DOIS):
+        return "preprint"
+    return "article"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKey:
+    """Everything the matcher compares, computed once per record."""
+
+    title: str
+    authors: tuple[tuple[str, ...], ...]
+    year: int | None
+    venue: tuple[str, ...]
+    volume: str
+    page: str
+    issue: str
+    doi: str
+    pmid: str
+    pmcid: str
+    kind: str
+
+    @property
+    def first_author(self) -> tuple[str, ...]:
+        return self.authors[0] if self.authors else ()
+
+    @property
+    def surnames(self) -> str:
+        """One string of the authors' surnames, in order, for fuzzy comparison."""
+        return " ".join(parts[0] for parts in self.authors)
+
+
+def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -> RecordKey:
+    doi = doi_identity(record.get("doi"), cochrane_versions_same=cochrane_versions_same)
+    year = record.get("year")
+    return RecordKey(
+        title=title_key(record.get("title")),
+        authors=author_names(record.get("authors")),
+        year=parse_year(year) if has_value(year) else None,
+        venue=venue_tokens(record.get("journal")),
+        volume=volume_key(record.get("volume")),
+        page=first_page(record.get("pages")),
+        issue=volume_key(record.get("issue")),
+        doi=doi,
+        pmid=normalise_pmid(record.get("pmid")) or "" if has_value(record.get("pmid")) else "",
+        pmcid=normalise_pmcid(record.get("pmcid")) or "" if has_value(record.get("pmcid")) else "",
+        kind=record_kind(record.get("title"), record.get("publication_type"), record.get("journal"),
+                         doi, record.get("issue"), record.get("volume")),
+    )

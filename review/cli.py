@@ -115,6 +115,65 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_dedup(args) -> int:
+    from .dedup.decisions import record_pair_decision
+    from .dedup.run import deduplicate_review, stored_result, unsure_pairs
+    from .project import open_review
+    from .store import current_user
+    review = open_review(args.review)
+    store = review.store
+    reviewer = args.reviewer or current_user()
+    for decision, pair in (("same", args.same), ("different", args.different)):
+        if pair:
+            known = set(store.records(with_raw=False)["record_id"])
+            missing = [r for r in pair if r not in known]
+            if missing:
+                raise ReviewError(f"record {missing[0]} is not in the review; "
+                                  f"`review export` lists the record ids")
+            record_pair_decision(store, pair[0], pair[1], decision, reviewer)
+            print(f"Recorded: records {pair[0]} and {pair[1]} are {decision} ({reviewer})")
+    if args.explain is not None:
+        result = stored_result(store)
+        if result is None or args.explain not in result.clusters.index:
+            summary, result = deduplicate_review(review, actor=reviewer)
+        if args.explain not in result.clusters.index:
+            raise ReviewError(f"record {args.explain} is not in the review")
+        print(result.explain(args.explain))
+        return 0
+    if args.unsure:
+        waiting = unsure_pairs(store)
+        if args.json:
+            for row in waiting.itertuples(index=False):
+                _print_json({"record_a": row.record_a, "record_b": row.record_b,
+                             "score": row.score, "rule": row.rule})
+            return 0
+        print(f"{len(waiting)} pair(s) wait for a reviewer")
+        records = store.records(with_raw=False).set_index("record_id")
+        for row in waiting.itertuples(index=False):
+            print(f"  {row.record_a} ~ {row.record_b}  ({row.rule}; score {row.score:.3f})")
+            for rid in (row.record_a, row.record_b):
+                rec = records.loc[rid]
+                print(f"      {rid}: {str(rec['title'])[:90]} [{rec['database']}]")
+        return 0
+    summary, _ = deduplicate_review(review, actor=reviewer)
+    if args.json:
+        _print_json(summary.to_dict())
+        return 0
+    print(f"{summary.records} records: {summary.unique} unique, "
+          f"{summary.duplicates_removed} duplicates removed")
+    for source in summary.sources:
+        print(f"  {source.database} ({source.file}): {source.records} records, {source.new} new, "
+              f"{source.duplicates_of_earlier} already found earlier, "
+              f"{source.duplicates_within} duplicated within")
+    if summary.reviewer_decisions:
+        print(f"  {summary.reviewer_decisions} reviewer decision(s) on pairs applied")
+    if summary.unsure_waiting:
+        print(f"{summary.unsure_waiting} unsure pair(s) were not merged and wait for a reviewer: "
+              f"`review dedup --review {args.review} --unsure`, or the widget in "
+              f"notebooks/01_identify.ipynb")
+    return 0
+
+
 def cmd_example(args) -> int:
     from .example import build_example
     from .status import format_status, review_status
@@ -196,6 +255,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=["ris", "csv", "xlsx"])
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("dedup", help="find and merge duplicate records",
+                       description="Cluster duplicate records: same DOI/PMID/PMCID first, then "
+                                   "blocked fuzzy matching of title, authors, journal, year and "
+                                   "pages. Records with different identifiers are never merged; "
+                                   "unsure pairs wait for a reviewer. Reviewers' decisions are "
+                                   "applied on every run.")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.add_argument("--explain", type=int, metavar="RECORD_ID",
+                   help="show why a record was merged (rules and scores)")
+    p.add_argument("--unsure", action="store_true", help="list unsure pairs waiting for a reviewer")
+    p.add_argument("--same", type=int, nargs=2, metavar=("A", "B"),
+                   help="record a reviewer's decision that records A and B are one record")
+    p.add_argument("--different", type=int, nargs=2, metavar=("A", "B"),
+                   help="record a reviewer's decision that records A and B are different")
+    p.add_argument("--reviewer", metavar="NAME", help="who decides (default: REVIEW_REVIEWER or login)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
+    p.set_defaults(func=cmd_dedup)
 
     p = sub.add_parser("example", help="build the worked example review (NK-cell exosomes)",
                        description="Build the worked example review into DIR from its raw database "

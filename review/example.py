@@ -25,7 +25,8 @@ def example_protocol_dir() -> Path:
 
 def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
                   force: bool = False, echo: Callable[[str], None] = lambda _: None) -> Review:
-    """Create the example review in `folder` and import every export its protocol names."""
+    """Create the example review in `folder`, import every export its protocol names and
+    deduplicate them."""
     folder = Path(folder)
     protocol_dir = Path(protocol_dir) if protocol_dir else example_protocol_dir()
     if (folder / SETTINGS_FILE).exists():
@@ -42,4 +43,8 @@ def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
         echo(f"  imported {path.name}: {result.records} records from {result.database} ({result.format})")
         for warning in result.warnings:
             echo(f"    warning: {warning}")
+    from .dedup.run import deduplicate_review
+    summary, _ = deduplicate_review(review, actor="example")
+    echo(f"  deduplicated: {summary.records} records, {summary.unique} unique, "
+         f"{summary.duplicates_removed} duplicates removed, {summary.unsure_waiting} unsure pairs")
     return review

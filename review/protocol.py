@@ -181,6 +181,26 @@ class Screening(_Strict):
     automation_may_exclude: bool = False
 
 
+DUPLICATE_KINDS = ("erratum", "retraction", "comment", "preprint", "conference_abstract")
+
+
+class Deduplication(_Strict):
+    """What deduplication may merge. Kinds listed in `keep_apart` are never merged with a record
+    of another kind: an erratum is not its article, a conference abstract not the full paper."""
+
+    keep_apart: list[Literal["erratum", "retraction", "comment", "preprint", "conference_abstract"]] = \
+        list(DUPLICATE_KINDS)
+    cochrane_versions_same: bool = True
+    title_same: float = Field(default=0.95, gt=0.5, le=1.0)
+    title_unsure: float = Field(default=0.85, gt=0.5, le=1.0)
+
+    @model_validator(mode="after")
+    def _band(self):
+        if self.title_unsure > self.title_same:
+            raise ValueError("title_unsure must not be above title_same")
+        return self
+
+
 class Protocol(_Strict):
     title: str = Field(min_length=1)
     short_name: Optional[str] = None
@@ -193,6 +213,7 @@ class Protocol(_Strict):
     other_methods: list[OtherMethodsSource] = []
     exclusion_reasons: ExclusionReasons
     keywords: Keywords = Keywords()
+    deduplication: Deduplication = Deduplication()
     screening: Screening = Screening()
     extraction: ExtractionSchema
     risk_of_bias: RiskOfBias

@@ -29,7 +29,24 @@ def review_status(review: Review) -> dict:
             for row in sources.itertuples()
         ],
         "events": int(len(store.events())),
+        "deduplication": _deduplication(store, by_database),
     }
+
+
+def _deduplication(store, by_database) -> dict | None:
+    """The latest dedup run's counts, and whether records were imported after it."""
+    runs = store.events("dedup")
+    runs = runs[runs["action"] == "run"]
+    if runs.empty:
+        return None
+    last = runs.iloc[-1]
+    summary = dict(last["payload"])
+    records = int(by_database["records"].sum()) if len(by_database) else 0
+    return {"at": last["at"], "by": last["actor"], "records": summary.get("records"),
+            "unique": summary.get("unique"), "duplicates_removed": summary.get("duplicates_removed"),
+            "unsure_waiting": summary.get("unsure_waiting"),
+            "reviewer_decisions": summary.get("reviewer_decisions"),
+            "out_of_date": summary.get("records") != records}
 
 
 def format_status(status: dict) -> str:
@@ -45,6 +62,16 @@ def format_status(status: dict) -> str:
         lines.append(f"{entry['database']:<{width}}  {entry['method']:<18} {entry['files']:>5} "
                      f"{entry['records']:>8}")
     lines.append(f"{'Total':<{width}}  {'':<18} {status['sources']:>5} {status['records']:>8}")
+    dedup = status.get("deduplication")
+    lines.append("")
+    if dedup is None:
+        lines.append("Not deduplicated yet: run `review dedup --review DIR`.")
+    else:
+        lines.append(f"Deduplicated {dedup['at'][:19]}: {dedup['unique']} unique records, "
+                     f"{dedup['duplicates_removed']} duplicates removed, "
+                     f"{dedup['unsure_waiting']} unsure pairs waiting for a reviewer")
+        if dedup["out_of_date"]:
+            lines.append("  Records were imported since: run `review dedup --review DIR` again.")
     warned = [f for f in status["files"] if f["warnings"]]
     if warned:
         lines.append("")

@@ -62,7 +62,10 @@ def test_status_json_of_example(example_review, capsys):
     status = json.loads(capsys.readouterr().out)
     names = {d["database"] for d in status["databases"]}
     assert {"PubMed", "Embase", "Web of Science", "Scopus"} <= names
-    assert status["events"] == status["sources"]
+    assert status["events"] == status["sources"] + 1  # one import event per file, one dedup run
+    dedup = status["deduplication"]
+    assert dedup["records"] == status["records"] and not dedup["out_of_date"]
+    assert dedup["unique"] + dedup["duplicates_removed"] == status["records"]
 
 
 @pytest.mark.slow
@@ -77,3 +80,26 @@ def test_identify_notebook_runs_under_papermill(example_review, tmp_path):
     text = "".join("".join(o.get("text", "")) for c in notebook["cells"] if c["cell_type"] == "code"
                    for o in c.get("outputs", []))
     assert "PubMed" in text and "Scopus" in text and "Total" in text
+
+
+def test_example_deduplication_meets_the_answer_key_exactly(example_review):
+    """`review example` deduplicates: database records of one work form one cluster, records of
+    different works never share one (errata, conference abstracts and duplicate publications
+    included), and each other-methods page joins the database records of its work, if any."""
+    review = open_review(example_review)
+    records = review.store.records(with_raw=False).merge(review.store.clusters(), on="record_id")
+    key = pd.read_csv(EXAMPLE / "searches" / "answer_key.csv").drop(columns=["record_id"])
+    located = records.merge(key, left_on=["source_file", "position"], right_on=["file", "position"],
+                            how="left")
+    found = located.dropna(subset=["work_id"])
+    by_work = found.groupby("work_id")["cluster_id"].nunique()
+    assert (by_work == 1).all(), by_work[by_work > 1]
+    by_cluster = found.groupby("cluster_id")["work_id"].nunique()
+    assert (by_cluster == 1).all(), by_cluster[by_cluster > 1]
+    pages = located[located["work_id"].isna()]
+    works_of_page = {row.title: set(found.loc[found["cluster_id"] == row.cluster_id, "work_id"])
+                     for row in pages.itertuples()}
+    fais = works_of_page["NK cell-released exosomes: Natural nanobullets against tumors"]
+    assert len(fais) == 1 and len(works_of_page["NK-derived exosomes in anti-tumor strategies"]) == 0
+    assert records["cluster_id"].nunique() == key["work_id"].nunique() + sum(
+        1 for works in works_of_page.values() if not works)

@@ -108,6 +108,9 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
         if title is None or title >= 0.8 or (first and title >= 0.6):
             return Comparison("duplicate", f"same {same_id.upper()}", max(score, 0.99), details)
         return Comparison("unsure", f"same {same_id.upper()} but different titles", score, details)
+    if title is not None and title >= options.title_unsure and \
+            title_numbers(a.title, b.title):
+        return Comparison("unsure", "titles differ in a number", score, details)
     same_place = bool(a.volume and a.volume == b.volume and a.page and a.page == b.page
                       and year_gap == 0 and venue)
     if same_place and title is not None and (title >= 0.9 or (title >= 0.6 and authors and authors[0])):
@@ -123,8 +126,6 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
         return Comparison("distinct", "titles differ", score, details)
     if authors_differ:
         return Comparison("distinct", "authors differ", score, details)
-    if title_numbers(a.title) != title_numbers(b.title):
-        return Comparison("unsure", "titles differ in a number", score, details)
     if venue is False and (volume_clash or page_clash):
         return Comparison("unsure", "journals and volume or pages differ", score, details)
     if venue_clash:

@@ -203,11 +203,14 @@ def find_duplicates(records: pd.DataFrame, *, options: DedupOptions | None = Non
 
     rows: list[tuple] = []
     scored: list[tuple[float, int, int, Comparison]] = []
+    unsure: list[tuple[int, int, Comparison]] = []
     for i, j in candidate_pairs(keys, options).tolist():
         verdict = compare(keys[i], keys[j], options)
         if verdict.decision == "duplicate":
             scored.append((-verdict.score, i, j, verdict))
-        elif verdict.decision == "unsure" or (verdict.details.get("title") or 0) >= options.title_unsure:
+        elif verdict.decision == "unsure":
+            unsure.append((i, j, verdict))
+        elif (verdict.details.get("title") or 0) >= options.title_unsure:
             rows.append((ids[i], ids[j], verdict.decision, verdict.rule, verdict.score, verdict.details))
     scored.sort(key=lambda item: item[:3])
     for _, i, j, verdict in scored:
@@ -216,6 +219,11 @@ def find_duplicates(records: pd.DataFrame, *, options: DedupOptions | None = Non
         if reason is None:
             clusters.union(i, j)
         rows.append((ids[i], ids[j], decision, rule, verdict.score, verdict.details))
+    for i, j, verdict in unsure:  # a pair that cannot be joined needs no reviewer
+        reason = clusters.blocked(i, j)
+        rows.append((ids[i], ids[j], "unsure" if reason is None else "distinct",
+                     verdict.rule if reason is None else f"{verdict.rule}; {reason}",
+                     verdict.score, verdict.details))
     decided = {(ids[a], ids[b]) for a, b in manual_same} | {(ids[a], ids[b]) for a, b in manual_different}
     for a, b in sorted(decided):
         verdict = "same" if (position[a], position[b]) in manual_same else "different"

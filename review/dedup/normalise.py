@@ -53,7 +53,7 @@ _LANGUAGES = ("spanish|french|german|italian|portuguese|chinese|japanese|russian
 _TITLE_NOTES = re.compile(
     r"\[\s*(?:review|\d+\s*refs?|erratum[^\]]*|comment[^\]]*|see [^\]]*|abstract[^\]]*|"
     r"retraction[^\]]*|english abstract|(?:article|text) in [^\]]*|"
-    r"(?:[a-z]+\s*)?(?:" + _LANGUAGES + r")(?:\s*[a-z]*)?)\s*\]\.?"
+    r"(?:[a-z]+\s*)?(?:" + _LANGUAGES + r")(?:\s*[a-z]*)?)\s*(?:\]\.?|$)"
     r"|<original>.*$", re.I)
 
 
@@ -70,12 +70,20 @@ def title_key(value: Any) -> str:
     return _plain(text)
 
 
-_ROMAN = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"})
+_ROMAN = frozenset({"ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "xii"})  # not i, v, x: words too
 
 
-def title_numbers(title: str) -> frozenset[str]:
-    """Numbers in a folded title: 'FOCUS 1' and 'FOCUS 2', 'phase II' and 'phase III' differ."""
-    return frozenset(w for w in title.split() if w.isdigit() or w in _ROMAN)
+def title_numbers(a: str, b: str) -> bool:
+    """Whether two folded titles differ in a number: 'FOCUS 1' and 'FOCUS 2', 'phase II' and
+    'phase III' are different studies. '10 000' and '10000' are the same number, and a title
+    cut short by a database is compared only as far as it goes."""
+    ca, cb = a.replace(" ", ""), b.replace(" ", "")
+    n = min(len(ca), len(cb))
+    if re.findall(r"\d+", ca[:n - 2]) != re.findall(r"\d+", cb[:n - 2]):
+        return True
+    if ca.startswith(cb) or cb.startswith(ca):
+        return False
+    return sorted(w for w in a.split() if w in _ROMAN) != sorted(w for w in b.split() if w in _ROMAN)
 
 
 # -- authors ---------------------------------------------------------------------------------
@@ -270,6 +278,8 @@ def record_kind(title: Any, publication_type: Any, journal: Any, doi: str, issue
             return kind
     types = " ".join(ascii_fold(str(t)) for t in value_items(publication_type)) \
         if not isinstance(publication_type, str) else ascii_fold(publication_type)
+    if types.strip() in ("conf", "abst"):  # RIS types of a conference abstract (Embase: CONF)
+        return "conference_abstract"
     for kind, words in _TYPE_KINDS:
         if any(w in types for w in words):
             if kind == "comment" and "article" in types:

@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 
 from ..errors import StoreError
 from ..records import LIST_FIELDS, RECORD_COLUMNS
-from .schema import SCHEMA_HEAD, events, records, settings, sources
+from .schema import SCHEMA_HEAD, dedup_pairs, events, record_clusters, records, settings, sources
 
 __all__ = ["Store", "DATABASE_URL_ENV", "now", "current_user", "SCHEMA_HEAD"]
 
@@ -219,6 +219,43 @@ class Store:
         with self.engine.connect() as connection:
             frame = pd.read_sql(query, connection)
         frame["payload"] = frame["payload"].map(json.loads)
+        return frame
+
+    # -- deduplication ------------------------------------------------------------------------
+    def replace_clusters(self, clusters: pd.Series, rules: dict, pairs: pd.DataFrame, *,
+                         actor: str, summary: dict) -> int:
+        """Store a deduplication run: clusters, pairs and the run's event, all or nothing."""
+        cluster_rows = [{"record_id": int(rid), "cluster_id": int(cid), "rule": rules.get(rid)}
+                        for rid, cid in clusters.items()]
+        pair_rows = [{"record_a": int(p.record_a), "record_b": int(p.record_b), "decision": p.decision,
+                      "rule": p.rule[:200], "score": float(p.score),
+                      "details": json.dumps(p.details, ensure_ascii=False)}
+                     for p in pairs.itertuples(index=False)]
+        with self.engine.begin() as connection:
+            connection.execute(dedup_pairs.delete())
+            connection.execute(record_clusters.delete())
+            for chunk in range(0, len(cluster_rows), 20_000):
+                connection.execute(record_clusters.insert(), cluster_rows[chunk:chunk + 20_000])
+            for chunk in range(0, len(pair_rows), 20_000):
+                connection.execute(dedup_pairs.insert(), pair_rows[chunk:chunk + 20_000])
+            result = connection.execute(events.insert().values(
+                at=now(), actor=actor, stage="dedup", action="run",
+                payload=json.dumps(summary, ensure_ascii=False)))
+        return int(result.inserted_primary_key[0])
+
+    def clusters(self) -> pd.DataFrame:
+        """record_id, cluster_id and the rule that joined the record, from the latest run."""
+        query = sa.select(record_clusters).order_by(record_clusters.c.record_id)
+        with self.engine.connect() as connection:
+            return pd.read_sql(query, connection)
+
+    def dedup_pairs(self, decision: str | None = None) -> pd.DataFrame:
+        query = sa.select(dedup_pairs).order_by(dedup_pairs.c.record_a, dedup_pairs.c.record_b)
+        if decision is not None:
+            query = query.where(dedup_pairs.c.decision == decision)
+        with self.engine.connect() as connection:
+            frame = pd.read_sql(query, connection)
+        frame["details"] = frame["details"].map(json.loads)
         return frame
 
     def dispose(self) -> None:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["metadata", "settings", "sources", "records", "events", "SCHEMA_HEAD"]
+__all__ = ["metadata", "settings", "sources", "records", "events", "record_clusters", "dedup_pairs",
+           "SCHEMA_HEAD"]
 
 #: The Alembic revision this code expects the store to be at.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 
 metadata = sa.MetaData()
 
@@ -65,4 +66,24 @@ events = sa.Table(
     sa.Column("record_id", sa.Integer, sa.ForeignKey("records.record_id"), nullable=True, index=True),
     sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.source_id"), nullable=True),
     sa.Column("payload", sa.Text, nullable=False, server_default="{}"),  # JSON object
+)
+
+#: The latest deduplication: each record's cluster, named by the cluster's smallest record id.
+record_clusters = sa.Table(
+    "record_clusters", metadata,
+    sa.Column("record_id", sa.Integer, sa.ForeignKey("records.record_id"), primary_key=True),
+    sa.Column("cluster_id", sa.Integer, nullable=False, index=True),
+    sa.Column("rule", sa.String(200), nullable=True),
+)
+
+#: Pairs the latest deduplication merged, was unsure about, or kept apart with similar titles.
+dedup_pairs = sa.Table(
+    "dedup_pairs", metadata,
+    sa.Column("pair_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_a", sa.Integer, sa.ForeignKey("records.record_id"), nullable=False, index=True),
+    sa.Column("record_b", sa.Integer, sa.ForeignKey("records.record_id"), nullable=False, index=True),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("rule", sa.String(200), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("details", sa.Text, nullable=False, server_default="{}"),  # JSON object
 )

@@ -1,0 +1,6 @@
+"""Jupyter widgets for the steps where a reviewer must look and decide."""
+from __future__ import annotations
+
+from .duplicates import DuplicateReviewer
+
+__all__ = ["DuplicateReviewer"]

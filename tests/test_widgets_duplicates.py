@@ -1,0 +1,122 @@
+"""The duplicate reviewer widget: buttons and keys write to the store, the page shows the pair."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from review.dedup.decisions import pair_decisions
+from review.dedup.queue import DuplicateQueue
+from review.records import records_frame
+from review.store import Store
+from review.widgets import DuplicateReviewer
+
+RECORDS = [
+    {"title": "NK cell exosomes <script>alert(1)</script>", "authors": ["Smith, J"], "year": "2020"},
+    {"title": "NK cell exosomes", "authors": ["Smith, J"], "year": "2021"},
+    {"title": "Exosome review", "year": "2019"},
+    {"title": "Exosome reviews", "year": "2019"},
+]
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    store.upgrade()
+    frame = records_frame(RECORDS, source_file="a.ris", database="Embase", raw_format="ris")
+    store.add_source(frame, file_name="a.ris", file_path=None, sha256="a" * 64, format="ris",
+                     encoding="utf-8", database="Embase", actor="tester")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def reviewer(store):
+    pairs = pd.DataFrame({"record_a": [1, 3], "record_b": [2, 4], "score": [0.8, 0.75],
+                          "reason": ["title similar, <years> differ", "one letter apart"]})
+    return DuplicateReviewer(DuplicateQueue(pairs, store.records(), store, "ana"))
+
+
+def _key(key: str, **extra) -> dict:
+    return {"type": "keydown", "event": "keydown", "key": key, "target": {"tagName": "DIV"},
+            **extra}
+
+
+def test_shows_the_pair_escaped_with_differences(reviewer):
+    assert "0 of 2 pairs decided" in reviewer.header.value
+    assert "score 0.800" in reviewer.about.value
+    assert "title similar, &lt;years&gt; differ" in reviewer.about.value
+    table = reviewer.table.value
+    assert "<script>" not in table
+    assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in table
+    assert "<mark>2020</mark>" in table and "<mark>2021</mark>" in table
+    assert "Record 1" in table and "Record 2" in table
+    assert [b.description for b in reviewer.buttons.children] == [
+        "Same record (s)", "Different records (d)", "Skip (k)", "Undo (u)"]
+    assert reviewer.undo_button.disabled
+
+
+def test_buttons_write_decisions_and_move_on(reviewer, store):
+    reviewer.note.value = "year is a typo"
+    reviewer.same_button.click()
+    events = store.events("dedup")
+    assert events["action"].tolist() == ["same"]
+    assert events.iloc[0]["payload"] == {"other": 2, "note": "year is a typo"}
+    assert reviewer.note.value == ""
+    assert "1 of 2 pairs decided" in reviewer.header.value
+    assert "Record 3" in reviewer.table.value and "event" in reviewer.status.value
+    reviewer.different_button.click()
+    assert "All pairs decided" in reviewer.table.value
+    assert "2 of 2 pairs decided" in reviewer.header.value
+    assert reviewer.same_button.disabled and not reviewer.undo_button.disabled
+    reviewer.same_button.click()  # disabled in the page; nothing happens if clicked anyway
+    assert store.events("dedup")["action"].tolist() == ["same", "different"]
+
+
+def test_keys_skip_decide_and_undo(reviewer, store):
+    reviewer.on_key(_key("k"))
+    assert "Record 3" in reviewer.table.value and "1 skipped" in reviewer.header.value
+    reviewer.on_key(_key("d"))
+    assert "Record 1" in reviewer.table.value  # the skipped pair comes round again
+    reviewer.on_key(_key("u"))
+    assert "Record 3" in reviewer.table.value
+    reviewer.on_key(_key("S"))
+    assert reviewer.queue.current.key == (1, 2)
+    assert store.events("dedup")["action"].tolist() == ["skip", "different", "undo", "same"]
+    assert pair_decisions(store)["decision"].tolist() == ["same"]
+
+
+def test_keys_typed_in_the_note_or_with_modifiers_are_ignored(reviewer, store):
+    reviewer.on_key(_key("s", target={"tagName": "INPUT"}))
+    reviewer.on_key(_key("s", target={"tagName": "textarea"}))
+    reviewer.on_key(_key("s", ctrlKey=True))
+    reviewer.on_key(_key("s", repeat=True))
+    reviewer.on_key({"type": "keyup", "key": "s"})
+    reviewer.on_key(_key("x"))
+    assert store.events("dedup").empty
+    reviewer.on_key({"type": "keydown", "key": "s"})  # no target reported: still a shortcut
+    assert store.events("dedup")["action"].tolist() == ["same"]
+
+
+def test_undo_with_nothing_to_undo_and_undo_restores_the_note(reviewer, store):
+    reviewer.on_key(_key("u"))
+    assert "Nothing to undo" in reviewer.status.value and store.events("dedup").empty
+    reviewer.note.value = "check full text"
+    reviewer.skip_button.click()
+    reviewer.undo_button.click()
+    assert reviewer.note.value == "check full text"
+    assert reviewer.queue.current.key == (1, 2)
+    assert store.events("dedup")["action"].tolist() == ["skip", "undo"]
+
+
+def test_a_failed_write_is_shown_and_the_pair_stays(reviewer, store, monkeypatch):
+    def refuse(**_kwargs):
+        raise RuntimeError("database is locked <now>")
+    monkeypatch.setattr(store, "append_event", refuse)
+    reviewer.same_button.click()
+    assert "Not saved" in reviewer.status.value and "&lt;now&gt;" in reviewer.status.value
+    assert reviewer.queue.current.key == (1, 2) and reviewer.queue.progress.decided == 0
+
+
+def test_keydown_events_are_watched_on_the_view(reviewer):
+    assert reviewer.key_events.source is reviewer
+    assert reviewer.key_events.watched_events == ["keydown"]

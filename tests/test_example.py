@@ -80,6 +80,10 @@ def test_identify_notebook_runs_under_papermill(example_review, tmp_path):
     text = "".join("".join(o.get("text", "")) for c in notebook["cells"] if c["cell_type"] == "code"
                    for o in c.get("outputs", []))
     assert "PubMed" in text and "Scopus" in text and "Total" in text
+    assert "duplicates removed" in text
+    widgets = [o for c in notebook["cells"] for o in c.get("outputs", [])
+               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widgets, "the duplicate reviewer widget is displayed"
 
 
 def test_example_deduplication_meets_the_answer_key_exactly(example_review):

@@ -13,7 +13,7 @@ from .decisions import pair_decisions
 from .engine import DedupResult, find_duplicates
 
 __all__ = ["DedupSummary", "SourceCounts", "options_from_protocol", "deduplicate_review",
-           "joining_rules", "stored_result", "unsure_pairs"]
+           "joining_rules", "stored_result", "unsure_pairs", "duplicate_queue"]
 
 
 @dataclass
@@ -126,3 +126,12 @@ def unsure_pairs(store) -> pd.DataFrame:
     done = set(zip(decided["record_a"], decided["record_b"]))
     keep = [(a, b) not in done for a, b in zip(waiting["record_a"], waiting["record_b"])]
     return waiting[keep].reset_index(drop=True)
+
+
+def duplicate_queue(review, reviewer: str):
+    """The unsure pairs of the latest run, ready for `review.widgets.DuplicateReviewer`."""
+    from .queue import DuplicateQueue
+    store = review.store
+    result = stored_result(store)
+    pairs = result.unsure if result is not None else unsure_pairs(store)
+    return DuplicateQueue(pairs, store.records(with_raw=False), store, reviewer)

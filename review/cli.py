@@ -106,10 +106,10 @@ def cmd_status(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export_records
+    from .export import export_records, records_for_export
     from .project import open_review
     review = open_review(args.review)
-    frame = review.store.records()
+    frame = records_for_export(review.store, deduplicated=args.deduplicated)
     count = export_records(frame, args.format, args.out)
     print(f"Wrote {count} records to {args.out} ({args.format})")
     return 0
@@ -254,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--review", required=True, metavar="DIR")
     p.add_argument("--format", required=True, choices=["ris", "csv", "xlsx"])
     p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--deduplicated", action="store_true",
+                   help="one merged record per duplicate cluster, listing every source it was "
+                        "found in (default: every record, with its cluster and duplicate_of)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("dedup", help="find and merge duplicate records",

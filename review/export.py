@@ -7,21 +7,45 @@ import pandas as pd
 
 from .errors import ReviewError
 
-__all__ = ["EXPORT_FORMATS", "flat_table", "export_records"]
+__all__ = ["EXPORT_FORMATS", "flat_table", "export_records", "records_for_export"]
 
 EXPORT_FORMATS = ("ris", "csv", "xlsx")
 _TABLE_COLUMNS = ("record_id", "title", "abstract", "authors", "year", "journal", "volume", "issue",
                   "pages", "doi", "pmid", "pmcid", "keywords", "language", "publication_type", "url",
-                  "database", "source_file", "position")
+                  "database", "source_file", "position", "cluster_id", "duplicate_of", "merge_rule",
+                  "record_ids", "n_records", "databases", "found_in")
 
 
 def flat_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per record with lists joined by '; ' — what a spreadsheet user expects."""
     table = frame[[c for c in _TABLE_COLUMNS if c in frame.columns]].copy()
-    for name in ("authors", "keywords"):
+    for name in ("authors", "keywords", "record_ids", "databases", "found_in"):
         if name in table.columns:
-            table[name] = table[name].map(lambda v: "; ".join(v) if isinstance(v, list) else v)
+            table[name] = table[name].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v)
     return table
+
+
+def records_for_export(store, *, deduplicated: bool = False) -> pd.DataFrame:
+    """Every record with its cluster (`duplicate_of` names the record it duplicates), or with
+    `deduplicated` one merged record per cluster listing where it was found."""
+    frame = store.records()
+    clusters = store.clusters()
+    if clusters.empty:
+        if deduplicated:
+            raise ReviewError("the review is not deduplicated yet: run `review dedup --review DIR`")
+        return frame
+    if deduplicated:
+        from .dedup.merge import merged_records
+        if set(frame["record_id"]) != set(clusters["record_id"]):
+            raise ReviewError("records were imported since the last deduplication: "
+                              "run `review dedup --review DIR` first")
+        return merged_records(frame.drop(columns=["raw"]),
+                              clusters.set_index("record_id")["cluster_id"])
+    frame = frame.merge(clusters.rename(columns={"rule": "merge_rule"}), on="record_id", how="left")
+    frame["cluster_id"] = frame["cluster_id"].astype("Int64")
+    frame["duplicate_of"] = frame["cluster_id"].where(frame["cluster_id"] != frame["record_id"])
+    return frame
 
 
 def export_records(frame: pd.DataFrame, format: str, out: str | Path) -> int:
@@ -33,7 +57,9 @@ def export_records(frame: pd.DataFrame, format: str, out: str | Path) -> int:
     tmp = out.with_name(out.name + ".part")
     if format == "ris":
         from .io.ris import write_ris
-        tmp.write_text(write_ris(frame), encoding="utf-8", newline="")
+        notes = {row.record_id: [f"Found in: {place}" for place in row.found_in]
+                 for row in frame.itertuples() if isinstance(getattr(row, "found_in", None), list)}
+        tmp.write_text(write_ris(frame, notes=notes or None), encoding="utf-8", newline="")
     elif format == "csv":
         from .io.table import write_csv
         write_csv(flat_table(frame), tmp)

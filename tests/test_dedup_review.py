@@ -191,3 +191,29 @@ def test_queue_decisions_apply_on_the_next_run(review_dir, capsys):
 def test_dedup_refuses_unknown_records(review_dir, capsys):
     assert main(["dedup", "--review", str(review_dir), "--same", "1", "99"]) == 1
     assert "record 99 is not in the review" in capsys.readouterr().err
+
+
+def test_exports_carry_clusters_and_merged_provenance(review_dir, tmp_path, capsys):
+    import pandas as pd
+    from review.io import read_file
+    dedup_json(review_dir, capsys)
+    every = tmp_path / "every.csv"
+    assert main(["export", "--review", str(review_dir), "--format", "csv", "--out", str(every)]) == 0
+    table = pd.read_csv(every)
+    assert table.set_index("record_id")["duplicate_of"].fillna(0).astype(int).to_dict() == \
+        {1: 0, 2: 0, 3: 0, 4: 1, 5: 0}
+    assert table.set_index("record_id").loc[4, "merge_rule"] == "same DOI"
+    merged = tmp_path / "merged.ris"
+    assert main(["export", "--review", str(review_dir), "--format", "ris", "--out", str(merged),
+                 "--deduplicated"]) == 0
+    assert "Wrote 4 records" in capsys.readouterr().out
+    text = merged.read_text(encoding="utf-8")
+    assert "N1  - Found in: Embase: embase.ris #1" in text and "N1  - Found in: PubMed: pubmed.nbib #1" in text
+    assert len(read_file(merged).parsed.records) == 4
+
+
+def test_deduplicated_export_needs_a_current_run(review_dir, tmp_path, capsys):
+    out = tmp_path / "merged.csv"
+    assert main(["export", "--review", str(review_dir), "--format", "csv", "--out", str(out),
+                 "--deduplicated"]) == 1
+    assert "not deduplicated yet" in capsys.readouterr().err

@@ -65,12 +65,14 @@ def author_agreement(a: tuple, b: tuple) -> tuple[bool, float] | None:
     """(first authors agree, share of the shorter author list found in the longer one)."""
     if not a or not b:
         return None
-    first = _names_match(a[0], b[0])
+    first = bool(set(a[0]) & set(b[0])) or _names_match(a[0], b[0])
     short, full = (a, b) if len(a) <= len(b) else (b, a)
     pool = {p for parts in full for p in parts}
     found = 0
     for parts in short:
-        if any(p in pool for p in parts) or any(_names_match(parts, other) for other in full):
+        if any(p in pool for p in parts):
+            found += 1
+        elif any(_names_match(parts, other) for other in full):
             found += 1
     return first, found / len(short)
 
@@ -88,6 +90,13 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
         return Comparison("distinct", f"kept apart: {a.kind} and {b.kind}", 0.0)
 
     title = title_similarity(a.title, b.title)
+    same_id = next((name for name in ("doi", "pmid", "pmcid")
+                    if getattr(a, name) and getattr(a, name) == getattr(b, name)), None)
+    located = bool(a.volume and a.volume == b.volume and a.page and a.page == b.page)
+    if not same_id and not located and (title is None or title < options.title_unsure):
+        # most candidate pairs end here, before the costlier author and venue comparisons
+        return Comparison("distinct", "no title to compare" if title is None else "titles differ",
+                          0.6 * (title or 0.0), {"title": _round(title)})
     authors = author_agreement(a.authors, b.authors)
     year_gap = abs(a.year - b.year) if a.year is not None and b.year is not None else None
     venue = venues_compatible(a.venue, b.venue)
@@ -101,8 +110,6 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
                "volume_clash": volume_clash, "page_clash": page_clash}
     score = _score(title, authors, year_gap, venue, locators_agree)
 
-    same_id = next((name for name in ("doi", "pmid", "pmcid")
-                    if getattr(a, name) and getattr(a, name) == getattr(b, name)), None)
     if same_id:
         first = authors is not None and authors[0]
         if title is None or title >= 0.8 or (first and title >= 0.6):
@@ -111,8 +118,7 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     if title is not None and title >= options.title_unsure and \
             title_numbers(a.title, b.title):
         return Comparison("unsure", "titles differ in a number", score, details)
-    same_place = bool(a.volume and a.volume == b.volume and a.page and a.page == b.page
-                      and year_gap == 0 and venue)
+    same_place = located and year_gap == 0 and bool(venue)
     if same_place and title is not None and (title >= 0.9 or (title >= 0.6 and authors and authors[0])):
         return Comparison("duplicate", "same journal, year, volume and first page", score, details)
     if same_place and authors and authors[0]:

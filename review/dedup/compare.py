@@ -112,6 +112,9 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
 
     if same_id:
         first = authors is not None and authors[0]
+        if page_clash and a.page.isdigit() and b.page.isdigit() and same_id == "doi":
+            # one DOI for a whole supplement of abstracts: the pages tell them apart
+            return Comparison("unsure", "same DOI but first pages differ", score, details)
         if title is None or title >= 0.8 or (first and title >= 0.6):
             return Comparison("duplicate", f"same {same_id.upper()}", max(score, 0.99), details)
         return Comparison("unsure", f"same {same_id.upper()} but different titles", score, details)
@@ -132,14 +135,18 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
         return Comparison("distinct", "titles differ", score, details)
     if authors_differ:
         return Comparison("distinct", "authors differ", score, details)
-    if venue is False and (volume_clash or page_clash):
-        return Comparison("unsure", "journals and volume or pages differ", score, details)
+    if venue is False and (volume_clash or page_clash or not locators_agree):
+        return Comparison("unsure", "journals differ", score, details)
     if venue_clash:
         return Comparison("unsure" if title >= options.title_same else "distinct",
                           f"venues differ ({kinds[0]} and {kinds[1]})", score, details)
     if title >= options.title_same and year_gap in (0, None):
         if volume_clash:
             return Comparison("unsure", "same title but volumes differ", score, details)
+        if page_clash and title < 1.0 and a.page.isdigit() and b.page.isdigit() \
+                and abs(int(a.page) - int(b.page)) <= 2:
+            # neighbouring abstracts of one supplement often share title words and authors
+            return Comparison("unsure", "same title but on neighbouring pages", score, details)
         if authors_ok:
             if year_gap is None and venue is None and not locators_agree:
                 return Comparison("unsure", "same title and authors, year unknown", score, details)

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from ..records import has_value, normalise_doi, normalise_pmcid, normalise_pmid, parse_year, value_items
 
@@ -203,16 +204,29 @@ def venues_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
 _FIRST_NUMBER = re.compile(r"[a-z]*\d+")
 
 
+_MONTHS = frozenset(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                     "dec"))
+#: Page ranges a spreadsheet turned into dates: "11-19" shown as "Nov-19", "9-11" as "11-Sep".
+_EXCEL_DATE = re.compile(r"^(?:([a-z]{3})-(\d+)|(\d+)-([a-z]{3}))$")
+
+
 def first_page(value: Any) -> str:
     """'e1234', '221' from '221-8', 'cd002273': the first locator token of a page range."""
     if not has_value(value):
         return ""
-    match = _FIRST_NUMBER.search(ascii_fold(str(value)))
+    text = ascii_fold(str(value)).strip()
+    date = _EXCEL_DATE.match(text)
+    if date and (date.group(1) in _MONTHS or date.group(4) in _MONTHS):
+        return ""  # which number was the first page is lost; no evidence either way
+    match = _FIRST_NUMBER.search(text)
     return match.group(0).lstrip("0") if match else ""
 
 
 def volume_key(value: Any) -> str:
+    """Digits of a volume; '' for a fragment such as '1)' left by a split of '57(1)'."""
     if not has_value(value):
+        return ""
+    if str(value).count(")") != str(value).count("("):
         return ""
     match = re.search(r"\d+", str(value))
     return match.group(0).lstrip("0") if match else ""
@@ -225,6 +239,8 @@ _VALID_DOI = re.compile(r"^10\.\d{4,9}/\S*[0-9a-z]$")
 def doi_identity(value: Any, *, cochrane_versions_same: bool = True) -> str:
     """The DOI that names the work: a truncated DOI ('10.17705/1cais.') names nothing, and by
     default a Cochrane review's versions (.pub2, .pub3) are one review."""
+    if has_value(value) and "%" in str(value):
+        value = unquote(str(value))  # "10.1016/s0025-7753%2817%2930624-3" is "(17)"
     doi = normalise_doi(value) if has_value(value) else None
     if not doi or not _VALID_DOI.match(doi):
         return ""

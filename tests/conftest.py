@@ -57,3 +57,29 @@ def postgres_cluster():
 def postgres_url(postgres_cluster) -> str:
     """A fresh, empty PostgreSQL database for one test."""
     return postgres_cluster.new_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    """An empty, migrated store on SQLite and on a throwaway PostgreSQL cluster."""
+    from review.store import Store
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'review.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    store = Store(url)
+    store.upgrade()
+    yield store
+    store.dispose()
+
+
+def store_with_records(tmp_path: Path, records: list[dict]):
+    """A SQLite store holding `records` as one imported Embase RIS file."""
+    from review.records import records_frame
+    from review.store import Store
+    store = Store(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    store.upgrade()
+    frame = records_frame(records, source_file="a.ris", database="Embase", raw_format="ris")
+    store.add_source(frame, file_name="a.ris", file_path=None, sha256="a" * 64, format="ris",
+                     encoding="utf-8", database="Embase", actor="tester")
+    return store

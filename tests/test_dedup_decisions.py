@@ -17,18 +17,6 @@ def _add_records(store: Store, n: int = 4) -> list[int]:
     return store.records()["record_id"].tolist()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'review.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    store = Store(url)
-    store.upgrade()
-    yield store
-    store.dispose()
-
-
 def test_decision_round_trip(store):
     """A decision is committed at once, in canonical order, and read back as the verdict."""
     r1, r2, *_ = _add_records(store)

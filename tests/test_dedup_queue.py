@@ -6,8 +6,8 @@ import pytest
 
 from review.dedup.decisions import pair_decisions, record_pair_decision
 from review.dedup.queue import DuplicateQueue, Pair, highlight_differences
-from review.records import records_frame
-from review.store import Store
+
+from conftest import store_with_records
 
 RECORDS = [
     {"title": "NK cell exosomes in cancer", "authors": ["Smith, J", "Lee, K"], "year": "2020",
@@ -22,11 +22,7 @@ RECORDS = [
 
 @pytest.fixture
 def store(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'r.sqlite'}")
-    store.upgrade()
-    frame = records_frame(RECORDS, source_file="a.ris", database="Embase", raw_format="ris")
-    store.add_source(frame, file_name="a.ris", file_path=None, sha256="a" * 64, format="ris",
-                     encoding="utf-8", database="Embase", actor="tester")
+    store = store_with_records(tmp_path, RECORDS)
     yield store
     store.dispose()
 

@@ -28,18 +28,6 @@ def _add(store: Store, frame: pd.DataFrame, sha: str = "a" * 64) -> int:
                             warnings=[{"file": "a.ris", "message": "m", "line": 2, "record": 1}])
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'review.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    store = Store(url)
-    store.upgrade()
-    yield store
-    store.dispose()
-
-
 def test_schema_version_is_recorded(store):
     """Alembic records the schema version the code expects."""
     assert store.schema_version() == SCHEMA_HEAD

@@ -105,3 +105,33 @@ def test_top_level_must_be_a_mapping():
     """A protocol that is a list, not a mapping, is refused plainly."""
     with pytest.raises(ProtocolError, match="expected a mapping of protocol fields"):
         parse_protocol(["title"], "p.yaml")
+
+
+def _with_deduplication(tmp_path, settings: dict) -> Path:
+    source = Path(__file__).resolve().parents[1] / "protocols" / "nk-exosomes" / "protocol.yaml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["deduplication"] = settings
+    path = tmp_path / "protocol.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("settings,problem", [
+    ({"keep_apart": ["erratum", "letters"]},
+     "  - deduplication.keep_apart[1]: Input should be 'erratum', 'retraction', 'comment', "
+     "'preprint' or 'conference_abstract'"),
+    ({"title_same": 0.9, "title_unsure": 0.95},
+     "  - deduplication: title_unsure must not be above title_same"),
+])
+def test_deduplication_settings_are_validated(tmp_path, settings, problem):
+    """An unknown kind to keep apart, or a grey band upside down, is refused naming the field."""
+    with pytest.raises(ProtocolError) as error:
+        load_protocol(_with_deduplication(tmp_path, settings), check_files=False)
+    assert str(error.value).splitlines()[-1] == problem
+
+
+def test_deduplication_defaults_keep_every_kind_apart():
+    protocol = load_protocol(Path(__file__).resolve().parents[1] / "protocols" / "nk-exosomes"
+                             / "protocol.yaml", check_files=False)
+    assert protocol.deduplication.keep_apart == ["erratum", "retraction", "comment", "preprint",
+                                                 "conference_abstract"]

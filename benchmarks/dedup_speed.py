@@ -339,10 +339,26 @@ def child(data: Path, out: Path) -> None:
                                   "unsure": unsure}))
 
 
-def run_child(data: Path, workdir: Path) -> dict[str, Any]:
-    out, log = workdir / "clusters.pkl", workdir / "child.log"
+def store_child(data: Path, out: Path) -> None:
+    """In a fresh process: the records in a review store, then `review dedup` as a reviewer runs
+    it (read records and decisions, cluster, write clusters and pairs in one transaction)."""
+    from review.dedup.run import deduplicate_review
+    from review.project import init_review
+    records = pickle.loads(data.read_bytes()).drop(columns=["record_id"])
+    records["position"] = range(1, len(records) + 1)
+    review = init_review(out.parent / "review", ROOT / "protocols" / "nk-exosomes" / "protocol.yaml")
+    review.store.add_source(records, file_name="bench.ris", file_path=None, sha256="0" * 64,
+                            format="ris", encoding="utf-8", database="Bench", method="database",
+                            actor="bench")
+    start = time.perf_counter()
+    deduplicate_review(review, actor="bench")
+    out.write_bytes(pickle.dumps({"seconds": time.perf_counter() - start}))
+
+
+def run_child(data: Path, workdir: Path, mode: str = "--child") -> dict[str, Any]:
+    out, log = workdir / f"out{mode}.pkl", workdir / "child.log"
     with open(log, "w") as sink:
-        proc = subprocess.Popen([sys.executable, __file__, "--child", str(data), str(out)],
+        proc = subprocess.Popen([sys.executable, __file__, mode, str(data), str(out)],
                                 stdout=sink, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -373,15 +389,17 @@ def after_review(clusters: pd.Series, unsure: list, groups: list[list[Any]]) -> 
     return pd.Series({rid: find(c) for rid, c in name.items()})
 
 
-def measure(size: int, seed: int, pool: list[dict[str, Any]], peer: bool) -> dict[str, Any]:
+def measure(size: int, seed: int, pool: list[dict[str, Any]], peer: bool,
+            store: bool = False) -> dict[str, Any]:
     records, groups = build_dataset(size, seed, pool)
     with tempfile.TemporaryDirectory(prefix="dedup-speed-") as tmp:
         data = Path(tmp) / "records.pkl"
         data.write_bytes(pickle.dumps(records))
         ours = run_child(data, Path(tmp))
+        stored = run_child(data, Path(tmp), "--store-child") if store else None
     scores = pairwise_scores(groups, ours["clusters"])
     reviewed = pairwise_scores(groups, after_review(ours["clusters"], ours["unsure"], groups))
-    row = {"unsure": len(ours["unsure"]), "recall_after_review": reviewed["recall"],"size": size, "works": size - sum(len(g) - 1 for g in groups), "true_pairs": true_pair_count(groups),
+    row = {"store": stored, "unsure": len(ours["unsure"]), "recall_after_review": reviewed["recall"],"size": size, "works": size - sum(len(g) - 1 for g in groups), "true_pairs": true_pair_count(groups),
            "seconds": ours["seconds"], "peak_bytes": ours["peak_bytes"],
            "loaded_bytes": ours["loaded_kb"] * 1024, **scores, "peer": None}
     if peer:
@@ -427,11 +445,16 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         child(Path(argv[1]), Path(argv[2]))
         return 0
+    if argv[:1] == ["--store-child"]:
+        store_child(Path(argv[1]), Path(argv[2]))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
                         help="comma-separated record counts, e.g. 10000,30000 or 10k,30k")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--peer", action="store_true", help="also time bib-dedupe at each size")
+    parser.add_argument("--store", action="store_true",
+                        help="also time `review dedup` on a SQLite review store at each size")
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     args = parser.parse_args(argv)
     sizes = [int(float(s.lower().replace("k", "e3"))) for s in args.sizes.split(",") if s.strip()]
@@ -439,10 +462,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(pool):,} distinct real works in the pool (seed {args.seed})")
     rows = []
     for size in sizes:
-        rows.append(measure(size, args.seed, pool, args.peer))
+        rows.append(measure(size, args.seed, pool, args.peer, args.store))
         r = rows[-1]
         print(f"  {size:,} records: {r['seconds']:.2f} s, peak {r['peak_bytes'] / 2**20:.0f} MB, "
-              f"P {r['precision']:.4f} R {r['recall']:.4f}", flush=True)
+              f"P {r['precision']:.4f} R {r['recall']:.4f}"
+              + (f"; review dedup on the store {r['store']['seconds']:.2f} s, peak "
+                 f"{r['store']['peak_bytes'] / 2**20:.0f} MB" if r["store"] else ""), flush=True)
     print()
     print(report(rows))
     return 0

@@ -261,3 +261,27 @@ def test_doi_identity_and_kinds():
     assert record_kind("A title", "Conference Paper", "Proc IEEE", "") == "article"
     assert record_kind("A title", None, "medRxiv", "") == "preprint"
     assert record_kind("A title", None, None, "10.1101/2020.01.01.123") == "preprint"
+
+
+def test_a_one_page_item_with_an_articles_title_is_not_merged():
+    """An unmarked erratum (one page, the article's title) goes to the queue; a one-page citation
+    of the article's last page does not stop a merge."""
+    erratum = find_duplicates(frame(dict(ARTICLE), dict(ARTICLE, pages="3001")))
+    assert not same_cluster(erratum, 1, 2)
+    assert erratum.unsure["rule"].tolist() == ["same title but one is a single page"]
+    last_page = find_duplicates(frame(dict(ARTICLE), dict(ARTICLE, pages="2745")))
+    assert same_cluster(last_page, 1, 2)
+
+
+def test_spreadsheet_dates_and_volume_fragments_are_no_evidence():
+    """'Nov-19' (Excel's 11-19) and a volume '1)' split from '57(1)' neither match nor clash."""
+    a = dict(ARTICLE, volume="57", pages="11-19")
+    b = dict(ARTICLE, volume="1)", pages="Nov-19")
+    assert same_cluster(find_duplicates(frame(a, b)), 1, 2)
+
+
+def test_percent_encoded_doi_is_the_same_doi():
+    a = dict(ARTICLE, doi="10.1016/s0025-7753(17)30624-3")
+    b = dict(ARTICLE, doi="10.1016/s0025-7753%2817%2930624-3", title=ARTICLE["title"] + " in mice")
+    result = find_duplicates(frame(a, b))
+    assert same_cluster(result, 1, 2) and result.pairs.loc[0, "rule"] == "same DOI"

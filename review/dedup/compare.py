@@ -143,6 +143,10 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     if title >= options.title_same and year_gap in (0, None):
         if volume_clash:
             return Comparison("unsure", "same title but volumes differ", score, details)
+        if page_clash and a.span and b.span and (a.span == 1) != (b.span == 1) \
+                and not _within(a, b):
+            # a one-page item with an article's title: an erratum or a comment not marked as one
+            return Comparison("unsure", "same title but one is a single page", score, details)
         if page_clash and title < 1.0 and a.page.isdigit() and b.page.isdigit() \
                 and abs(int(a.page) - int(b.page)) <= 2:
             # neighbouring abstracts of one supplement often share title words and authors
@@ -162,6 +166,15 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     if year_gap is not None and year_gap > 1:
         return Comparison("distinct", "years differ", score, details)
     return Comparison("unsure", "similar titles", score, details)
+
+
+def _within(a: RecordKey, b: RecordKey) -> bool:
+    """Whether the one-page record's page lies in the other's range ('488' in '487-488')."""
+    single, ranged = (a, b) if a.span == 1 else (b, a)
+    if not (single.page.isdigit() and ranged.page.isdigit()):
+        return False
+    start = int(ranged.page)
+    return start <= int(single.page) < start + ranged.span
 
 
 def _round(value: float | None) -> float | None:

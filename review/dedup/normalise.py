@@ -222,6 +222,25 @@ def first_page(value: Any) -> str:
     return match.group(0).lstrip("0") if match else ""
 
 
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]+\s*(\d+))?\s*$")
+
+
+def page_span(value: Any) -> int:
+    """Pages a plain numeric range covers ('221-8' is 8, '1107' is 1); 0 when unknown."""
+    if not has_value(value):
+        return 0
+    match = _RANGE.match(str(value))
+    if not match:
+        return 0
+    first, last = match.group(1), match.group(2)
+    if last is None:
+        return 1
+    if len(last) < len(first):  # '221-8' -> 228
+        last = first[: len(first) - len(last)] + last
+    span = int(last) - int(first) + 1
+    return span if span > 0 else 0
+
+
 def volume_key(value: Any) -> str:
     """Digits of a volume; '' for a fragment such as '1)' left by a split of '57(1)'."""
     if not has_value(value):
@@ -320,6 +339,7 @@ class RecordKey:
     venue: tuple[str, ...]
     volume: str
     page: str
+    span: int
     issue: str
     doi: str
     pmid: str
@@ -346,6 +366,7 @@ def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -
         venue=venue_tokens(record.get("journal")),
         volume=volume_key(record.get("volume")),
         page=first_page(record.get("pages")),
+        span=page_span(record.get("pages")),
         issue=volume_key(record.get("issue")),
         doi=doi,
         pmid=normalise_pmid(record.get("pmid")) or "" if has_value(record.get("pmid")) else "",

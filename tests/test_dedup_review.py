@@ -217,3 +217,20 @@ def test_deduplicated_export_needs_a_current_run(review_dir, tmp_path, capsys):
     assert main(["export", "--review", str(review_dir), "--format", "csv", "--out", str(out),
                  "--deduplicated"]) == 1
     assert "not deduplicated yet" in capsys.readouterr().err
+
+
+def test_concurrent_dedup_runs_store_one_after_the_other(review_dir, capsys):
+    """Two reviewers running `review dedup` at once (threads here, kernels in practice) both
+    succeed and leave one complete result: every record in exactly one cluster."""
+    from concurrent.futures import ThreadPoolExecutor
+    from review.dedup.run import deduplicate_review
+
+    def run(name):
+        return deduplicate_review(open_review(review_dir), actor=name)[0].unique
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(run, ["ana", "ben"])) == [4, 4]
+    clusters = open_review(review_dir).store.clusters()
+    assert sorted(clusters["record_id"]) == [1, 2, 3, 4, 5]
+    runs = open_review(review_dir).store.events("dedup")
+    assert sorted(runs.loc[runs["action"] == "run", "actor"]) == ["ana", "ben"]

@@ -232,6 +232,8 @@ class Store:
                       "details": json.dumps(p.details, ensure_ascii=False)}
                      for p in pairs.itertuples(index=False)]
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # two reviewers' runs store one after the other
+                connection.execute(sa.text("LOCK TABLE record_clusters, dedup_pairs IN EXCLUSIVE MODE"))
             connection.execute(dedup_pairs.delete())
             connection.execute(record_clusters.delete())
             for chunk in range(0, len(cluster_rows), 20_000):

@@ -47,4 +47,8 @@ def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
     summary, _ = deduplicate_review(review, actor="example")
     echo(f"  deduplicated: {summary.records} records, {summary.unique} unique, "
          f"{summary.duplicates_removed} duplicates removed, {summary.unsure_waiting} unsure pairs")
+    decisions = protocol_dir / "screening" / "decisions.csv"
+    if decisions.exists():
+        from .screening.load import load_decisions
+        echo(f"  screening decisions: {load_decisions(review, decisions)} loaded from {decisions.name}")
     return review

@@ -30,7 +30,20 @@ def review_status(review: Review) -> dict:
         ],
         "events": int(len(store.events())),
         "deduplication": _deduplication(store, by_database),
+        "screening": _screening(review),
     }
+
+
+def _screening(review) -> dict:
+    """Final decisions per stage: what PRISMA's screening boxes will count."""
+    from .protocol import STAGES
+    from .screening.decisions import final_decisions
+    out = {}
+    for stage in STAGES:
+        finals = final_decisions(review.store, stage,
+                                 reviewers_per_record=review.protocol.screening.reviewers_per_record)
+        out[stage] = {k: int(v) for k, v in finals["final"].value_counts().sort_index().items()}
+    return out
 
 
 def _deduplication(store, by_database) -> dict | None:
@@ -72,6 +85,10 @@ def format_status(status: dict) -> str:
                      f"{dedup['unsure_waiting']} unsure pairs waiting for a reviewer")
         if dedup["out_of_date"]:
             lines.append("  Records were imported since: run `review dedup --review DIR` again.")
+    for stage, counts in (status.get("screening") or {}).items():
+        if counts:
+            lines.append(f"Screening, {stage.replace('title_abstract', 'title/abstract').replace('_', ' ')}: " + ", ".join(
+                f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
     warned = [f for f in status["files"] if f["warnings"]]
     if warned:
         lines.append("")

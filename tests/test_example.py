@@ -62,7 +62,10 @@ def test_status_json_of_example(example_review, capsys):
     status = json.loads(capsys.readouterr().out)
     names = {d["database"] for d in status["databases"]}
     assert {"PubMed", "Embase", "Web of Science", "Scopus"} <= names
-    assert status["events"] == status["sources"] + 1  # one import event per file, one dedup run
+    decisions = len(pd.read_csv(EXAMPLE / "screening" / "decisions.csv"))
+    # one import event per file, one dedup run, one event per screening decision
+    assert status["events"] == status["sources"] + 1 + decisions
+    assert status["screening"]["full_text"] == {"exclude": 12, "include": 16, "not_retrieved": 2}
     dedup = status["deduplication"]
     assert dedup["records"] == status["records"] and not dedup["out_of_date"]
     assert dedup["unique"] + dedup["duplicates_removed"] == status["records"]
@@ -107,3 +110,22 @@ def test_example_deduplication_meets_the_answer_key_exactly(example_review):
     assert len(fais) == 1 and len(works_of_page["NK-derived exosomes in anti-tumor strategies"]) == 0
     assert records["cluster_id"].nunique() == key["work_id"].nunique() + sum(
         1 for works in works_of_page.values() if not works)
+
+
+def test_example_screening_decisions_follow_the_answer_key(example_review):
+    """Two reviewers' decisions (with their conflicts resolved) give the answer key's works
+    through title/abstract and full text; reports not retrieved are counted apart."""
+    from review.screening.decisions import final_decisions, reviewer_decisions
+    review = open_review(example_review)
+    key = pd.read_csv(EXAMPLE / "searches" / "answer_key.csv")
+    works = key.drop_duplicates("work_id")
+    ta = final_decisions(review.store, "title_abstract")
+    ft = final_decisions(review.store, "full_text")
+    assert (ta["final"] == "include").sum() == works["relevant_title_abstract"].sum() == 30
+    assert len(ta) == review.store.clusters()["cluster_id"].nunique() == 152
+    assert (ft["final"] == "include").sum() == works["included"].sum() == 16
+    not_retrieved = (works["exclusion_reason_full_text"] == "full_text_not_retrieved").sum()
+    assert (ft["final"] == "not_retrieved").sum() == not_retrieved == 2
+    assert set(ft["final"]) == {"include", "exclude", "not_retrieved"}  # every conflict resolved
+    resolved = reviewer_decisions(review.store, "title_abstract")
+    assert set(resolved["reviewer"]) == {"Amara Okafor", "Bruno Lindqvist", "Chen Wei"}

@@ -212,6 +212,17 @@ class Store:
                 source_id=source_id, payload=json.dumps(payload or {}, ensure_ascii=False)))
         return int(result.inserted_primary_key[0])
 
+    def append_events(self, rows: list[dict]) -> int:
+        """Append many events (actor, stage, action, record_id, payload) in one transaction."""
+        stamp = now()
+        values = [{"at": stamp, "actor": r["actor"], "stage": r["stage"], "action": r["action"],
+                   "record_id": r.get("record_id"), "source_id": r.get("source_id"),
+                   "payload": json.dumps(r.get("payload") or {}, ensure_ascii=False)} for r in rows]
+        with self.engine.begin() as connection:
+            for start in range(0, len(values), 5_000):
+                connection.execute(events.insert(), values[start:start + 5_000])
+        return len(values)
+
     def events(self, stage: str | None = None) -> pd.DataFrame:
         query = sa.select(events).order_by(events.c.event_id)
         if stage is not None:

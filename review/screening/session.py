@@ -1,0 +1,224 @@
+"""A reviewer's screening session: the queue, the record on screen, the history, undo.
+
+Plain Python over the store, so the widget is a thin view and every behaviour is testable without
+a kernel. Each decision is committed to the store before the next record is chosen: a crash
+can lose at most the click that was not acknowledged yet."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+
+from .decisions import (RESOLVER, final_decisions, record_decision, reviewer_decisions,
+                        undo_decision)
+from .records import pdf_for, screening_records
+
+__all__ = ["ScreeningSession", "ScreeningItem", "Progress", "Action", "Ranker"]
+
+
+class Ranker(Protocol):
+    """What the session needs of a prioritiser: take labels without waiting, give scores."""
+
+    def submit(self, labels: dict[int, int]) -> None: ...
+
+    def scores(self) -> dict[int, float] | None: ...
+
+
+@dataclass
+class ScreeningItem:
+    record_id: int
+    record: dict[str, Any]
+    ai_score: float | None
+    others: list[dict[str, Any]] | None  # None in blind mode
+    pdf: str | None
+
+
+@dataclass
+class Progress:
+    screened: int
+    total: int
+    included: int
+    excluded: int
+    maybe: int
+    not_retrieved: int
+    remaining: int
+
+
+@dataclass
+class Action:
+    record_id: int
+    decision: str
+    reason: str | None
+    note: str
+    event_id: int
+
+
+@dataclass
+class _Mine:
+    decided: dict[int, str] = field(default_factory=dict)
+
+
+class ScreeningSession:
+    """Screen `stage` as `reviewer`. `role="resolver"` works through the stage's conflicts."""
+
+    def __init__(self, review, stage: str, reviewer: str, *, ranker: Ranker | None = None,
+                 seed: int = 0, role: str = "screener"):
+        if not reviewer:
+            raise ValueError("a screening session needs the reviewer's name")
+        self.review, self.store, self.stage, self.reviewer = review, review.store, stage, reviewer
+        self.protocol = review.protocol
+        self.role = role
+        self.ranker = ranker
+        self.needed = self.protocol.screening.reviewers_per_record
+        self.blind = self.protocol.screening.blind and role != RESOLVER
+        self.hide_ai = self.blind and self.protocol.screening.hide_ai_score_when_blind
+        self.records = screening_records(review, stage)
+        self._random = random.Random(f"{seed}:{stage}:{reviewer}")
+        self._order = list(self.records.index)
+        self._random.shuffle(self._order)
+        self._history: list[Action] = []
+        self._skipped: list[int] = []
+        self._current: int | None = None
+        self.reload()
+
+    # -- the protocol at hand -------------------------------------------------------------------
+    @property
+    def reasons(self) -> list[tuple[str, str]]:
+        return [(r.code, r.label) for r in getattr(self.protocol.exclusion_reasons, self.stage)]
+
+    @property
+    def eligibility(self):
+        return self.protocol.eligibility
+
+    @property
+    def keywords(self):
+        return self.protocol.keywords
+
+    # -- queue ----------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Re-read decisions (other kernels, other machines) and choose the record to show."""
+        self._decisions = reviewer_decisions(self.store, self.stage)
+        mine = self._decisions[self._decisions["reviewer"] == self.reviewer]
+        self._mine = dict(zip(mine["record_id"], mine["decision"]))
+        if self.role == RESOLVER:
+            finals = final_decisions(self.store, self.stage, reviewers_per_record=self.needed,
+                                     decisions=self._decisions)
+            self._todo = set(finals.loc[finals["final"] == "conflict", "record_id"]) & set(self.records.index)
+        else:
+            others = self._decisions[(self._decisions["reviewer"] != self.reviewer)
+                                     & (self._decisions["role"] != RESOLVER)]
+            full = others.groupby("record_id")["reviewer"].nunique()
+            done_by_others = set(full[full >= self.needed].index)
+            self._todo = {r for r in self.records.index if r not in self._mine and r not in done_by_others}
+        if self._current is None or self._current not in self._todo:
+            self._current = self._next()
+
+    def _labels(self) -> dict[int, int]:
+        """Training labels from every reviewer's standing decisions (majority per record)."""
+        verdicts = self._decisions[self._decisions["decision"].isin(("include", "exclude"))]
+        if verdicts.empty:
+            return {}
+        share = verdicts.assign(y=(verdicts["decision"] == "include").astype(int)) \
+            .groupby("record_id")["y"].mean()
+        return {int(r): int(v >= 0.5) for r, v in share.items()}
+
+    def _next(self) -> int | None:
+        pending = [r for r in self._order if r in self._todo and r not in self._skipped]
+        if not pending:
+            pending = [r for r in self._skipped if r in self._todo]  # skipped ones come round again
+            self._skipped = []
+        if not pending:
+            return None
+        scores = self.ranker.scores() if self.ranker is not None else None
+        if scores:
+            return max(pending, key=lambda r: (scores.get(r, float("-inf")), -self._order.index(r)))
+        return pending[0]
+
+    # -- what is on screen ----------------------------------------------------------------------
+    @property
+    def current(self) -> ScreeningItem | None:
+        if self._current is None:
+            return None
+        record = self.records.loc[self._current].to_dict()
+        scores = self.ranker.scores() if self.ranker is not None and not self.hide_ai else None
+        others = None
+        if not self.blind:
+            rows = self._decisions[(self._decisions["record_id"] == self._current)
+                                   & (self._decisions["reviewer"] != self.reviewer)]
+            others = rows[["reviewer", "decision", "reason", "note", "role"]].to_dict("records")
+        return ScreeningItem(int(self._current), record,
+                             None if not scores else scores.get(self._current), others,
+                             pdf_for(self.review, self._current, record) if self.stage == "full_text" else None)
+
+    @property
+    def progress(self) -> Progress:
+        mine = [d for r, d in self._mine.items() if r in self.records.index]
+        total = len(self._todo) + len(mine) if self.role == RESOLVER else len(self.records)
+        return Progress(len(mine), total, mine.count("include"), mine.count("exclude"),
+                        mine.count("maybe"), mine.count("not_retrieved"), len(self._todo))
+
+    @property
+    def history(self) -> list[Action]:
+        return list(self._history)
+
+    # -- decisions ------------------------------------------------------------------------------
+    def decide(self, decision: str, reason: str | None = None, note: str = "") -> int:
+        """Commit a decision on the record on screen, then move to the next record."""
+        if self._current is None:
+            raise ValueError("nothing left to screen at this stage")
+        if decision == "exclude" and reason is not None and reason not in dict(self.reasons):
+            raise ValueError(f"exclusion reason must be one of {', '.join(dict(self.reasons))}, "
+                             f"not {reason!r}")
+        item = self._current
+        score = None
+        if self.ranker is not None:
+            scores = self.ranker.scores()
+            score = scores.get(item) if scores else None
+        event_id = record_decision(self.store, stage=self.stage, record_id=item, reviewer=self.reviewer,
+                                   decision=decision, reason=reason, note=note, role=self.role,
+                                   ai_score=score)
+        self._history.append(Action(item, decision, reason, note, event_id))
+        if decision == "skip":
+            self._skipped.append(item)
+        else:
+            self._mine[item] = decision
+            self._todo.discard(item)
+            self._decisions = pd.concat([self._decisions, pd.DataFrame([{
+                "record_id": item, "reviewer": self.reviewer, "decision": decision, "reason": reason,
+                "note": note, "role": self.role, "at": "", "event_id": event_id}])], ignore_index=True)
+            if self.ranker is not None and decision in ("include", "exclude"):
+                self.ranker.submit(self._labels())
+        self._current = self._next()
+        return event_id
+
+    def include(self, note: str = "") -> int:
+        return self.decide("include", note=note)
+
+    def exclude(self, reason: str | None, note: str = "") -> int:
+        return self.decide("exclude", reason=reason, note=note)
+
+    def maybe(self, note: str = "") -> int:
+        return self.decide("maybe", note=note)
+
+    def skip(self, note: str = "") -> int:
+        return self.decide("skip", note=note)
+
+    def not_retrieved(self, note: str = "") -> int:
+        return self.decide("not_retrieved", note=note)
+
+    def undo(self) -> Action | None:
+        """Take back this session's last action and show its record again."""
+        if not self._history:
+            return None
+        action = self._history.pop()
+        if action.decision != "skip":
+            undo_decision(self.store, stage=self.stage, event_id=action.event_id, reviewer=self.reviewer)
+            self._mine.pop(action.record_id, None)
+            self._decisions = self._decisions[self._decisions["event_id"] != action.event_id]
+            self._todo.add(action.record_id)
+        elif action.record_id in self._skipped:
+            self._skipped.remove(action.record_id)
+        self._current = action.record_id
+        return action

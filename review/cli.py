@@ -109,7 +109,8 @@ def cmd_export(args) -> int:
     from .export import export_records, records_for_export
     from .project import open_review
     review = open_review(args.review)
-    frame = records_for_export(review.store, deduplicated=args.deduplicated)
+    frame = records_for_export(review.store, deduplicated=args.deduplicated,
+                               reviewers_per_record=review.protocol.screening.reviewers_per_record)
     count = export_records(frame, args.format, args.out)
     print(f"Wrote {count} records to {args.out} ({args.format})")
     return 0
@@ -248,11 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("export", help="export records as RIS, CSV or XLSX",
-                       description="Export every record with its provenance. CSV/XLSX cells that a "
+    p = sub.add_parser("export", help="export records and decisions as RIS, CSV, XLSX or ASReview CSV",
+                       description="Export every record with its provenance, duplicate cluster and "
+                                   "screening decisions (columns in CSV/XLSX, labelled N1 notes in "
+                                   "RIS, label_included for ASReview). CSV/XLSX cells that a "
                                    "spreadsheet would run as formulas are neutralised.")
     p.add_argument("--review", required=True, metavar="DIR")
-    p.add_argument("--format", required=True, choices=["ris", "csv", "xlsx"])
+    p.add_argument("--format", required=True, choices=["ris", "csv", "xlsx", "asreview"],
+                   help="asreview: CSV with label_included from the screening decisions")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--deduplicated", action="store_true",
                    help="one merged record per duplicate cluster, listing every source it was "

@@ -9,11 +9,13 @@ from .errors import ReviewError
 
 __all__ = ["EXPORT_FORMATS", "flat_table", "export_records", "records_for_export"]
 
-EXPORT_FORMATS = ("ris", "csv", "xlsx")
+EXPORT_FORMATS = ("ris", "csv", "xlsx", "asreview")
 _TABLE_COLUMNS = ("record_id", "title", "abstract", "authors", "year", "journal", "volume", "issue",
                   "pages", "doi", "pmid", "pmcid", "keywords", "language", "publication_type", "url",
                   "database", "source_file", "position", "cluster_id", "duplicate_of", "merge_rule",
-                  "record_ids", "n_records", "databases", "found_in")
+                  "record_ids", "n_records", "databases", "found_in") + tuple(
+    f"{stage}_{part}" for stage in ("title_abstract", "full_text")
+    for part in ("decision", "reason", "reviewers", "notes"))
 
 
 def flat_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -26,26 +28,30 @@ def flat_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def records_for_export(store, *, deduplicated: bool = False) -> pd.DataFrame:
+def records_for_export(store, *, deduplicated: bool = False,
+                       reviewers_per_record: int = 2) -> pd.DataFrame:
     """Every record with its cluster (`duplicate_of` names the record it duplicates), or with
-    `deduplicated` one merged record per cluster listing where it was found."""
+    `deduplicated` one merged record per cluster listing where it was found; both with the
+    screening decisions of the record's cluster."""
+    from .screening.export import with_decisions
     frame = store.records()
     clusters = store.clusters()
     if clusters.empty:
         if deduplicated:
             raise ReviewError("the review is not deduplicated yet: run `review dedup --review DIR`")
-        return frame
+        return with_decisions(frame, store, reviewers_per_record=reviewers_per_record)
     if deduplicated:
         from .dedup.merge import merged_records
         if set(frame["record_id"]) != set(clusters["record_id"]):
             raise ReviewError("records were imported since the last deduplication: "
                               "run `review dedup --review DIR` first")
-        return merged_records(frame.drop(columns=["raw"]),
-                              clusters.set_index("record_id")["cluster_id"])
+        frame = merged_records(frame.drop(columns=["raw"]),
+                               clusters.set_index("record_id")["cluster_id"])
+        return with_decisions(frame, store, reviewers_per_record=reviewers_per_record)
     frame = frame.merge(clusters.rename(columns={"rule": "merge_rule"}), on="record_id", how="left")
     frame["cluster_id"] = frame["cluster_id"].astype("Int64")
     frame["duplicate_of"] = frame["cluster_id"].where(frame["cluster_id"] != frame["record_id"])
-    return frame
+    return with_decisions(frame, store, reviewers_per_record=reviewers_per_record)
 
 
 def export_records(frame: pd.DataFrame, format: str, out: str | Path) -> int:
@@ -57,12 +63,20 @@ def export_records(frame: pd.DataFrame, format: str, out: str | Path) -> int:
     tmp = out.with_name(out.name + ".part")
     if format == "ris":
         from .io.ris import write_ris
-        notes = {row.record_id: [f"Found in: {place}" for place in row.found_in]
-                 for row in frame.itertuples() if isinstance(getattr(row, "found_in", None), list)}
+        from .screening.export import decision_notes
+        notes = decision_notes(frame)
+        for row in frame.itertuples():
+            if isinstance(getattr(row, "found_in", None), list):
+                notes[row.record_id] = [f"Found in: {place}" for place in row.found_in] + \
+                    notes.get(row.record_id, [])
         tmp.write_text(write_ris(frame, notes=notes or None), encoding="utf-8", newline="")
     elif format == "csv":
         from .io.table import write_csv
         write_csv(flat_table(frame), tmp)
+    elif format == "asreview":
+        from .io.table import write_csv
+        from .screening.export import asreview_table
+        write_csv(asreview_table(frame), tmp)
     else:
         from .io.xlsx import write_xlsx
         write_xlsx(flat_table(frame), tmp)

@@ -11,8 +11,9 @@ import pandas as pd
 
 from ..protocol import STAGES
 
-__all__ = ["DECISIONS", "VERDICTS", "record_decision", "decision_event", "undo_decision", "reviewer_decisions",
-           "final_decisions", "FINAL_COLUMNS", "RESOLVER"]
+__all__ = ["AUTOMATION", "DECISIONS", "VERDICTS", "record_decision", "decision_event",
+           "exclude_by_automation", "undo_decision", "reviewer_decisions", "final_decisions",
+           "FINAL_COLUMNS", "RESOLVER"]
 
 #: What a reviewer can answer. "skip" is "not now"; "not_retrieved" (full text only) is a report
 #: that was sought but could not be obtained, which PRISMA counts in its own box.
@@ -21,6 +22,9 @@ DECISIONS = ("include", "exclude", "maybe", "skip", "not_retrieved")
 VERDICTS = ("include", "exclude", "maybe", "not_retrieved")
 #: Role of a reviewer who resolves a conflict: their decision is final.
 RESOLVER = "resolver"
+#: Role of an exclusion by the prioritiser's stopping rule, where the protocol allows it; PRISMA
+#: counts these records apart ("marked as ineligible by automation tools").
+AUTOMATION = "automation"
 UNDO = "undo"
 COLUMNS = ["record_id", "reviewer", "decision", "reason", "note", "role", "at", "event_id"]
 FINAL_COLUMNS = ["record_id", "final", "reason", "reviewers", "decisions", "resolved_by"]
@@ -89,6 +93,10 @@ def reviewer_decisions(store, stage: str, *, events: pd.DataFrame | None = None)
 
 
 def _final(group: pd.DataFrame, needed: int) -> tuple[str, str | None, str | None]:
+    humans = group[group["role"] != AUTOMATION]
+    if humans.empty:
+        return "ineligible_by_automation", None, None
+    group = humans
     resolved = group[group["role"] == RESOLVER]
     if not resolved.empty:
         last = resolved.iloc[-1]
@@ -116,3 +124,16 @@ def final_decisions(store, stage: str, *, reviewers_per_record: int = 2,
         rows.append((int(record_id), final, reason, list(group["reviewer"]),
                      list(group["decision"]), resolved_by))
     return pd.DataFrame(rows, columns=FINAL_COLUMNS)
+
+
+def exclude_by_automation(review, record_ids, *, reviewer: str, note: str = "") -> int:
+    """Mark records ineligible by automation (the stopping rule says they are very unlikely to be
+    relevant) — only if the protocol's `screening.automation_may_exclude` allows it."""
+    from ..errors import ReviewError
+    if not review.protocol.screening.automation_may_exclude:
+        raise ReviewError("the protocol does not allow automation to exclude records "
+                          "(screening.automation_may_exclude is false)")
+    rows = [decision_event(stage="title_abstract", record_id=int(r), reviewer=reviewer,
+                           decision="exclude", note=note or "ineligible by automation",
+                           role=AUTOMATION) for r in record_ids]
+    return review.store.append_events(rows) if rows else 0

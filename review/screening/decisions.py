@@ -67,6 +67,9 @@ def undo_decision(store, *, stage: str, event_id: int, reviewer: str) -> int:
     target = log[log["event_id"] == event_id]
     if target.empty or target.iloc[0]["action"] not in DECISIONS:
         raise ValueError(f"event {event_id} is not a {stage} decision")
+    if target.iloc[0]["actor"] != reviewer:
+        raise ValueError(f"decision {event_id} was made by {target.iloc[0]['actor']}; "
+                         f"only they can undo it")
     if not log[(log["action"] == UNDO) & log["payload"].map(lambda p: p.get("undoes") == event_id)].empty:
         raise ValueError(f"decision {event_id} was already undone")
     return store.append_event(actor=reviewer, stage=stage, action=UNDO,
@@ -85,7 +88,8 @@ def reviewer_decisions(store, stage: str, *, events: pd.DataFrame | None = None)
     live = live.sort_values("event_id").drop_duplicates(["record_id", "actor"], keep="last")
     out = pd.DataFrame({
         "record_id": live["record_id"].astype(int), "reviewer": live["actor"],
-        "decision": live["action"], "reason": live["payload"].map(lambda p: p.get("reason")),
+        "decision": live["action"],
+        "reason": live["payload"].map(lambda p: p.get("reason") or None).astype(object),
         "note": live["payload"].map(lambda p: p.get("note") or ""),
         "role": live["payload"].map(lambda p: p.get("role", "screener")),
         "at": live["at"], "event_id": live["event_id"].astype(int)})
@@ -97,7 +101,7 @@ def _final(group: pd.DataFrame, needed: int) -> tuple[str, str | None, str | Non
     if humans.empty:
         return "ineligible_by_automation", None, None
     group = humans
-    resolved = group[group["role"] == RESOLVER]
+    resolved = group[(group["role"] == RESOLVER) & (group["decision"] != "maybe")]
     if not resolved.empty:
         last = resolved.iloc[-1]
         return last["decision"], last["reason"], last["reviewer"]
@@ -107,7 +111,7 @@ def _final(group: pd.DataFrame, needed: int) -> tuple[str, str | None, str | Non
         return "pending", None, None
     if len(verdicts) == 1 and verdicts != {"maybe"}:
         verdict = verdicts.pop()
-        reasons = [r for r in screeners["reason"] if r]
+        reasons = [r for r in screeners["reason"] if isinstance(r, str) and r]
         return verdict, (reasons[0] if reasons else None), None
     return "conflict", None, None
 

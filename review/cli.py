@@ -179,6 +179,7 @@ def cmd_example(args) -> int:
     from .example import build_example
     from .status import format_status, review_status
     review = build_example(args.dir, protocol_dir=args.protocol_dir, force=args.force,
+                           with_decisions=not args.without_decisions,
                            echo=print)
     print()
     print(format_status(review_status(review)))
@@ -286,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "exports and other-methods pages (protocols/nk-exosomes).")
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--force", action="store_true", help="replace DIR if it already holds a review")
+    p.add_argument("--without-decisions", action="store_true",
+                   help="leave the screening decisions out, to screen the example yourself")
     p.add_argument("--protocol-dir", metavar="DIR", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_example)
     return parser

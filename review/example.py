@@ -24,7 +24,8 @@ def example_protocol_dir() -> Path:
 
 
 def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
-                  force: bool = False, echo: Callable[[str], None] = lambda _: None) -> Review:
+                  force: bool = False, with_decisions: bool = True,
+                  echo: Callable[[str], None] = lambda _: None) -> Review:
     """Create the example review in `folder`, import every export its protocol names and
     deduplicate them."""
     folder = Path(folder)
@@ -48,7 +49,7 @@ def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
     echo(f"  deduplicated: {summary.records} records, {summary.unique} unique, "
          f"{summary.duplicates_removed} duplicates removed, {summary.unsure_waiting} unsure pairs")
     decisions = protocol_dir / "screening" / "decisions.csv"
-    if decisions.exists():
+    if with_decisions and decisions.exists():
         from .screening.load import load_decisions
         echo(f"  screening decisions: {load_decisions(review, decisions)} loaded from {decisions.name}")
     return review

@@ -113,6 +113,7 @@ def test_a_failed_write_is_shown_and_the_pair_stays(reviewer, store, monkeypatch
     assert reviewer.queue.current.key == (1, 2) and reviewer.queue.progress.decided == 0
 
 
-def test_keydown_events_are_watched_on_the_view(reviewer):
-    assert reviewer.key_events.source is reviewer
+def test_keydown_events_are_watched_on_everything_but_the_note(reviewer):
+    assert reviewer.key_events.source is reviewer.keyboard_area
+    assert reviewer.note not in reviewer.keyboard_area.children
     assert reviewer.key_events.watched_events == ["keydown"]

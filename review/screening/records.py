@@ -44,11 +44,11 @@ def highlight_keywords(text: str | None, include: list[str], exclude: list[str])
     terms.sort(key=lambda item: -len(item[0]))  # "NK cell" before "NK"
     kind = {html.escape(t).lower(): k for t, k in terms}
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(html.escape(t)) for t, _ in terms)
-                         + r")(?![\w])", re.IGNORECASE)
+                         + r")((?:e?s)?)(?![\w])", re.IGNORECASE)  # "exosome" marks "exosomes"
 
     def mark(match: re.Match) -> str:
         word = match.group(0)
-        return f'<mark class="review-{kind.get(word.lower(), "include")}">{word}</mark>'
+        return f'<mark class="review-{kind.get(match.group(1).lower(), "include")}">{word}</mark>'
 
     return pattern.sub(mark, escaped)
 

@@ -2,5 +2,6 @@
 from __future__ import annotations
 
 from .duplicates import DuplicateReviewer
+from .screener import Screener
 
-__all__ = ["DuplicateReviewer"]
+__all__ = ["DuplicateReviewer", "Screener"]

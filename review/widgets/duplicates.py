@@ -58,9 +58,12 @@ class DuplicateReviewer(widgets.VBox):
             button.on_click(lambda _button, action=action: self.act(action))
         self.buttons = widgets.HBox([self.same_button, self.different_button, self.skip_button,
                                      self.undo_button])
-        self.children = [self.header, self.about, self.table, self.note, self.buttons, self.status]
+        # Keys are watched on everything but the note box: while the pointer is over a watched
+        # element ipyevents cancels key presses, so a note inside it could not be typed.
+        self.keyboard_area = widgets.VBox([self.header, self.about, self.table, self.buttons])
+        self.children = [self.keyboard_area, self.note, self.status]
         self.add_class("review-duplicate-reviewer")
-        self.key_events = Event(source=self, watched_events=["keydown"])
+        self.key_events = Event(source=self.keyboard_area, watched_events=["keydown"])
         self.key_events.on_dom_event(self.on_key)
         self.refresh()
 

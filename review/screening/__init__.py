@@ -1,0 +1,1 @@
+"""Screening: decisions in the event log, sessions, prioritisation, agreement."""

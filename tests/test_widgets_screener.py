@@ -1,0 +1,338 @@
+"""The screening widget on real reviews: buttons and keys write to the store, the page shows the
+record escaped and highlighted, full text needs a reason, a resolver sees the screeners."""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from review.cli import main
+from review.project import open_review
+from review.screening.decisions import record_decision, reviewer_decisions
+from review.screening.session import ScreeningSession
+from review.widgets import Screener
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "protocols" / "nk-exosomes"
+PROTOCOL = EXAMPLE / "protocol.yaml"
+
+RIS = """TY  - JOUR
+TI  - NK cell exosomes <script>alert("x")</script> kill tumour cells
+AU  - O'Brien, <b>Ann</b>
+PY  - 2022
+T2  - Journal of <i>Things</i>
+KW  - perforin
+KW  - biomarker & <stuff>
+AB  - Exosome therapy with perforin; a review of biomarker use <img src=x onerror=alert(1)>.
+ER  - 
+"""
+
+
+@pytest.fixture(scope="module")
+def fresh_example(tmp_path_factory) -> Path:
+    """The worked example without its loaded screening decisions: 152 records to screen."""
+    base = tmp_path_factory.mktemp("screener")
+    protocol_dir = base / "protocol"
+    shutil.copytree(EXAMPLE, protocol_dir, ignore=shutil.ignore_patterns("decisions.csv"))
+    folder = base / "ex"
+    assert main(["example", str(folder), "--protocol-dir", str(protocol_dir)]) == 0
+    return folder
+
+
+@pytest.fixture(scope="module")
+def screened_example(tmp_path_factory) -> Path:
+    """The worked example as built, every record already decided by two reviewers."""
+    folder = tmp_path_factory.mktemp("screened") / "ex"
+    assert main(["example", str(folder)]) == 0
+    return folder
+
+
+@pytest.fixture
+def review(fresh_example, tmp_path):
+    folder = tmp_path / "rev"
+    shutil.copytree(fresh_example, folder)
+    review = open_review(folder)
+    yield review
+    review.store.dispose()
+
+
+@pytest.fixture
+def screener(review):
+    return Screener(ScreeningSession(review, "title_abstract", "tester"))
+
+
+def _key(key: str, **extra) -> dict:
+    return {"type": "keydown", "event": "keydown", "key": key, "target": {"tagName": "DIV"},
+            **extra}
+
+
+def _decisions(review, stage="title_abstract", reviewer="tester") -> list[tuple]:
+    events = review.store.events(stage)
+    mine = events[events["actor"] == reviewer]
+    return [(a, p.get("reason"), p.get("note")) if a != "undo" else (a, p["undoes"], None)
+            for a, p in zip(mine["action"], mine["payload"])]
+
+
+def _to_full_text(review, record_id: int) -> None:
+    for name in ("a", "b"):
+        record_decision(review.store, stage="title_abstract", record_id=record_id,
+                        reviewer=name, decision="include")
+
+
+class FixedRanker:
+    def __init__(self, scores):
+        self._scores = scores
+
+    def submit(self, labels):
+        pass
+
+    def scores(self):
+        return self._scores
+
+
+def test_shows_the_record_highlighted_with_progress_and_criteria(screener):
+    assert "0 / 152 screened · 0 included" in screener.header.value
+    assert "tester, screening at title/abstract" in screener.header.value
+    assert "mark.review-include" in screener.header.value  # the two colours' style
+    item = screener.session.current
+    page = screener.record.value
+    assert f"record {item.record_id}" in page and "Found in: " in page
+    assert "mark" not in page or '<mark class="review-' in page
+    shown = screener.record_html(replace(item, record={**item.record, "abstract":
+                                                       "NK cell exosome, not a biomarker"}))
+    assert ('<mark class="review-include">NK cell</mark> <mark class="review-include">exosome'
+            '</mark>, not a <mark class="review-exclude">biomarker</mark>') in shown
+    assert "Blind screening" in screener.others.value
+    assert screener.ai_score.layout.display == "none" and screener.ai_score.value == ""
+    assert screener.pdf_row.layout.display == "none"
+    assert [b.description for b in screener.buttons.children if hasattr(b, "description")
+            and b is not screener.reason] == [
+        "Include (i)", "Exclude (e)", "Maybe (m)", "Skip (s)", "Undo (u)"]
+    assert screener.action_buttons["not_retrieved"] not in screener.buttons.children
+    assert len(screener.reason.options) == 1 + 6 and screener.reason.value == ""
+    criteria = screener.criteria.children[0].value
+    assert "Primary research that isolates exosomes" in criteria and "Conference abstract" in criteria
+    assert screener.action_buttons["undo"].disabled
+    assert screener.agreement.value == ""  # blind: no agreement summary
+
+
+def test_buttons_write_decisions_and_move_on(screener, review):
+    first = screener.session.current.record_id
+    screener.note.value = "clear yes"
+    screener.action_buttons["include"].click()
+    assert _decisions(review) == [("include", None, "clear yes")]
+    assert review.store.events("title_abstract").iloc[-1]["record_id"] == first
+    assert screener.note.value == ""
+    assert "1 / 152 screened · 1 included" in screener.header.value
+    assert "event" in screener.status.value and screener.session.current.record_id != first
+    screener.reason.value = "not_cancer"
+    screener.action_buttons["exclude"].click()
+    screener.action_buttons["exclude"].click()  # no reason: allowed at title/abstract
+    screener.action_buttons["maybe"].click()
+    screener.action_buttons["skip"].click()
+    screener.action_buttons["not_retrieved"].click()  # not a title/abstract decision: ignored
+    assert _decisions(review) == [("include", None, "clear yes"), ("exclude", "not_cancer", ""),
+                                  ("exclude", None, ""), ("maybe", None, ""), ("skip", None, "")]
+    assert screener.reason.value == ""
+    assert "4 / 152 screened · 1 included" in screener.header.value
+    assert "2 excluded · 1 maybe · 148 to go" in screener.header.value
+
+
+def test_keys_decide_choose_reasons_and_undo(screener, review):
+    screener.on_key(_key("i"))
+    screener.on_key(_key("2"))
+    assert screener.reason.value == "wrong_intervention" and "No exosome" in screener.status.value
+    screener.on_key(_key("E"))
+    screener.on_key(_key("9"))  # only six reasons at title/abstract
+    screener.on_key(_key("0"))
+    assert screener.reason.value == ""
+    screener.on_key(_key("m"))
+    screener.on_key(_key("s"))
+    screener.on_key(_key("n"))  # full text only
+    screener.on_key(_key("p"))
+    screener.on_key(_key("u"))  # undoes the skip
+    screener.on_key(_key("u"))  # undoes the maybe
+    assert [d[0] for d in _decisions(review)] == ["include", "exclude", "maybe", "skip", "undo"]
+    assert _decisions(review)[1] == ("exclude", "wrong_intervention", "")
+    standing = reviewer_decisions(review.store, "title_abstract")
+    assert sorted(standing["decision"]) == ["exclude", "include"]
+    assert "2 / 152 screened · 1 included" in screener.header.value
+
+
+def test_keys_typed_in_fields_or_with_modifiers_are_ignored(screener, review):
+    screener.on_key(_key("i", target={"tagName": "INPUT"}))
+    screener.on_key(_key("i", target={"tagName": "textarea"}))
+    screener.on_key(_key("1", target={"tagName": "SELECT"}))
+    screener.on_key(_key("i", ctrlKey=True))
+    screener.on_key(_key("i", metaKey=True))
+    screener.on_key(_key("i", repeat=True))
+    screener.on_key({"type": "keyup", "key": "i"})
+    screener.on_key(_key("x"))
+    assert review.store.events("title_abstract").empty and screener.reason.value == ""
+    screener.on_key({"type": "keydown", "key": "i"})  # no target reported: still a shortcut
+    assert _decisions(review) == [("include", None, "")]
+
+
+def test_undo_shows_the_record_again_with_its_note_and_reason(screener, review):
+    screener.on_key(_key("u"))
+    assert "Nothing to undo" in screener.status.value
+    first = screener.session.current.record_id
+    screener.note.value = "animal study only"
+    screener.choose_reason(6)
+    screener.action_buttons["exclude"].click()
+    assert not screener.action_buttons["undo"].disabled
+    screener.action_buttons["undo"].click()
+    assert screener.session.current.record_id == first
+    assert screener.note.value == "animal study only" and screener.reason.value == "wrong_outcome"
+    assert "Undone: excluded" in screener.status.value
+    assert "0 / 152 screened" in screener.header.value
+    assert reviewer_decisions(review.store, "title_abstract").empty
+    assert screener.action_buttons["undo"].disabled
+
+
+def test_record_text_is_escaped(tmp_path):
+    folder, ris = tmp_path / "rev", tmp_path / "odd.ris"
+    ris.write_text(RIS, encoding="utf-8")
+    assert main(["init", str(folder), "--protocol", str(PROTOCOL)]) == 0
+    assert main(["import", str(ris), "--review", str(folder), "--database", "Embase"]) == 0
+    review = open_review(folder)
+    try:
+        view = Screener(ScreeningSession(review, "title_abstract", "tester"))
+        page = view.record.value
+        for raw in ("<script>", "<b>Ann</b>", "<i>Things</i>", "<img", "<stuff>"):
+            assert raw not in page
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+        assert "O&#x27;Brien, &lt;b&gt;Ann&lt;/b&gt;" in page and "2022" in page
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page
+        assert '<mark class="review-include">NK cell</mark>' in page
+        assert '<mark class="review-exclude">review</mark>' in page
+        assert '<mark class="review-exclude">biomarker</mark> &amp; &lt;stuff&gt;' in page
+        assert "Found in: Embase" in page
+    finally:
+        review.store.dispose()
+
+
+def test_full_text_needs_a_reason_and_offers_not_retrieved(review, monkeypatch):
+    ids = list(ScreeningSession(review, "title_abstract", "x").records.index[:3])
+    for record_id in ids:
+        _to_full_text(review, record_id)
+    (review.path / "pdfs").mkdir()
+    for record_id in ids:
+        (review.path / "pdfs" / f"{record_id}.pdf").write_bytes(b"%PDF-1.4\n")
+    view = Screener(ScreeningSession(review, "full_text", "c"))
+    assert "0 / 3 screened" in view.header.value and "0 not retrieved" in view.header.value
+    assert view.action_buttons["not_retrieved"] in view.buttons.children
+    assert view.pdf_row.layout.display is None
+    record_id = view.session.current.record_id
+    link = view.pdf_link.outputs[0]["data"]["text/html"]
+    assert f"{record_id}.pdf" in link and "<a href=" in link
+    opened = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    view.on_key(_key("p"))
+    assert opened == [(review.path / "pdfs" / f"{record_id}.pdf").resolve().as_uri()]
+    assert "Opened" in view.status.value
+
+    view.on_key(_key("e"))  # no reason: the session refuses, the view says so
+    assert "Not saved" in view.status.value and "needs a reason" in view.status.value
+    assert view.session.current.record_id == record_id and _decisions(review, "full_text", "c") == []
+    view.on_key(_key("7"))
+    view.on_key(_key("e"))
+    view.on_key(_key("n"))
+    assert _decisions(review, "full_text", "c") == [("exclude", "duplicate_publication", ""),
+                                                    ("not_retrieved", None, "")]
+    assert "2 / 3 screened · 0 included" in view.header.value
+    assert "1 excluded · 0 maybe · 1 not retrieved · 1 to go" in view.header.value
+    view.action_buttons["include"].click()
+    assert "All records screened at this stage" in view.record.value
+    assert "3 / 3 screened · 1 included" in view.record.value
+    assert view.action_buttons["include"].disabled and view.pdf_link.outputs == ()
+
+
+def test_resolver_sees_the_screeners_decisions_and_their_agreement(review):
+    records = list(ScreeningSession(review, "title_abstract", "x").records.index[:3])
+    for record_id, (a, b) in zip(records, [("include", "exclude"), ("include", "include"),
+                                           ("maybe", "exclude")]):
+        record_decision(review.store, stage="title_abstract", record_id=record_id, reviewer="a",
+                        decision=a, note="<looks fine>")
+        record_decision(review.store, stage="title_abstract", record_id=record_id, reviewer="b",
+                        decision=b, reason="not_cancer" if b == "exclude" else None)
+    session = ScreeningSession(review, "title_abstract", "arbiter", role="resolver",
+                               ranker=FixedRanker({records[0]: 0.8731, records[2]: 0.1}))
+    view = Screener(session)
+    assert "0 / 2 conflicts resolved" in view.header.value and "resolving conflicts" in view.header.value
+    assert "Agreement (a, b)" in view.agreement.value and "3 records compared" in view.agreement.value
+    assert "2 conflicts, 0 resolved" in view.agreement.value
+    others = view.others.value
+    assert "<b>include</b>" in others or "<b>maybe</b>" in others
+    assert "Not a cancer indication" in others and "&lt;looks fine&gt;" in others
+    assert view.ai_score.layout.display is None and "0.87" in view.ai_score.value
+    view.on_key(_key("i"))
+    view.on_key(_key("e"))
+    assert "All conflicts at this stage are resolved" in view.record.value
+    assert "2 conflicts, 2 resolved" in view.agreement.value
+    assert [d[0] for d in _decisions(review, reviewer="arbiter")] == ["include", "exclude"]
+    roles = review.store.events("title_abstract")["payload"].map(lambda p: p.get("role"))
+    assert (roles == "resolver").sum() == 2
+
+
+def test_a_screener_with_a_ranker_is_blind_to_the_score(review):
+    first = ScreeningSession(review, "title_abstract", "x").records.index[0]
+    view = Screener(ScreeningSession(review, "title_abstract", "tester",
+                                     ranker=FixedRanker({first: 0.99})))
+    assert view.session.current.record_id == first  # ranked first...
+    assert view.ai_score.layout.display == "none"  # ...but the score stays hidden when blind
+
+
+def test_a_reviewer_with_nothing_left_sees_that_all_is_screened(screened_example):
+    review = open_review(screened_example)
+    try:
+        view = Screener.for_review(review, "title_abstract", "latecomer")
+        assert "All records screened at this stage" in view.record.value
+        assert "0 / 152 screened · 0 included" in view.record.value
+        assert all(b.disabled for b in view.action_buttons.values())
+        view.on_key(_key("i"))
+        assert "Nothing" not in view.status.value
+        assert (review.store.events("title_abstract")["actor"] != "latecomer").all()
+    finally:
+        review.store.dispose()
+
+
+def test_a_failed_write_is_shown_and_the_record_stays(screener, review, monkeypatch):
+    first = screener.session.current.record_id
+
+    def refuse(**_kwargs):
+        raise RuntimeError("database is locked <now>")
+    monkeypatch.setattr(review.store, "append_event", refuse)
+    screener.action_buttons["include"].click()
+    assert "Not saved" in screener.status.value and "&lt;now&gt;" in screener.status.value
+    assert screener.session.current.record_id == first and screener.session.progress.screened == 0
+
+
+def test_keys_are_watched_on_the_record_area_not_the_note(screener):
+    assert screener.key_events.source is screener.keyboard_area
+    assert screener.key_events.watched_events == ["keydown"]
+    assert screener.key_events.prevent_default_action
+    assert screener.note not in screener.keyboard_area.children
+    assert screener.buttons in screener.keyboard_area.children
+
+
+@pytest.mark.slow
+def test_screening_notebook_runs_under_papermill(fresh_example, tmp_path):
+    """notebooks/02_screen.ipynb opens the review and displays the screener."""
+    import papermill
+    folder = tmp_path / "rev"
+    shutil.copytree(fresh_example, folder)
+    out = tmp_path / "02_screen.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "02_screen.ipynb"), str(out),
+                               parameters={"review_dir": str(folder), "reviewer": "nb"},
+                               progress_bar=False, kernel_name="python3")
+    notebook = json.loads(out.read_text(encoding="utf-8"))
+    outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert any("screened=0, total=152" in "".join(o.get("data", {}).get("text/plain", ""))
+               for o in outputs)
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    assert not any("def " in "".join(c["source"]) for c in notebook["cells"]
+                   if c["cell_type"] == "code")

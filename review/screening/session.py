@@ -15,7 +15,8 @@ from .decisions import (RESOLVER, final_decisions, record_decision, reviewer_dec
                         undo_decision)
 from .records import pdf_for, screening_records
 
-__all__ = ["ScreeningSession", "ScreeningItem", "Progress", "Action", "Ranker"]
+__all__ = ["ScreeningSession", "ScreeningItem", "Progress", "Action", "Ranker", "screening_order_labels",
+           "stopping_report"]
 
 
 class Ranker(Protocol):
@@ -60,17 +61,25 @@ class _Mine:
     decided: dict[int, str] = field(default_factory=dict)
 
 
+def _default_ranker(records: pd.DataFrame, seed: int) -> Ranker | None:
+    """The project's prioritiser on its own thread, over title and abstract of every record."""
+    if records.empty:
+        return None
+    from .prioritise import BackgroundPrioritiser, Prioritiser, record_text
+    texts = [record_text(t, a) for t, a in zip(records["title"], records["abstract"])]
+    return BackgroundPrioritiser(Prioritiser(texts, ids=list(records.index), seed=seed))
+
+
 class ScreeningSession:
     """Screen `stage` as `reviewer`. `role="resolver"` works through the stage's conflicts."""
 
-    def __init__(self, review, stage: str, reviewer: str, *, ranker: Ranker | None = None,
+    def __init__(self, review, stage: str, reviewer: str, *, ranker: Ranker | str | None = "auto",
                  seed: int = 0, role: str = "screener"):
         if not reviewer:
             raise ValueError("a screening session needs the reviewer's name")
         self.review, self.store, self.stage, self.reviewer = review, review.store, stage, reviewer
         self.protocol = review.protocol
         self.role = role
-        self.ranker = ranker
         self.needed = self.protocol.screening.reviewers_per_record
         self.blind = self.protocol.screening.blind and role != RESOLVER
         self.hide_ai = self.blind and self.protocol.screening.hide_ai_score_when_blind
@@ -81,7 +90,11 @@ class ScreeningSession:
         self._history: list[Action] = []
         self._skipped: list[int] = []
         self._current: int | None = None
+        self.ranker = _default_ranker(self.records, seed) if ranker == "auto" and \
+            stage == "title_abstract" and role != RESOLVER else (None if ranker == "auto" else ranker)
         self.reload()
+        if self.ranker is not None:
+            self.ranker.submit(self._labels())
 
     # -- the protocol at hand -------------------------------------------------------------------
     @property
@@ -151,6 +164,13 @@ class ScreeningSession:
         return ScreeningItem(int(self._current), record,
                              None if not scores else scores.get(self._current), others,
                              pdf_for(self.review, self._current, record) if self.stage == "full_text" else None)
+
+    def show(self, record_id: int) -> ScreeningItem:
+        """Jump to a record still to screen (from a search, or a colleague's question)."""
+        if record_id not in self._todo:
+            raise ValueError(f"record {record_id} is not waiting for {self.reviewer} at {self.stage}")
+        self._current = record_id
+        return self.current
 
     @property
     def progress(self) -> Progress:
@@ -222,3 +242,29 @@ class ScreeningSession:
             self._skipped.remove(action.record_id)
         self._current = action.record_id
         return action
+
+
+def screening_order_labels(store, stage: str = "title_abstract", *,
+                           reviewers_per_record: int = 2) -> list[int]:
+    """1/0 per record in the order records were first decided at `stage`: 1 when its final
+    decision is include, or while it is pending or in conflict and someone included it. The
+    sequence the stopping rule and the recall curve read."""
+    decisions = reviewer_decisions(store, stage).sort_values("event_id")
+    first = decisions.drop_duplicates("record_id", keep="first")["record_id"]
+    finals = final_decisions(store, stage, reviewers_per_record=reviewers_per_record,
+                             decisions=decisions).set_index("record_id")["final"]
+    someone = set(decisions.loc[decisions["decision"] == "include", "record_id"])
+    return [1 if finals.get(r) == "include" or (finals.get(r) in ("pending", "conflict")
+                                                and r in someone) else 0 for r in first]
+
+
+def stopping_report(session: "ScreeningSession"):
+    """The stopping estimate for the session's stage and the recall-curve figure."""
+    from .prioritise import recall_curve_figure, stopping_estimate
+    labels = screening_order_labels(session.store, session.stage,
+                                    reviewers_per_record=session.needed)
+    estimate = stopping_estimate(labels, len(session.records))
+    figure = recall_curve_figure(labels, n_records=len(session.records),
+                                 n_relevant=max(1, sum(labels) + estimate.remaining_estimate),
+                                 title=f"Relevant records found ({session.stage.replace('_', '/')})")
+    return estimate, figure

@@ -1,0 +1,101 @@
+"""The screening session without a kernel: queue, commit before moving on, undo, skip, blind
+mode, dual screening, the prioritiser's order and the stopping report."""
+from __future__ import annotations
+
+import pytest
+
+from review.cli import main
+from review.project import open_review
+from review.screening.decisions import reviewer_decisions
+from review.screening.session import ScreeningSession, screening_order_labels, stopping_report
+
+
+@pytest.fixture
+def review(tmp_path):
+    folder = tmp_path / "ex"
+    assert main(["example", str(folder), "--without-decisions"]) == 0
+    return open_review(folder)
+
+
+def test_each_decision_is_in_the_store_before_the_next_record(review):
+    session = ScreeningSession(review, "title_abstract", "ana", ranker=None)
+    first = session.current.record_id
+    session.include(note="clearly NK exosomes")
+    stored = reviewer_decisions(review.store, "title_abstract")
+    assert stored[["record_id", "reviewer", "decision", "note"]].values.tolist() == [
+        [first, "ana", "include", "clearly NK exosomes"]]
+    assert session.current.record_id != first
+    assert session.progress.screened == 1 and session.progress.included == 1
+
+
+def test_undo_shows_the_record_again_and_cancels_in_the_log(review):
+    session = ScreeningSession(review, "title_abstract", "ana", ranker=None)
+    first = session.current.record_id
+    session.exclude("not_cancer")
+    action = session.undo()
+    assert action.record_id == first and session.current.record_id == first
+    assert reviewer_decisions(review.store, "title_abstract").empty
+    assert session.undo() is None
+
+
+def test_skipped_records_come_round_again(review):
+    session = ScreeningSession(review, "title_abstract", "ana", ranker=None)
+    skipped = session.current.record_id
+    session.skip()
+    seen = []
+    while session.current is not None and session.current.record_id != skipped:
+        seen.append(session.current.record_id)
+        session.exclude("not_cancer")
+    assert len(seen) == 151 and session.current.record_id == skipped
+
+
+def test_an_unknown_exclusion_reason_is_refused(review):
+    session = ScreeningSession(review, "title_abstract", "ana", ranker=None)
+    with pytest.raises(ValueError, match="exclusion reason must be one of"):
+        session.exclude("because")
+    assert reviewer_decisions(review.store, "title_abstract").empty
+
+
+def test_blind_mode_hides_other_reviewers_and_dual_screening_fills_up(review):
+    ana = ScreeningSession(review, "title_abstract", "ana", ranker=None, seed=1)
+    target = ana.current.record_id
+    ana.include()
+    ben = ScreeningSession(review, "title_abstract", "ben", ranker=None, seed=1)
+    assert ben.show(target).others is None  # blind by protocol
+    ben.exclude("wrong_intervention")
+    cy = ScreeningSession(review, "title_abstract", "cy", ranker=None, seed=1)
+    with pytest.raises(ValueError, match="not waiting for cy"):
+        cy.show(target)  # two reviewers have decided it already
+    resolver = ScreeningSession(review, "title_abstract", "chen", role="resolver")
+    assert resolver.current.record_id == target
+    assert {o["reviewer"] for o in resolver.current.others} == {"ana", "ben"}
+    resolver.include(note="agreed at meeting")
+    assert resolver.current is None
+
+
+def test_the_model_puts_likely_relevant_records_first(review):
+    session = ScreeningSession(review, "title_abstract", "ana", seed=3)
+    while session.progress.included == 0 or session.progress.excluded == 0:
+        title = (session.current.record.get("title") or "").lower()
+        if "nk" in title and "exosom" in title:
+            session.include()
+        else:
+            session.exclude("wrong_intervention")
+    assert session.ranker.wait(10)
+    session.reload()
+    titles = []
+    for _ in range(5):
+        titles.append((session.current.record.get("title") or "").lower())
+        session.include()
+        session.ranker.wait(10)
+    assert sum("exosom" in t or "vesicle" in t for t in titles) >= 4, titles
+
+
+def test_stopping_report_from_the_screening_order(review):
+    session = ScreeningSession(review, "title_abstract", "ana", ranker=None)
+    for _ in range(20):
+        session.exclude("not_cancer")
+    assert screening_order_labels(review.store, reviewers_per_record=2) == [0] * 20
+    estimate, figure = stopping_report(session)
+    assert estimate.n_screened == 20 and estimate.relevant_found == 0 and not estimate.can_stop
+    assert figure.axes[0].get_xlabel() == "records screened"

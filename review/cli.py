@@ -175,6 +175,11 @@ def cmd_dedup(args) -> int:
     return 0
 
 
+def cmd_simulate(args) -> int:
+    from .screening.simulate import run
+    return run(args)
+
+
 def cmd_example(args) -> int:
     from .example import build_example
     from .status import format_status, review_status
@@ -281,6 +286,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reviewer", metavar="NAME", help="who decides (default: REVIEW_REVIEWER or login)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     p.set_defaults(func=cmd_dedup)
+
+    from .screening.simulate import configure_parser
+    p = sub.add_parser("simulate", help="replay a labelled dataset through the prioritiser",
+                       description="Screen a labelled CSV (title, abstract, label_included) as if "
+                                   "a reviewer followed the prioritiser's order, and report records "
+                                   "screened to 95 % and 100 % recall (priors counted), WSS@95 and "
+                                   "recall after 10 %. With --json the last line is one JSON object.")
+    configure_parser(p)
+    p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("example", help="build the worked example review (NK-cell exosomes)",
                        description="Build the worked example review into DIR from its raw database "

@@ -1,0 +1,171 @@
+"""The AI prioritisation: random start, learning from decisions, never making a reviewer wait."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from review.screening.prioritise import (BackgroundPrioritiser, Prioritiser, record_text,
+                                         recall_curve_figure, stopping_estimate)
+
+RELEVANT = [
+    "Natural killer cell derived exosomes kill tumour cells in mice",
+    "Exosomes from NK cells as cancer therapy: cytotoxic cargo against tumour cells",
+    "NK cell exosomes carry perforin and granzyme and kill cancer cells",
+]
+IRRELEVANT = [
+    "Wheat yield under drought in semi-arid farming systems",
+    "Fuel consumption of diesel engines in heavy lorries",
+    "Soil nitrogen and maize yield in smallholder farms",
+    "Traffic noise and property prices in European cities",
+    "Irrigation scheduling for wheat and barley crops",
+    "Electric lorries and the cost of freight transport",
+]
+UNDECIDED = [
+    "Tomato yield and irrigation in greenhouse farming",
+    "Exosomes released by natural killer cells kill tumour cells: a new cancer therapy",
+    "Road freight emissions and diesel fuel prices",
+    "Barley and wheat varieties under drought",
+]
+
+
+def corpus():
+    return RELEVANT + IRRELEVANT + UNDECIDED
+
+
+def test_record_text_skips_missing_parts():
+    """Title and abstract are joined; None, NaN and blanks are left out."""
+    assert "A title" == record_text("A title", float("nan"))
+    assert "A title An abstract" == record_text(" A title ", "An abstract")
+    assert "" == record_text(None, "  ")
+
+
+def test_random_order_until_one_include_and_one_exclude():
+    """Without both kinds of decision the order is a seeded shuffle of the undecided records."""
+    p = Prioritiser(corpus(), seed=3)
+    first = p.rank({})
+    assert "random" == first.method
+    assert sorted(first.ids.tolist()) == list(range(13))
+    assert first.ids.tolist() == Prioritiser(corpus(), seed=3).rank({}).ids.tolist()
+    assert first.ids.tolist() != Prioritiser(corpus(), seed=4).rank({}).ids.tolist()
+    only_includes = p.rank({0: 1, 1: 1})
+    assert "random" == only_includes.method
+    assert [i for i in first.ids.tolist() if i not in (0, 1)] == only_includes.ids.tolist()
+    assert np.isnan(only_includes.scores).all() and only_includes.score_of() is None
+    assert "random" == p.rank({3: 0}).method
+    assert "model" == p.rank({0: 1, 3: 0}).method
+
+
+def test_ranking_puts_the_obviously_relevant_record_first():
+    """Taught three includes about NK-cell exosomes, the matching new record comes first."""
+    p = Prioritiser(corpus(), seed=0)
+    labels = {i: 1 for i in range(3)} | {i: 0 for i in range(3, 9)}
+    ranking = p.rank(labels)
+    assert "model" == ranking.method
+    assert 10 == ranking.first()[0]
+    assert sorted(ranking.ids.tolist()) == [9, 10, 11, 12]
+    assert (np.diff(ranking.scores) <= 0).all() and ((0 < ranking.scores) & (ranking.scores < 1)).all()
+    assert ranking.score_of()[10] == ranking.scores[0]
+
+
+def test_record_ids_can_be_any_hashable_and_unknown_ids_are_named():
+    """Labels are keyed by the caller's record ids; an unknown id is an error naming it."""
+    ids = [f"r{i}" for i in range(13)]
+    p = Prioritiser(corpus(), ids=ids)
+    ranking = p.rank({"r0": 1, "r1": 1, "r2": 1, "r3": 0, "r4": 0, "r5": 0})
+    assert "r10" == ranking.first()[0]
+    with pytest.raises(KeyError, match="record 'x9' is not among"):
+        p.rank({"x9": 1})
+
+
+def test_excludes_beyond_the_cap_are_subsampled():
+    """Late in a large review the model learns from every include and a sample of excludes."""
+    p = Prioritiser(corpus(), max_excluded=2)
+    rows, y = p._training_set(np.arange(9), np.array([1, 1, 1, 0, 0, 0, 0, 0, 0]))
+    assert [1, 1, 1, 0, 0] == y.tolist() and rows[:3].tolist() == [0, 1, 2]
+    assert 10 == p.rank({i: 1 for i in range(3)} | {i: 0 for i in range(3, 9)}).first()[0]
+
+
+class _Slow(Prioritiser):
+    """Ranks only when the test lets it, and counts what it was asked to rank."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gate, self.started, self.asked = threading.Event(), threading.Event(), []
+
+    def rank(self, labels):
+        if labels:
+            self.asked.append(len(labels))
+            self.started.set()
+            assert self.gate.wait(5)
+        return super().rank(labels)
+
+
+def test_background_submit_never_blocks_and_the_newest_submission_wins():
+    """While a refit runs, submit returns at once; of three waiting submissions only the last is
+    ranked; ranking() meanwhile gives the last finished ranking without waiting."""
+    slow = _Slow(corpus(), seed=1)
+    with BackgroundPrioritiser(slow) as bg:
+        assert "random" == bg.ranking().method and bg.scores() is None
+        bg.submit({0: 1, 3: 0})
+        assert slow.started.wait(5)
+        t = time.perf_counter()
+        for n in (3, 4, 5):
+            bg.submit({i: int(i < 2) for i in range(n)})
+            assert bg.ranking().version == 0  # the old ranking, at once
+        assert time.perf_counter() - t < 0.1
+        slow.gate.set()
+        assert bg.wait(5)
+        assert [2, 5] == slow.asked
+        assert 4 == bg.ranking().version and 2 == bg.computed
+        assert "model" == bg.ranking().method and len(bg.scores()) == 13 - 5
+
+
+def test_background_keeps_the_last_ranking_when_a_refit_fails():
+    """An error in a refit is kept for the session to show; the old ranking stays in use."""
+    with BackgroundPrioritiser(Prioritiser(corpus())) as bg:
+        bg.submit({"no such record": 1})
+        assert bg.wait(5)
+        assert isinstance(bg.error, KeyError) and "random" == bg.ranking().method
+
+
+def test_stopping_estimate_p_value_by_hand():
+    """N=4, screened [1, 0], target 100 %: p = min over the last-1 and last-2 samples."""
+    # last 1 record: k=0 relevant of n=1 drawn from 3 (it + 2 unscreened); H0 needs K >= 1
+    #   P(X <= 0 | 3, 1, 1) = 2/3
+    # last 2 records: k=1 of n=2 from 4; H0 needs K >= floor(1/1 - 0 + 1) = 2
+    #   P(X <= 1 | 4, 2, 2) = 1 - P(X = 2) = 1 - 1/6 = 5/6
+    est = stopping_estimate([1, 0], 4, recall_target=1.0)
+    assert est.p_missed_target == pytest.approx(2 / 3)
+    assert not est.can_stop and 1 == est.relevant_found and 2 == est.n_screened
+    assert 0 <= est.remaining_low <= est.remaining_estimate <= est.remaining_high <= 2
+
+
+def test_stopping_estimate_after_a_long_run_of_excludes_allows_stopping():
+    """30 relevant early, then 900 excludes of 1000: few can remain; early on, many could."""
+    labels = [1] * 30 + [0] * 900
+    late = stopping_estimate(labels, 1000)
+    assert late.can_stop and 0 == late.remaining_estimate and late.remaining_high <= 2
+    assert late.recall_low >= 0.9
+    early = stopping_estimate(labels[:60], 1000)
+    assert not early.can_stop and early.remaining_high > 30
+    done = stopping_estimate(labels + [0] * 70, 1000)
+    assert (0, 0, 0.0) == (done.remaining_estimate, done.remaining_high, done.p_missed_target)
+
+
+def test_stopping_estimate_checks_its_input():
+    """More screened than exist is an error, not a silent estimate."""
+    with pytest.raises(ValueError, match="3 records screened out of 2"):
+        stopping_estimate([1, 0, 0], 2)
+
+
+def test_recall_curve_figure_draws_each_order_and_the_random_diagonal():
+    """One step line per screening order plus the diagonal; nothing is shown."""
+    fig = recall_curve_figure({"ours": [1, 1, 0, 0], "ASReview": [1, 0, 1, 0]}, 10, 3)
+    ax = fig.axes[0]
+    assert ["ours", "ASReview", "random order"] == [line.get_label() for line in ax.get_lines()]
+    assert ([0, 10], [0, 3]) == tuple(list(v) for v in ax.get_lines()[-1].get_data())
+    assert "records screened" == ax.get_xlabel()
+    assert 1 == len(recall_curve_figure([1, 0, 1]).axes[0].get_lines()) - 1

@@ -70,7 +70,7 @@ class Prioritiser:
     `max_excluded` are subsampled so that an update stays fast late in large reviews."""
 
     def __init__(self, texts: Sequence[str], ids: Sequence | None = None, *, seed: int = 0,
-                 C: float = 0.5, include_weight: float = 1.0, max_excluded: int = 10_000):
+                 C: float = 0.5, include_weight: float = 1.0, max_excluded: int = 3_000):
         texts = ["" if t is None else str(t) for t in texts]
         if not texts:
             raise ValueError("a prioritiser needs at least one record")
@@ -83,6 +83,7 @@ class Prioritiser:
         self.seed, self.C, self.include_weight = seed, C, include_weight
         self.max_excluded = max_excluded
         self.features = _tfidf(texts)
+        self._last_scores: np.ndarray | None = None
         self.random_order = np.random.default_rng(seed).permutation(len(texts))
 
     @property
@@ -112,15 +113,26 @@ class Prioritiser:
         weight = np.where(y == 1, self.include_weight * len(y) / (2 * n_in), len(y) / (2 * n_out))
         model = LinearSVC(C=self.C, loss="squared_hinge", tol=1e-3)
         model.fit(self.features[rows], y, sample_weight=weight)
-        return self.features @ model.coef_.ravel() + model.intercept_[0]
+        scores = self.features @ model.coef_.ravel().astype(self.features.dtype)
+        scores += model.intercept_[0]
+        self._last_scores = scores
+        return scores
 
     def _training_set(self, rows, y):
-        """Every include; excludes beyond `max_excluded` are a seeded random subsample."""
+        """Every include, and at most `max_excluded` excludes: beyond that, half are those the
+        previous model scored highest (the instructive mistakes), half a seeded random sample,
+        so that an update stays fast late in a large review."""
         out = np.flatnonzero(y == 0)
         if len(out) <= self.max_excluded:
             return rows, y
         rng = np.random.default_rng((self.seed, len(y)))
-        keep = np.sort(np.r_[np.flatnonzero(y == 1), rng.choice(out, self.max_excluded, replace=False)])
+        hard = np.empty(0, dtype=np.int64)
+        if self._last_scores is not None:
+            n_hard = self.max_excluded // 2
+            hard = out[np.argpartition(-self._last_scores[rows[out]], n_hard)[:n_hard]]
+            out = np.setdiff1d(out, hard, assume_unique=True)
+        sample = rng.choice(out, self.max_excluded - len(hard), replace=False)
+        keep = np.sort(np.r_[np.flatnonzero(y == 1), hard, sample])
         return rows[keep], y[keep]
 
     def rank(self, labels: Mapping) -> Ranking:
@@ -142,11 +154,11 @@ def _tfidf(texts: Sequence[str]) -> sparse.csr_matrix:
     """Words and word pairs, sublinear tf, L2-normalised rows; terms in nearly every record say
     nothing about relevance. Empty texts give empty rows rather than an error."""
     vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95,
-                                 dtype=np.float64)
+                                 dtype=np.float32)
     try:
         return vectoriser.fit_transform(texts).tocsr()
     except ValueError:  # no words at all (empty or stop-word-only corpus)
-        return sparse.csr_matrix((len(texts), 1))
+        return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
 
 
 def _squash(values: np.ndarray) -> np.ndarray:

@@ -70,7 +70,7 @@ class Prioritiser:
     `max_excluded` are subsampled so that an update stays fast late in large reviews."""
 
     def __init__(self, texts: Sequence[str], ids: Sequence | None = None, *, seed: int = 0,
-                 C: float = 0.5, include_weight: float = 1.0, max_excluded: int = 3_000):
+                 C: float = 0.11, include_weight: float = 9.8, max_excluded: int = 3_000):
         texts = ["" if t is None else str(t) for t in texts]
         if not texts:
             raise ValueError("a prioritiser needs at least one record")
@@ -108,9 +108,10 @@ class Prioritiser:
         rows, y = self._training_set(rows, y)
         n_in = int(y.sum())
         n_out = len(y) - n_in
-        # Each class weighs len(y)/2 in total (times include_weight): a few includes are not
-        # drowned by hundreds of excludes.
-        weight = np.where(y == 1, self.include_weight * len(y) / (2 * n_in), len(y) / (2 * n_out))
+        # All includes together weigh `include_weight` times all excludes: the few includes are
+        # not drowned by hundreds of excludes. Weights average 1, so C keeps its meaning.
+        weight = np.where(y == 1, 1.0, n_in / (self.include_weight * n_out))
+        weight *= len(y) / weight.sum()
         model = LinearSVC(C=self.C, loss="squared_hinge", tol=1e-3)
         model.fit(self.features[rows], y, sample_weight=weight)
         scores = self.features @ model.coef_.ravel().astype(self.features.dtype)

@@ -106,9 +106,13 @@ def cmd_status(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export_records, records_for_export
+    from .export import TABLE_EXPORTS, export_records, export_review_table, records_for_export
     from .project import open_review
     review = open_review(args.review)
+    if args.format in TABLE_EXPORTS:
+        count = export_review_table(review, args.format, args.out, tool=args.tool)
+        print(f"Wrote {count} rows to {args.out} ({args.format})")
+        return 0
     frame = records_for_export(review.store, deduplicated=args.deduplicated,
                                reviewers_per_record=review.protocol.screening.reviewers_per_record)
     count = export_records(frame, args.format, args.out)
@@ -255,14 +259,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("export", help="export records and decisions as RIS, CSV, XLSX or ASReview CSV",
+    p = sub.add_parser("export", help="export records, decisions, extraction or risk of bias",
                        description="Export every record with its provenance, duplicate cluster and "
                                    "screening decisions (columns in CSV/XLSX, labelled N1 notes in "
-                                   "RIS, label_included for ASReview). CSV/XLSX cells that a "
-                                   "spreadsheet would run as formulas are neutralised.")
+                                   "RIS, label_included for ASReview); or the extracted data in "
+                                   "long or wide form, or risk-of-bias judgements as robvis reads "
+                                   "them (CSV, or XLSX when FILE ends in .xlsx). CSV/XLSX cells "
+                                   "that a spreadsheet would run as formulas are neutralised.")
     p.add_argument("--review", required=True, metavar="DIR")
-    p.add_argument("--format", required=True, choices=["ris", "csv", "xlsx", "asreview"],
-                   help="asreview: CSV with label_included from the screening decisions")
+    p.add_argument("--format", required=True,
+                   choices=["ris", "csv", "xlsx", "asreview", "extraction-long", "extraction-wide",
+                            "robvis"],
+                   help="asreview: CSV with label_included from the screening decisions; "
+                        "extraction-long: one row per study, field and value; extraction-wide: "
+                        "one row per study (and repeated group); robvis: Study, D1..Dn, Overall, "
+                        "Weight")
+    p.add_argument("--tool", choices=["SYRCLE", "RoB2", "ROBINS-I", "MISEV"],
+                   help="with --format robvis: the appraisal tool (default: the protocol's)")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--deduplicated", action="store_true",
                    help="one merged record per duplicate cluster, listing every source it was "

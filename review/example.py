@@ -52,4 +52,29 @@ def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
     if with_decisions and decisions.exists():
         from .screening.load import load_decisions
         echo(f"  screening decisions: {load_decisions(review, decisions)} loaded from {decisions.name}")
+        load_example_extraction(review, protocol_dir, echo=echo)
     return review
+
+
+#: Appraisal files of the example, by the protocol's tool names.
+_APPRAISAL_FILES = {"SYRCLE": "syrcle.csv", "RoB2": "rob2.csv", "ROBINS-I": "robins_i.csv",
+                    "MISEV": "misev.csv"}
+
+
+def load_example_extraction(review: Review, protocol_dir: Path,
+                            echo: Callable[[str], None] = lambda _: None) -> None:
+    """The example's study links, both reviewers' extractions and their reconciliation, and the
+    risk-of-bias judgements of each tool the protocol names."""
+    extraction = protocol_dir / "extraction"
+    if (extraction / "extraction.csv").exists():
+        from .extraction.load import load_extraction
+        loaded = load_extraction(review, extraction)
+        echo(f"  extraction: {loaded['links']} reports linked to studies, {loaded['values']} values "
+             f"loaded from {extraction.name}/")
+    from .appraisal.load import load_judgements
+    rob = review.protocol.risk_of_bias
+    for tool in (rob.tool, rob.second_tool):
+        path = protocol_dir / "risk_of_bias" / _APPRAISAL_FILES.get(tool or "", "")
+        if tool and tool != "none" and path.is_file():
+            echo(f"  risk of bias ({tool}): {load_judgements(review, path, tool)} judgements "
+                 f"loaded from {path.name}")

@@ -7,9 +7,12 @@ import pandas as pd
 
 from .errors import ReviewError
 
-__all__ = ["EXPORT_FORMATS", "flat_table", "export_records", "records_for_export"]
+__all__ = ["EXPORT_FORMATS", "TABLE_EXPORTS", "flat_table", "export_records", "records_for_export",
+           "export_review_table"]
 
 EXPORT_FORMATS = ("ris", "csv", "xlsx", "asreview")
+#: Exports of what reviewers extracted and judged: CSV, or XLSX when the file name ends in .xlsx.
+TABLE_EXPORTS = ("extraction-long", "extraction-wide", "robvis")
 _TABLE_COLUMNS = ("record_id", "title", "abstract", "authors", "year", "journal", "volume", "issue",
                   "pages", "doi", "pmid", "pmcid", "keywords", "language", "publication_type", "url",
                   "database", "source_file", "position", "cluster_id", "duplicate_of", "merge_rule",
@@ -81,4 +84,27 @@ def export_records(frame: pd.DataFrame, format: str, out: str | Path) -> int:
         from .io.xlsx import write_xlsx
         write_xlsx(flat_table(frame), tmp)
     tmp.replace(out)
+    return len(frame)
+
+
+def export_review_table(review, format: str, out: str | Path, *, tool: str | None = None) -> int:
+    """`review export --format extraction-long|extraction-wide|robvis`: the final (reconciled)
+    extraction in long or wide form, or one appraisal tool's judgements as robvis reads them."""
+    if format == "extraction-long":
+        from .extraction.values import extraction_long
+        frame = extraction_long(review)
+    elif format == "extraction-wide":
+        from .extraction.values import extraction_wide
+        frame = extraction_wide(review)
+    elif format == "robvis":
+        from .appraisal import robvis_table
+        tool = tool or review.protocol.risk_of_bias.tool
+        if tool == "none":
+            raise ReviewError("the protocol names no risk-of-bias tool; pass --tool")
+        frame = robvis_table(review, tool)
+    else:
+        raise ReviewError(f"table export format must be one of {', '.join(TABLE_EXPORTS)}, "
+                          f"not {format!r}")
+    from .extraction.values import write_extraction
+    write_extraction(frame, out)
     return len(frame)

@@ -3,18 +3,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from pathlib import Path
 from typing import Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ProtocolError
 
 __all__ = [
     "Protocol", "Search", "OtherMethodsSource", "ExclusionReason", "ExtractionField",
     "load_protocol", "parse_protocol", "STAGES", "FIELD_TYPES", "RISK_OF_BIAS_TOOLS",
-    "OTHER_METHOD_KINDS",
+    "OTHER_METHOD_KINDS", "Report", "EvidenceTableSpec", "EvidenceColumn", "EvidenceMapSpec",
+    "MetaAnalysisSpec", "STUDY_COLUMNS",
 ]
 
 #: Screening stages in the order PRISMA reports them.
@@ -201,6 +211,132 @@ class Deduplication(_Strict):
         return self
 
 
+# -- report (evidence tables, figures, meta-analysis) ----------------------------------------------
+#: Columns every included study has besides its extracted fields (from the study table).
+STUDY_COLUMNS = ("study_id", "first_author", "year", "title", "reports")
+#: Field types an evidence map can count studies by.
+CATEGORICAL_TYPES = ("single_choice", "multiple_choice", "yes_no")
+
+
+class EvidenceColumn(_Strict):
+    """One evidence-table column: a `field` (written as just its name in the YAML), or several
+    fields shown per study (or per experiment of a repeating group) as "first (second, third)",
+    or a `template` such as "{outcome_measure}: {treated_mean} vs {control_mean} {unit}"."""
+
+    field: Optional[str] = None
+    label: Optional[str] = None
+    fields: list[str] = []
+    template: Optional[str] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_alone(cls, data):
+        return {"field": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if sum(map(bool, (self.field, self.fields, self.template))) != 1:
+            raise ValueError("give one of 'field', 'fields' or 'template'")
+        if not self.field and not self.label:
+            raise ValueError("a column made of several fields needs a 'label'")
+        if self.template:
+            try:
+                parts = list(string.Formatter().parse(self.template))
+            except ValueError as exc:
+                raise ValueError(f"template is not valid ({exc})") from None
+            for _, name, spec, conversion in parts:
+                if name is not None and (not _SLUG.match(name) or spec or conversion):
+                    raise ValueError(f"template placeholder {{{name}}} must be a plain field name")
+        return self
+
+    def field_names(self) -> list[str]:
+        """The fields the column shows, in order."""
+        if self.template:
+            return [name for _, name, _, _ in string.Formatter().parse(self.template) if name]
+        return [self.field] if self.field else list(self.fields)
+
+
+class EvidenceTableSpec(_Strict):
+    """Which fields the evidence table shows, in order, and how its rows are grouped and sorted."""
+
+    columns: list[EvidenceColumn] = Field(min_length=1)
+    group_by: Optional[str] = None
+    sort_by: list[str] = ["year", "study_id"]
+    caption: Optional[str] = None
+    missing: str = "NR"
+
+
+class EvidenceMapSpec(_Strict):
+    """The evidence map's grid: studies counted by two categorical fields."""
+
+    rows: str = "strategy"
+    columns: str = "tumour_type"
+
+
+class MetaAnalysisSpec(_Strict):
+    """The outcome pooled, by which effect measure and heterogeneity estimator."""
+
+    outcome: str = Field(min_length=1)
+    outcome_field: str = "outcome_measure"
+    measure: Literal["SMD", "MD", "ROM", "RR", "OR"] = "SMD"
+    method: Literal["REML", "DL"] = "REML"
+
+
+class Report(_Strict):
+    """What the report shows; `abbreviations` become table footnotes where they occur."""
+
+    evidence_table: Optional[EvidenceTableSpec] = None
+    abbreviations: dict[str, str] = {}
+    evidence_map: Optional[EvidenceMapSpec] = None
+    meta_analysis: Optional[MetaAnalysisSpec] = None
+
+
+def _report_problems(report: Report, schema: ExtractionSchema) -> list[str]:
+    """Names the report refers to that the extraction schema does not have, as field paths."""
+    fields = {f.name: f for f in schema.fields}
+    repeating = {g.name for g in schema.groups if g.repeating}
+    known = f"a field of the extraction schema or a study column ({', '.join(STUDY_COLUMNS)})"
+    problems = []
+
+    def check(path: str, name: str, *, per_study: bool = False) -> None:
+        if name not in fields and name not in STUDY_COLUMNS:
+            problems.append(f"{path}: unknown field {name!r}; expected {known}")
+        elif per_study and name in fields and fields[name].group in repeating:
+            problems.append(f"{path}: field {name!r} is in the repeating group "
+                            f"{fields[name].group!r}; expected a field with one value per study")
+
+    table = report.evidence_table
+    if table is not None:
+        for i, column in enumerate(table.columns):
+            names = column.field_names()
+            for name in names:
+                check(f"evidence_table.columns[{i}]", name)
+            groups = sorted({fields[n].group for n in names if n in fields
+                             and fields[n].group in repeating})
+            if len(groups) > 1:
+                problems.append(f"evidence_table.columns[{i}]: fields from "
+                                f"several repeating groups ({', '.join(groups)}) cannot be paired")
+        if table.group_by:
+            check("evidence_table.group_by", table.group_by, per_study=True)
+        for i, name in enumerate(table.sort_by):
+            check(f"evidence_table.sort_by[{i}]", name, per_study=True)
+    if report.evidence_map is not None:
+        for axis in ("rows", "columns"):
+            name = getattr(report.evidence_map, axis)
+            if name not in fields or fields[name].type not in CATEGORICAL_TYPES:
+                problems.append(f"evidence_map.{axis}: {name!r} is not a choice or yes/no field "
+                                "of the extraction schema")
+    meta = report.meta_analysis
+    if meta is not None:
+        field = fields.get(meta.outcome_field)
+        if field is None:
+            problems.append(f"meta_analysis.outcome_field: unknown field {meta.outcome_field!r}")
+        elif field.allowed and meta.outcome not in field.allowed:
+            problems.append(f"meta_analysis.outcome: {meta.outcome!r} is not one of the values "
+                            f"allowed for {field.name!r} ({', '.join(field.allowed)})")
+    return problems
+
+
 class Protocol(_Strict):
     title: str = Field(min_length=1)
     short_name: Optional[str] = None
@@ -217,6 +353,19 @@ class Protocol(_Strict):
     screening: Screening = Screening()
     extraction: ExtractionSchema
     risk_of_bias: RiskOfBias
+    report: Report = Report()
+
+    @field_validator("report")
+    @classmethod
+    def _report_names_known_fields(cls, report: Report, info: ValidationInfo) -> Report:
+        schema = info.data.get("extraction")
+        problems = _report_problems(report, schema) if schema is not None else []
+        if len(problems) == 1:
+            raise ValueError(problems[0])
+        if problems:
+            raise ValueError(f"{len(problems)} problems with the fields it names:\n      "
+                             + "\n      ".join(problems))
+        return report
 
     @model_validator(mode="after")
     def _unique_sources(self):

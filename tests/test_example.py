@@ -63,8 +63,13 @@ def test_status_json_of_example(example_review, capsys):
     names = {d["database"] for d in status["databases"]}
     assert {"PubMed", "Embase", "Web of Science", "Scopus"} <= names
     decisions = len(pd.read_csv(EXAMPLE / "screening" / "decisions.csv"))
-    # one import event per file, one dedup run, one event per screening decision
-    assert status["events"] == status["sources"] + 1 + decisions
+    extraction = sum(len(pd.read_csv(EXAMPLE / "extraction" / name))
+                     for name in ("studies.csv", "extraction.csv"))
+    judgements = sum(len(pd.read_csv(EXAMPLE / "risk_of_bias" / name))
+                     for name in ("syrcle.csv", "misev.csv"))
+    # one import event per file, one dedup run, one event per screening decision, study link,
+    # extracted value and risk-of-bias judgement
+    assert status["events"] == status["sources"] + 1 + decisions + extraction + judgements
     assert status["screening"]["full_text"] == {"exclude": 12, "include": 16, "not_retrieved": 2}
     dedup = status["deduplication"]
     assert dedup["records"] == status["records"] and not dedup["out_of_date"]

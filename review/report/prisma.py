@@ -1,0 +1,442 @@
+"""PRISMA 2020 counts computed from the store, never typed in, and checked before they are drawn.
+
+Every count comes from the review's store: records per source (the import log), dedup clusters
+(duplicates), final screening decisions per record (`review.screening.decisions.final_decisions`)
+and the study table (`review.extraction.studies.study_table`). `record_flow` lists each
+deduplicated record with the PRISMA box it ends in, so every number can be traced to records.
+
+Two columns, as in PRISMA 2020:
+
+- *databases and registers*: clusters holding at least one record from a database or register
+  search. A cluster holding both a database record and a web page counts here (the web page is
+  then a duplicate), because the database search found the work anyway.
+- *other methods* (websites, organisations, citation searching, other): clusters made only of
+  records found that way. PRISMA 2020 draws no screening box in this column, so the records it
+  removes before retrieval (duplicates, exclusions on title and abstract) are counted apart
+  (`other_duplicates`, `other_excluded_records`); the PRISMA2020 R template has no key for them.
+
+Duplicates per column: a column's records minus its clusters, so each column adds up on its own
+and both together give records − clusters. "Records removed for other reasons" is always 0: the
+store has no such removal.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import ReviewError
+from ..screening.decisions import final_decisions
+
+__all__ = ["PrismaCounts", "DATABASE_METHODS", "OTHER_METHOD_LABELS", "NO_REASON", "ROUTES",
+           "record_flow", "flow_table", "counts_from_flow", "prisma_counts", "check_counts",
+           "counts_to_json", "prisma2020_template", "template_list"]
+
+#: Source methods of PRISMA's "databases and registers" column.
+DATABASE_METHODS = ("database", "register")
+#: PRISMA's line for each "other methods" kind (source method -> label), in PRISMA's order.
+OTHER_METHOD_LABELS = {"website": "Websites", "organisation": "Organisations",
+                       "citation_searching": "Citation searching", "other": "Other sources"}
+#: Label of full-text exclusions stored without a reason.
+NO_REASON = "Reason not recorded"
+#: The two identification routes, as `record_flow` names them.
+ROUTES = ("databases_registers", "other_methods")
+#: Boxes a deduplicated record can end in (the `box` column of `record_flow`).
+BOXES = ("excluded_automatic", "screened_out", "awaiting_screening", "not_retrieved",
+         "excluded", "included", "awaiting_full_text")
+FLOW_COLUMNS = ["record_id", "records", "route", "title_abstract", "full_text", "reason", "box"]
+
+
+@dataclass(frozen=True)
+class PrismaCounts:
+    """The numbers of a PRISMA 2020 flow diagram. Dicts are ordered as the diagram lists them:
+    sources in the protocol's order, exclusion reasons in the protocol's order."""
+
+    databases: dict[str, int]
+    registers: dict[str, int]
+    other_methods: dict[str, int]
+    duplicates: int
+    excluded_automatic: int
+    excluded_other: int
+    records_screened: int
+    records_excluded: int
+    dbr_sought_reports: int
+    dbr_notretrieved_reports: int
+    dbr_assessed: int
+    dbr_excluded: dict[str, int]
+    dbr_included_reports: int
+    other_duplicates: int
+    other_excluded_records: int
+    other_sought_reports: int
+    other_notretrieved_reports: int
+    other_assessed: int
+    other_excluded: dict[str, int]
+    other_included_reports: int
+    new_studies: int
+    new_reports: int
+    awaiting_screening: int = 0
+    awaiting_full_text: int = 0
+    previous_studies: int | None = None
+    previous_reports: int | None = None
+
+    @property
+    def database_results(self) -> int:
+        return sum(self.databases.values())
+
+    @property
+    def register_results(self) -> int:
+        return sum(self.registers.values())
+
+    @property
+    def other_results(self) -> int:
+        """Records identified by every other method together."""
+        return sum(self.other_methods.values())
+
+    @property
+    def has_other_methods(self) -> bool:
+        """Whether the review used other methods at all (their column is drawn)."""
+        return bool(self.other_methods)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_studies is not None or self.previous_reports is not None
+
+    @property
+    def total_studies(self) -> int:
+        return self.new_studies + (self.previous_studies or 0)
+
+    @property
+    def total_reports(self) -> int:
+        return self.new_reports + (self.previous_reports or 0)
+
+
+# -- from the store --------------------------------------------------------------------------------
+def flow_table(records: pd.DataFrame, sources: pd.DataFrame, clusters: pd.DataFrame,
+               title_abstract: pd.DataFrame, full_text: pd.DataFrame) -> pd.DataFrame:
+    """One row per deduplicated record (record id = cluster id): how many records it holds, its
+    route, its final decisions and the box it ends in. Records without a cluster (no dedup run)
+    stand alone."""
+    method = records["source_id"].map(sources.set_index("source_id")["method"])
+    mapping = (clusters.set_index("record_id")["cluster_id"] if len(clusters)
+               else pd.Series(dtype=int))
+    cluster = records["record_id"].map(mapping).fillna(records["record_id"]).astype(int)
+    members = pd.DataFrame({"cluster": cluster, "database": method.isin(DATABASE_METHODS)})
+    grouped = members.groupby("cluster", sort=True)["database"].agg(["size", "any"])
+    ta = title_abstract.set_index("record_id")["final"] if len(title_abstract) else {}
+    ft = full_text.set_index("record_id") if len(full_text) else pd.DataFrame(
+        columns=["final", "reason"])
+    rows = []
+    for cluster_id, size, any_database in grouped.itertuples(name=None):
+        first = ta.get(cluster_id) if len(ta) else None
+        second = ft["final"].get(cluster_id) if len(ft) else None
+        reason = ft["reason"].get(cluster_id) if second == "exclude" else None
+        rows.append((int(cluster_id), int(size), ROUTES[0] if any_database else ROUTES[1],
+                     first, second, reason if isinstance(reason, str) and reason else None,
+                     _box(first, second)))
+    return pd.DataFrame(rows, columns=FLOW_COLUMNS)
+
+
+def _box(title_abstract: str | None, full_text: str | None) -> str:
+    """The PRISMA box a record ends in, from its final decisions at each stage."""
+    if title_abstract == "ineligible_by_automation":
+        return "excluded_automatic"
+    if title_abstract == "exclude":
+        return "screened_out"
+    if title_abstract != "include" and not (title_abstract is None and full_text is not None):
+        return "awaiting_screening"  # no decision yet, pending or conflict
+    if full_text in ("not_retrieved", "include", "exclude"):
+        return {"include": "included", "exclude": "excluded"}.get(full_text, full_text)
+    return "awaiting_full_text"
+
+
+def record_flow(review) -> pd.DataFrame:
+    """Each deduplicated record of the review with its route and PRISMA box (see `flow_table`)."""
+    store = review.store
+    needed = review.protocol.screening.reviewers_per_record
+    return flow_table(store.records(with_raw=False)[["record_id", "source_id"]],
+                      store.sources()[["source_id", "method"]], store.clusters(),
+                      final_decisions(store, "title_abstract", reviewers_per_record=needed),
+                      final_decisions(store, "full_text", reviewers_per_record=needed))
+
+
+def _ordered(counts: dict[str, int], order: list[str]) -> dict[str, int]:
+    """`counts` with the names in `order` first (in that order), then the rest by name."""
+    first = [name for name in order if name in counts]
+    return {name: int(counts[name]) for name in first + sorted(set(counts) - set(first))}
+
+
+def _reasons(flow: pd.DataFrame, labels: dict[str, str]) -> dict[str, int]:
+    """Full-text exclusions per reason label, in the protocol's order of reasons."""
+    codes = flow.loc[flow["box"] == "excluded", "reason"].fillna("").tolist()
+    counted: dict[str, int] = {}
+    for code in [c for c in labels if c in codes] + sorted(set(codes) - set(labels)):
+        counted[labels.get(code) or code or NO_REASON] = codes.count(code)
+    return counted
+
+
+def counts_from_flow(flow: pd.DataFrame, identified: pd.DataFrame, studies: pd.DataFrame, *,
+                     reason_labels: dict[str, str] | None = None,
+                     source_order: list[str] | None = None, previous_studies: int | None = None,
+                     previous_reports: int | None = None) -> PrismaCounts:
+    """The PRISMA counts from `record_flow`, records per source (`Store.count_by_database`:
+    database, method, records) and the study table (study_id per included report)."""
+    labels, order = reason_labels or {}, source_order or []
+    by_method = {m: dict(zip(g["database"], g["records"])) for m, g in identified.groupby("method")}
+    other_methods = {}
+    for method, label in OTHER_METHOD_LABELS.items():
+        if method in by_method:
+            other_methods[label] = int(sum(by_method[method].values()))
+    unknown = sorted(set(by_method) - set(DATABASE_METHODS) - set(OTHER_METHOD_LABELS))
+    if unknown:
+        raise ReviewError(f"sources table: method(s) {', '.join(unknown)} unknown; expected one of "
+                          f"{', '.join(DATABASE_METHODS + tuple(OTHER_METHOD_LABELS))}")
+    in_databases = identified["method"].isin(DATABASE_METHODS)
+    database_records = int(identified.loc[in_databases, "records"].sum())
+    other_records = int(identified["records"].sum()) - database_records
+    column = {route: flow[flow["route"] == route] for route in ROUTES}
+    box = {route: column[route]["box"].value_counts().to_dict() for route in ROUTES}
+    dbr, other = box[ROUTES[0]], box[ROUTES[1]]
+    reported = ("screened_out", "not_retrieved", "excluded", "included", "awaiting_full_text")
+    return PrismaCounts(
+        databases=_ordered(by_method.get("database", {}), order),
+        registers=_ordered(by_method.get("register", {}), order),
+        other_methods=other_methods,
+        duplicates=database_records - len(column[ROUTES[0]]),
+        excluded_automatic=dbr.get("excluded_automatic", 0),
+        excluded_other=0,
+        records_screened=sum(dbr.get(b, 0) for b in reported),
+        records_excluded=dbr.get("screened_out", 0),
+        dbr_sought_reports=sum(dbr.get(b, 0) for b in reported[1:]),
+        dbr_notretrieved_reports=dbr.get("not_retrieved", 0),
+        dbr_assessed=dbr.get("excluded", 0) + dbr.get("included", 0),
+        dbr_excluded=_reasons(column[ROUTES[0]], labels),
+        dbr_included_reports=dbr.get("included", 0),
+        other_duplicates=other_records - len(column[ROUTES[1]]),
+        other_excluded_records=other.get("screened_out", 0) + other.get("excluded_automatic", 0),
+        other_sought_reports=sum(other.get(b, 0) for b in reported[1:]),
+        other_notretrieved_reports=other.get("not_retrieved", 0),
+        other_assessed=other.get("excluded", 0) + other.get("included", 0),
+        other_excluded=_reasons(column[ROUTES[1]], labels),
+        other_included_reports=other.get("included", 0),
+        new_studies=int(studies["study_id"].nunique()) if len(studies) else 0,
+        new_reports=len(studies),
+        awaiting_screening=int((flow["box"] == "awaiting_screening").sum()),
+        awaiting_full_text=int((flow["box"] == "awaiting_full_text").sum()),
+        previous_studies=_count_or_none(previous_studies, "previous_studies"),
+        previous_reports=_count_or_none(previous_reports, "previous_reports"))
+
+
+def _count_or_none(value, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ReviewError(f"{name}: expected a whole number of at least 0, found {value!r}")
+    return value
+
+
+def prisma_counts(review, *, previous_studies: int | None = None,
+                  previous_reports: int | None = None) -> PrismaCounts:
+    """The review's PRISMA 2020 counts, from its store. `previous_studies`/`previous_reports`
+    (an updated review's earlier version) add the "previous studies" box; None leaves it out."""
+    from ..extraction.studies import study_table
+    protocol = review.protocol
+    order = [s.name for s in protocol.searches] + [o.name for o in protocol.other_methods]
+    return counts_from_flow(
+        record_flow(review), review.store.count_by_database(), study_table(review),
+        reason_labels={r.code: r.label for r in protocol.exclusion_reasons.full_text},
+        source_order=order, previous_studies=previous_studies, previous_reports=previous_reports)
+
+
+# -- the arithmetic check --------------------------------------------------------------------------
+def _equation(terms: list[tuple[str, int]], result: tuple[str, int]) -> str | None:
+    """'a (1) - b (2) = -1, but c = 3' when the signed terms do not add up to the result; the
+    first term is added, every further term subtracted unless its name starts with '+'."""
+    total = terms[0][1]
+    text = f"{terms[0][0]} ({terms[0][1]})"
+    for name, value in terms[1:]:
+        if name.startswith("+"):
+            total += value
+            text += f" + {name[1:]} ({value})"
+        else:
+            total -= value
+            text += f" - {name} ({value})"
+    if total == result[1]:
+        return None
+    return f"{text} = {total}, but {result[0]} = {result[1]}"
+
+
+def _checks(c: PrismaCounts) -> list[str | None]:
+    excluded_db, excluded_other = sum(c.dbr_excluded.values()), sum(c.other_excluded.values())
+    checks = [
+        _equation([("records identified from databases and registers",
+                    c.database_results + c.register_results),
+                   ("duplicate records removed", c.duplicates),
+                   ("records marked as ineligible by automation tools", c.excluded_automatic),
+                   ("records removed for other reasons", c.excluded_other)],
+                  ("records screened", c.records_screened)),
+        _equation([("records screened", c.records_screened),
+                   ("records excluded", c.records_excluded)],
+                  ("reports sought for retrieval (databases and registers)", c.dbr_sought_reports)),
+        _equation([("reports sought for retrieval (databases and registers)", c.dbr_sought_reports),
+                   ("reports not retrieved", c.dbr_notretrieved_reports)],
+                  ("reports assessed for eligibility (databases and registers)", c.dbr_assessed)),
+        _equation([("reports assessed for eligibility (databases and registers)", c.dbr_assessed),
+                   ("reports excluded", excluded_db)],
+                  ("reports included (databases and registers)", c.dbr_included_reports)),
+        _equation([("records identified from other methods", c.other_results),
+                   ("duplicate records", c.other_duplicates),
+                   ("records excluded", c.other_excluded_records)],
+                  ("reports sought for retrieval (other methods)", c.other_sought_reports)),
+        _equation([("reports sought for retrieval (other methods)", c.other_sought_reports),
+                   ("reports not retrieved", c.other_notretrieved_reports)],
+                  ("reports assessed for eligibility (other methods)", c.other_assessed)),
+        _equation([("reports assessed for eligibility (other methods)", c.other_assessed),
+                   ("reports excluded", excluded_other)],
+                  ("reports included (other methods)", c.other_included_reports)),
+        _equation([("reports included (databases and registers)", c.dbr_included_reports),
+                   ("+reports included (other methods)", c.other_included_reports)],
+                  ("reports of included studies", c.new_reports)),
+    ]
+    if c.new_studies > c.new_reports or (c.new_reports and not c.new_studies):
+        checks.append(f"studies included ({c.new_studies}) must be at least 1 and at most the "
+                      f"reports of included studies ({c.new_reports})")
+    if c.awaiting_screening:
+        checks.append(f"{c.awaiting_screening} record(s) still await a title/abstract decision "
+                      "(not screened yet, pending a second reviewer, or in conflict)")
+    if c.awaiting_full_text:
+        checks.append(f"{c.awaiting_full_text} report(s) still await a full-text decision "
+                      "(not assessed yet, pending a second reviewer, or in conflict)")
+    for name, value in counts_to_json(c).items():
+        values = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, n in values:
+            if n is not None and n < 0:
+                checks.append(f"{name}{f' ({key})' if key else ''} is negative ({n})")
+    return checks
+
+
+def check_counts(counts: PrismaCounts) -> PrismaCounts:
+    """Raise ReviewError listing every equation the counts break, with its numbers; returns the
+    counts when they add up."""
+    problems = [p for p in _checks(counts) if p]
+    if problems:
+        raise ReviewError("PRISMA counts do not add up:\n  - " + "\n  - ".join(problems))
+    return counts
+
+
+# -- JSON and the PRISMA2020 R package's template --------------------------------------------------
+def counts_to_json(counts: PrismaCounts) -> dict:
+    """The counts as a JSON object with stable keys (the R template's names where it has one):
+    integers, {name: n} objects for breakdowns, null for an absent previous version."""
+    c = counts
+    return {
+        "databases": dict(c.databases), "database_results": c.database_results,
+        "registers": dict(c.registers), "register_results": c.register_results,
+        "other_methods": dict(c.other_methods),
+        "website_results": c.other_methods.get("Websites", 0),
+        "organisation_results": c.other_methods.get("Organisations", 0),
+        "citations_results": c.other_methods.get("Citation searching", 0),
+        "other_sources_results": c.other_methods.get("Other sources", 0),
+        "duplicates": c.duplicates, "excluded_automatic": c.excluded_automatic,
+        "excluded_other": c.excluded_other, "records_screened": c.records_screened,
+        "records_excluded": c.records_excluded, "dbr_sought_reports": c.dbr_sought_reports,
+        "dbr_notretrieved_reports": c.dbr_notretrieved_reports, "dbr_assessed": c.dbr_assessed,
+        "dbr_excluded": dict(c.dbr_excluded), "dbr_included_reports": c.dbr_included_reports,
+        "other_duplicates": c.other_duplicates, "other_excluded_records": c.other_excluded_records,
+        "other_sought_reports": c.other_sought_reports,
+        "other_notretrieved_reports": c.other_notretrieved_reports,
+        "other_assessed": c.other_assessed, "other_excluded": dict(c.other_excluded),
+        "other_included_reports": c.other_included_reports,
+        "new_studies": c.new_studies, "new_reports": c.new_reports,
+        "previous_studies": c.previous_studies, "previous_reports": c.previous_reports,
+        "total_studies": c.total_studies, "total_reports": c.total_reports,
+        "awaiting_screening": c.awaiting_screening, "awaiting_full_text": c.awaiting_full_text,
+    }
+
+
+#: `inst/extdata/PRISMA.csv` of the PRISMA2020 R package (prisma-flowdiagram/PRISMA2020, commit
+#: 696d35e), verbatim: its `data` keys, boxes and texts; `n` is filled from the counts.
+TEMPLATE_CSV = """\
+data,node,box,description,boxtext,tooltips,url,n
+NA,node4,prevstud,Grey title box; Previous studies,Previous studies,Grey title box; Previous studies,prevstud.html,0
+previous_studies,node5,box1,Studies included in previous version of review,Studies included in previous version of review,Studies included in previous version of review,previous_studies.html,0
+previous_reports,NA,box1,Reports of studies included in previous version of review,Reports of studies included in previous version of review,NA,previous_reports.html,0
+NA,node6,newstud,Yellow title box; Identification of new studies via databases and registers,Identification of new studies via databases and registers,Yellow title box; Identification of new studies via databases and registers,newstud.html,0
+database_results,node7,box2,Records identified from: Databases,Databases,Records identified from: Databases and Registers,database_results.html,0
+database_specific_results,NA,box2,Records identified from: specific databases,Specific Databases,NA,database_results.html,"Database 1, xxx; Database 2, xxx; Database 3, xxx"
+register_results,NA,box2,Records identified from: Registers,Registers,NA,NA,0
+register_specific_results,NA,box2,Records identified from: specific registers,Specific Registers,NA,database_results.html,"Register 1, xxx; Register 2, xxx; Register 3, xxx"
+NA,node16,othstud,Grey title box; Identification of new studies via other methods,Identification of new studies via other methods,Grey title box; Identification of new studies via other methods,othstud.html,0
+website_results,node17,box11,Records identified from: Websites,Websites,"Records identified from: Websites, Organisations and Citation Searching",website_results.html,0
+organisation_results,,box11,Records identified from: Organisations,Organisations,NA,NA,0
+citations_results,NA,box11,Records identified from: Citation searching,Citation searching,NA,NA,0
+duplicates,node8,box3,Duplicate records,Duplicate records,Duplicate records,duplicates.html,0
+excluded_automatic,NA,box3,Records marked as ineligible by automation tools,Records marked as ineligible by automation tools,NA,NA,0
+excluded_other,NA,box3,Records removed for other reasons,Records removed for other reasons,NA,NA,0
+records_screened,node9,box4,Records screened (databases and registers),Records screened,Records screened (databases and registers),records_screened.html,0
+records_excluded,node10,box5,Records excluded (databases and registers),Records excluded,Records excluded (databases and registers),records_excluded.html,0
+dbr_sought_reports,node11,box6,Reports sought for retrieval (databases and registers),Reports sought for retrieval,Reports sought for retrieval (databases and registers),dbr_sought_reports.html,0
+dbr_notretrieved_reports,node12,box7,Reports not retrieved (databases and registers),Reports not retrieved,Reports not retrieved (databases and registers),dbr_notretrieved_reports.html,0
+other_sought_reports,node18,box12,Reports sought for retrieval (other),Reports sought for retrieval,Reports sought for retrieval (other),other_sought_reports.html,0
+other_notretrieved_reports,node19,box13,Reports not retrieved (other),Reports not retrieved,Reports not retrieved (other),other_notretrieved_reports.html,0
+dbr_assessed,node13,box8,Reports assessed for eligibility (databases and registers),Reports assessed for eligibility,Reports assessed for eligibility (databases and registers),dbr_assessed.html,0
+dbr_excluded,node14,box9,"Reports excluded (databases and registers): [separate reasons and numbers using ; e.g. Reason1, xxx; Reason2, xxx; Reason3, xxx]",Reports excluded,Reports excluded (databases and registers),dbrexcludedrecords.html,"Reason1, xxx; Reason2, xxx; Reason3, xxx"
+other_assessed,node20,box14,Reports assessed for eligibility (other),Reports assessed for eligibility,Reports assessed for eligibility (other),other_assessed.html,0
+other_excluded,node21,box15,"Reports excluded (other): [separate reasons and numbers using ; e.g. Reason1, xxx; Reason2, xxx; Reason3, xxx]",Reports excluded,Reports excluded (other),other_excluded.html,"Reason1, xxx; Reason2, xxx; Reason3, xxx"
+new_studies,node15,box10,New studies included in review,New studies included in review,New studies included in review,new_studies.html,0
+new_reports,NA,box10,Reports of new included studies,Reports of new included studies,NA,NA,0
+total_studies,node22,box16,Total studies included in review,Total studies included in review,Total studies included in review,total_studies.html,0
+total_reports,NA,box16,Reports of total included studies,Reports of total included studies,NA,NA,0
+identification,node1,identification,Blue identification box,Identification,Blue identification box,identification.html,0
+screening,node2,screening,Blue screening box,Screening,Blue screening box,screening.html,0
+included,node3,included,Blue included box,Included,Blue included box,included.html,0
+"""
+#: What R's read.csv reads as a missing value: the R package leaves that line or box out.
+R_MISSING = "NA"
+
+
+def template_list(counts: dict[str, int]) -> str:
+    """'Name, n; Name, n' as the R package parses breakdowns: it splits on ';' and takes the name
+    up to the first ',', so a comma or semicolon inside a name becomes ' / '."""
+    def clean(name: str) -> str:
+        return " ".join(str(name).replace(";", " / ").replace(",", " / ").split())
+    return "; ".join(f"{clean(name)}, {n}" for name, n in counts.items())
+
+
+def prisma2020_template(counts: PrismaCounts) -> pd.DataFrame:
+    """The counts in the PRISMA2020 R package's CSV template (`PRISMA.csv`): its columns and rows,
+    `n` filled in as text ("NA" where a box or line does not apply). Read it in R with
+    `PRISMA_data(read.csv(file))`. Records found by "other" methods are added to the websites
+    line, which is then labelled "Websites and other sources"."""
+    c = counts
+    other = c.other_methods
+    websites = other.get("Websites", 0) + other.get("Other sources", 0)
+    def maybe(present: bool, value) -> str:
+        return str(value) if present else R_MISSING
+    values: dict[str, str] = {
+        "previous_studies": maybe(c.previous_studies is not None, c.previous_studies),
+        "previous_reports": maybe(c.previous_reports is not None, c.previous_reports),
+        "database_results": maybe(bool(c.databases), c.database_results),
+        "database_specific_results": template_list(c.databases) or R_MISSING,
+        "register_results": maybe(bool(c.registers), c.register_results),
+        "register_specific_results": template_list(c.registers) or R_MISSING,
+        "website_results": maybe("Websites" in other or "Other sources" in other, websites),
+        "organisation_results": maybe("Organisations" in other, other.get("Organisations")),
+        "citations_results": maybe("Citation searching" in other, other.get("Citation searching")),
+        "dbr_excluded": template_list(c.dbr_excluded) or "0",
+        "other_excluded": template_list(c.other_excluded) or "0",
+        "total_studies": str(c.total_studies), "total_reports": str(c.total_reports),
+    }
+    for name in ("duplicates", "excluded_automatic", "excluded_other", "records_screened",
+                 "records_excluded", "dbr_sought_reports", "dbr_notretrieved_reports",
+                 "other_sought_reports", "other_notretrieved_reports", "dbr_assessed",
+                 "other_assessed", "new_studies", "new_reports"):
+        values[name] = str(getattr(c, name))
+    rows = list(csv.reader(io.StringIO(TEMPLATE_CSV)))
+    frame = pd.DataFrame(rows[1:], columns=rows[0], dtype=object)
+    frame["n"] = [values.get(key, n) for key, n in zip(frame["data"], frame["n"])]
+    if "Other sources" in other:
+        label = "Websites and other sources" if "Websites" in other else "Other sources"
+        frame.loc[frame["data"] == "website_results", "boxtext"] = label
+    return frame

@@ -1,0 +1,365 @@
+"""JupyterLab views for data extraction: a form per study, and reconciliation of two extractors.
+
+All state lives in `review.extraction.session.ExtractionSession` and `review.extraction.reconcile`;
+these views draw it and forward edits, each committed to the event log as soon as it is made.
+Record text and reviewers' values are data: everything reaches the page HTML-escaped.
+
+Numbers are typed into text boxes, not FloatText: a FloatText cannot be empty, and "not
+reported" must never be stored as 0.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+
+import ipywidgets as widgets
+
+from ..errors import ReviewError
+from ..extraction.form import NOT_REPORTED, FormField, display_value
+from ..extraction.reconcile import differences, reconcile, take_value
+from ..extraction.session import ExtractionSession
+
+__all__ = ["ExtractionForm", "FieldInput", "ReconciliationView"]
+
+_ERROR = '<span style="color:#b00020">{}</span>'
+_HELP = '<span style="color:#666;font-size:90%">{}</span>'
+_STYLE = {"description_width": "16em"}
+_WIDE = widgets.Layout(width="42em")
+_AUTO = widgets.Layout(width="auto")
+_EMPTY = "—"
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class FieldInput:
+    """The widget(s) of one field of one instance: input, unit choice, help and message."""
+
+    def __init__(self, spec: FormField):
+        self.spec = spec
+        label = spec.label + (" *" if spec.required else "")
+        common = {"description": label, "style": _STYLE, "tooltip": spec.help or spec.label}
+        self.unit = None
+        if spec.type in ("number", "integer"):
+            self.widget = widgets.Text(placeholder="whole number" if spec.type == "integer" else "number",
+                                       continuous_update=False, layout=widgets.Layout(width="28em"),
+                                       **common)
+            if spec.units:
+                self.unit = widgets.Dropdown(options=list(spec.units), value=spec.default_unit or spec.units[0],
+                                             layout=widgets.Layout(width="10em"))
+        elif spec.type == "single_choice":
+            self.widget = widgets.Dropdown(options=[(_EMPTY, "")] + [(a, a) for a in spec.allowed],
+                                           value="", layout=_WIDE, **common)
+        elif spec.type == "multiple_choice":
+            self.widget = widgets.SelectMultiple(options=list(spec.allowed), value=(),
+                                                 rows=min(len(spec.allowed), 7), layout=_WIDE, **common)
+        elif spec.type == "yes_no":
+            self.widget = widgets.ToggleButtons(options=["yes", "no", NOT_REPORTED], value=NOT_REPORTED,
+                                                **common)
+        elif spec.type == "date":
+            self.widget = widgets.DatePicker(value=None, **common)
+        else:
+            self.widget = widgets.Text(placeholder=spec.help or "", continuous_update=False,
+                                       layout=_WIDE, **common)
+        self.widget.add_class(f"review-field-{spec.name}")
+        self.help = widgets.HTML(_HELP.format(html.escape(spec.help)) if spec.help else "")
+        self.message = widgets.HTML()
+        parts = [self.widget] + ([self.unit] if self.unit is not None else []) + [self.help, self.message]
+        self.box = widgets.HBox(parts)
+
+    def get(self) -> tuple[object, object]:
+        """What is entered: (raw value, unit) for `ExtractionSession.set_value`."""
+        value = self.widget.value
+        if self.spec.type == "single_choice" and value == "":
+            value = None
+        return value, (self.unit.value if self.unit is not None else None)
+
+    def show(self, value, unit) -> None:
+        """Show a stored value (None: empty)."""
+        kind = self.spec.type
+        if kind in ("number", "integer", "text"):
+            self.widget.value = _text(value)
+        elif kind == "single_choice":
+            self.widget.value = value if value in self.spec.allowed else ""
+        elif kind == "multiple_choice":
+            self.widget.value = tuple(v for v in (value or []) if v in self.spec.allowed)
+        elif kind == "yes_no":
+            self.widget.value = "yes" if value is True else "no" if value is False else NOT_REPORTED
+        elif kind == "date":
+            self.widget.value = dt.date.fromisoformat(value) if value else None
+        if self.unit is not None and unit in self.spec.units:
+            self.unit.value = unit
+        self.message.value = ""
+
+    def observe(self, callback) -> None:
+        self.widget.observe(lambda _change: callback(), names="value")
+        if self.unit is not None:
+            self.unit.observe(lambda _change: callback(), names="value")
+
+
+class ExtractionForm(widgets.VBox):
+    """Extract one study at a time with an `ExtractionSession`: the protocol's groups as
+    sections, repeating groups with add/remove buttons, a message beside any value refused."""
+
+    def __init__(self, session: ExtractionSession):
+        super().__init__()
+        self.session = session
+        self.inputs: dict[tuple[str, int, str], FieldInput] = {}
+        self._drawing = False
+        self.header = widgets.HTML()
+        self.study = widgets.Dropdown(description="Study", layout=widgets.Layout(width="36em"))
+        self.previous_button = widgets.Button(description="Previous study", icon="arrow-left", layout=_AUTO)
+        self.next_button = widgets.Button(description="Next study", icon="arrow-right", layout=_AUTO)
+        self.previous_button.on_click(lambda _b: self.move(-1))
+        self.next_button.on_click(lambda _b: self.move(1))
+        self.study.observe(self._on_study, names="value")
+        self.reports = widgets.HTML()
+        self.sections = widgets.VBox()
+        self.missing = widgets.HTML()
+        self.status = widgets.HTML()
+        self.children = [self.header, widgets.HBox([self.previous_button, self.study, self.next_button]),
+                         self.reports, self.sections, self.missing, self.status]
+        self.add_class("review-extraction")
+        self.draw()
+
+    @classmethod
+    def for_review(cls, review, reviewer: str, **options) -> ExtractionForm:
+        """A form over a new `ExtractionSession(review, reviewer, **options)`."""
+        return cls(ExtractionSession(review, reviewer, **options))
+
+    # -- navigation -----------------------------------------------------------------------------
+    def _on_study(self, change) -> None:
+        if self._drawing or not change["new"]:
+            return
+        self.session.go(change["new"])
+        self.draw()
+
+    def move(self, step: int) -> None:
+        """Go to the previous (-1) or next (+1) study."""
+        (self.session.next if step > 0 else self.session.previous)()
+        self.draw()
+
+    def go(self, study_id: str) -> None:
+        self.session.go(study_id)
+        self.draw()
+
+    # -- editing --------------------------------------------------------------------------------
+    def save(self, group: str, instance: int, field: str) -> None:
+        """Commit what one input holds; a refused value is shown beside the field, not stored."""
+        if self._drawing:
+            return
+        entry = self.inputs[(group, instance, field)]
+        raw, unit = entry.get()
+        try:
+            event_id = self.session.set_value(field, raw, unit, instance=instance)
+        except ReviewError as exc:
+            entry.message.value = _ERROR.format(html.escape(str(exc)))
+            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}")
+            return
+        entry.message.value = ""
+        value, unit = self.session.value(field, instance)
+        where = f" ({self.session.form.group(group).noun} {instance})" \
+            if self.session.form.group(group).repeating else ""
+        if event_id is not None:
+            shown = display_value(value, unit) or "no value"
+            self.status.value = html.escape(f"Saved {entry.spec.label}{where} = {shown} "
+                                            f"for {self.session.current} (event {event_id}).")
+        self._draw_progress()
+
+    def add_instance(self, group: str) -> int:
+        number = self.session.add_instance(group)
+        self.draw()
+        self.status.value = html.escape(f"Added {self.session.form.group(group).noun} {number}.")
+        return number
+
+    def remove_instance(self, group: str, instance: int) -> None:
+        written = self.session.remove_instance(group, instance)
+        self.draw()
+        self.status.value = html.escape(f"Removed {self.session.form.group(group).noun} {instance} "
+                                        f"({written} values written).")
+
+    # -- drawing --------------------------------------------------------------------------------
+    def draw(self) -> None:
+        """Redraw the study list, the study's reports and every section with stored values."""
+        session = self.session
+        self._drawing = True
+        try:
+            labels = []
+            for p in session.progress:
+                state = "complete" if p.complete else (f"{len(p.missing)} missing" if p.started
+                                                        else "not started")
+                labels.append((f"{p.study_id} · {state}", p.study_id))
+            self.study.options = labels
+            self.study.value = session.current
+            self.reports.value = self._reports_html()
+            self.inputs = {}
+            self.sections.children = [self._section(g) for g in session.form.groups] \
+                if session.current else []
+        finally:
+            self._drawing = False
+        self.previous_button.disabled = not session.study_ids or session.current == session.study_ids[0]
+        self.next_button.disabled = not session.study_ids or session.current == session.study_ids[-1]
+        self._draw_progress()
+
+    def _draw_progress(self) -> None:
+        session = self.session
+        summary = session.summary()
+        self.header.value = (f"<h3 style='margin:4px 0'>{summary['complete']} / {summary['studies']} "
+                             f"studies complete</h3><span>{html.escape(session.reviewer)}, extracting "
+                             f"({summary['started']} started)</span>")
+        if session.current is None:
+            self.missing.value = "<p><b>No included studies to extract yet.</b></p>"
+            return
+        missing = session.missing()
+        self.missing.value = ("<p style='color:#2e7d32'>All required fields are filled.</p>" if not missing
+                              else "<p><b>Still required:</b></p><ul>" + "".join(
+                                  f"<li>{html.escape(m)}</li>" for m in missing) + "</ul>")
+
+    def _reports_html(self) -> str:
+        reports = self.session.study_reports()
+        if reports.empty:
+            return ""
+        rows = "".join(
+            f"<li>{html.escape(_text(r.get('first_author')))} {html.escape(_text(r.get('year')))}: "
+            f"<i>{html.escape(_text(r.get('title')))}</i> (record {html.escape(_text(r.get('record_id')))})</li>"
+            for r in reports.to_dict("records"))
+        many = "reports" if len(reports) > 1 else "report"
+        return f"<div><b>{len(reports)} {many}</b><ul style='margin:2px 0'>{rows}</ul></div>"
+
+    def _inputs(self, group, instance: int) -> list[widgets.Widget]:
+        boxes = []
+        for spec in group.fields:
+            entry = FieldInput(spec)
+            entry.show(*self.session.value(spec.name, instance))
+            entry.observe(lambda g=group.name, i=instance, f=spec.name: self.save(g, i, f))
+            self.inputs[(group.name, instance, spec.name)] = entry
+            boxes.append(entry.box)
+        return boxes
+
+    def _section(self, group) -> widgets.Widget:
+        title = widgets.HTML(f"<h4 style='margin:10px 0 4px'>{html.escape(group.label)}</h4>")
+        if not group.repeating:
+            return widgets.VBox([title, *self._inputs(group, 1)])
+        parts: list[widgets.Widget] = [title]
+        for instance in self.session.instances(group.name):
+            remove = widgets.Button(description=f"remove {group.noun} {instance}", icon="trash",
+                                    button_style="warning", layout=_AUTO)
+            remove.on_click(lambda _b, g=group.name, i=instance: self.remove_instance(g, i))
+            head = widgets.HBox([widgets.HTML(f"<b>{html.escape(group.noun.capitalize())} {instance}</b>"),
+                                 remove])
+            box = widgets.VBox([head, *self._inputs(group, instance)],
+                               layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="4px 0"))
+            parts.append(box)
+        add = widgets.Button(description=f"add {group.noun}", icon="plus", layout=_AUTO)
+        add.on_click(lambda _b, g=group.name: self.add_instance(g))
+        parts.append(add)
+        return widgets.VBox(parts)
+
+
+class ReconciliationView(widgets.VBox):
+    """Every field where two extractors differ, with buttons to take A's or B's value or type
+    another; each decision is recorded with the reconciler's name."""
+
+    def __init__(self, review, reviewer: str, *, reviewer_a: str | None = None,
+                 reviewer_b: str | None = None):
+        super().__init__()
+        if not reviewer or not str(reviewer).strip():
+            raise ReviewError("reconciling needs the reconciler's name")
+        self.review, self.reviewer = review, str(reviewer).strip()
+        self.pair = (reviewer_a, reviewer_b)
+        self.header = widgets.HTML()
+        self.study = widgets.Dropdown(description="Study", layout=widgets.Layout(width="30em"))
+        self.study.observe(lambda _c: None if self._drawing else self.refresh(), names="value")
+        self.rows = widgets.VBox()
+        self.status = widgets.HTML()
+        self.children = [self.header, self.study, self.rows, self.status]
+        self.add_class("review-reconciliation")
+        self._drawing = False
+        self.open = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the differences still open and redraw them."""
+        every = differences(self.review, *self.pair, include_decided=True)
+        decided = int(every["decided_by"].notna().sum()) if not every.empty else 0
+        self.open = every[every["decided_by"].isna()].reset_index(drop=True) if not every.empty else every
+        studies = sorted(set(self.open["study_id"]), key=str.casefold)
+        self._drawing = True
+        try:
+            keep = self.study.value if self.study.value in studies else ""
+            self.study.options = [("all studies", "")] + [(s, s) for s in studies]
+            self.study.value = keep
+        finally:
+            self._drawing = False
+        many = "difference" if len(self.open) == 1 else "differences"
+        self.header.value = (f"<h3 style='margin:4px 0'>{len(self.open)} {many} to reconcile"
+                             f"</h3><span>{decided} decided · {html.escape(self.reviewer)} reconciling"
+                             "</span>")
+        shown = self.open if not self.study.value else self.open[self.open["study_id"] == self.study.value]
+        self.rows.children = [self._row(i, d) for i, d in shown.iterrows()]
+
+    def _row(self, index: int, d) -> widgets.Widget:
+        spec = self._spec(d["field"])
+        where = f"{d['study_id']} · {d['group']} {d['instance']} · {d['label']}"
+        title = widgets.HTML(f"<b>{html.escape(where)}</b> <span style='color:#666'>"
+                             f"({html.escape(d['issue'])})</span>")
+        take_a = widgets.Button(description=f"Take {d['reviewer_a']}'s", layout=_AUTO,
+                                tooltip=d["shown_a"] or "no value")
+        take_b = widgets.Button(description=f"Take {d['reviewer_b']}'s", layout=_AUTO,
+                                tooltip=d["shown_b"] or "no value")
+        take_a.on_click(lambda _b: self.take(index, "a"))
+        take_b.on_click(lambda _b: self.take(index, "b"))
+        values = widgets.HTML(
+            f"{html.escape(d['reviewer_a'])}: <code>{html.escape(d['shown_a'] or 'no value')}</code> · "
+            f"{html.escape(d['reviewer_b'])}: <code>{html.escape(d['shown_b'] or 'no value')}</code>")
+        other = widgets.Text(placeholder="or type the agreed value", layout=widgets.Layout(width="20em"))
+        unit = widgets.Dropdown(options=list(spec.units), layout=widgets.Layout(width="9em")) \
+            if spec is not None and spec.units else None
+        save = widgets.Button(description="Save typed value", layout=_AUTO)
+        message = widgets.HTML()
+        save.on_click(lambda _b: self.decide(index, other.value, unit.value if unit else None, message))
+        controls = [take_a, take_b, other] + ([unit] if unit else []) + [save, message]
+        return widgets.VBox([title, values, widgets.HBox(controls)],
+                            layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="4px 0"))
+
+    def _spec(self, field: str):
+        from ..extraction.form import form_for
+        try:
+            return form_for(self.review).field(field)
+        except ReviewError:
+            return None
+
+    def take(self, index: int, side: str) -> None:
+        """Record reviewer A's (`"a"`) or B's (`"b"`) value as the agreed one."""
+        d = self.open.loc[index]
+        try:
+            take_value(self.review, d, side, reviewer=self.reviewer)
+        except ReviewError as exc:
+            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}")
+            return
+        self.refresh()
+        self.status.value = html.escape(
+            f"Agreed {d['label']} for {d['study_id']}: {d['shown_' + side] or 'no value'} "
+            f"({d['reviewer_' + side]}'s), decided by {self.reviewer}.")
+
+    def decide(self, index: int, value, unit=None, message: widgets.HTML | None = None) -> None:
+        """Record a typed value as the agreed one; a refused value is shown beside it."""
+        d = self.open.loc[index]
+        try:
+            reconcile(self.review, study_id=d["study_id"], group=d["group"], instance=int(d["instance"]),
+                      field=d["field"], value=value, unit=unit, reviewer=self.reviewer)
+        except ReviewError as exc:
+            if message is not None:
+                message.value = _ERROR.format(html.escape(str(exc)))
+            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}")
+            return
+        self.refresh()
+        self.status.value = html.escape(f"Agreed {d['label']} for {d['study_id']}: "
+                                        f"{value if value not in (None, '') else 'no value'}, "
+                                        f"decided by {self.reviewer}.")

@@ -1,0 +1,152 @@
+"""The extraction widgets on a real store: each input type writes its value, refused values
+show a message beside the field, repeating groups grow and shrink, record text is escaped, and
+the reconciliation view records agreed values with the reconciler's name."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_extraction_values import tiny_review
+
+from review.extraction.reconcile import differences
+from review.extraction.values import record_values, reviewer_values
+from review.widgets.extraction import ExtractionForm, ReconciliationView
+
+
+@pytest.fixture
+def review(tmp_path):
+    review = tiny_review(tmp_path)
+    yield review
+    review.store.dispose()
+
+
+@pytest.fixture
+def form(review):
+    return ExtractionForm.for_review(review, "Amara")
+
+
+def _stored(review, reviewer="Amara"):
+    values = reviewer_values(review.store)
+    mine = values[values["reviewer"] == reviewer]
+    return {(r.group, r.instance, r.field): (r.value, r.unit) for r in mine.itertuples()}
+
+
+def test_draws_the_study_its_reports_and_every_section(form):
+    """Header, study list, escaped report titles, one input per field, required fields listed."""
+    assert "0 / 4 studies complete" in form.header.value and "Amara, extracting" in form.header.value
+    assert [("Kim 2018 · not started", "Kim 2018"), ("Kim 2020 · not started", "Kim 2020")] == \
+        list(form.study.options)[:2]
+    form.go("Rossi 2016b")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in form.reports.value
+    assert "<script>" not in form.reports.value
+    assert 31 == len(form.inputs)
+    assert ["Study characteristics", "Vesicle source and characterisation"] == \
+        [s.children[0].value.split(">")[1].split("<")[0] for s in form.sections.children][:2]
+    assert "Strategy *" == form.inputs[("study", 1, "strategy")].widget.description
+    assert "e.g. every 3 days x 5" == form.inputs[("experiment", 1, "schedule")].widget.tooltip
+    assert "Still required" in form.missing.value and "field &#x27;strategy&#x27;" in form.missing.value
+    assert form.next_button.disabled and not form.previous_button.disabled
+
+
+def test_each_input_type_writes_its_value(form, review):
+    """Text, number with unit, single and multiple choice, yes/no and date reach the store."""
+    inputs = form.inputs
+    inputs[("study", 1, "cargo")].widget.value = "paclitaxel"
+    inputs[("vesicle", 1, "mean_size")].widget.value = "128"
+    inputs[("study", 1, "strategy")].widget.value = "drug-loaded"
+    inputs[("vesicle", 1, "positive_markers")].widget.value = ("CD81", "CD63")
+    inputs[("vesicle", 1, "tem_imaging")].widget.value = "yes"
+    inputs[("study", 1, "checked_on")].widget.value = dt.date(2025, 3, 1)
+    dose = inputs[("experiment", 1, "dose")]
+    dose.unit.value = "particles"  # no value yet: nothing to store
+    dose.widget.value = "2e9"
+    assert {("study", 1, "cargo"): ("paclitaxel", None), ("vesicle", 1, "mean_size"): (128.0, "nm"),
+            ("study", 1, "strategy"): ("drug-loaded", None),
+            ("vesicle", 1, "positive_markers"): (["CD63", "CD81"], None),
+            ("vesicle", 1, "tem_imaging"): (True, None), ("study", 1, "checked_on"): ("2025-03-01", None),
+            ("experiment", 1, "dose"): (2e9, "particles")} == _stored(review)
+    assert "Saved Dose (experiment 1) = 2000000000 particles for Kim 2018" in form.status.value
+    inputs[("vesicle", 1, "tem_imaging")].widget.value = "not reported"
+    inputs[("study", 1, "strategy")].widget.value = ""
+    assert ("vesicle", 1, "tem_imaging") not in _stored(review)
+    assert ("study", 1, "strategy") not in _stored(review)
+
+
+def test_a_refused_value_shows_beside_its_field(form, review):
+    """The message names the field; nothing is stored until the value is fixed."""
+    size = form.inputs[("vesicle", 1, "mean_size")]
+    size.widget.value = "big"
+    assert ("field &#x27;mean_size&#x27; (Mean or modal size): expected a number, found "
+            "&#x27;big&#x27;") in size.message.value
+    assert "Not saved" in form.status.value and review.store.events("extraction").empty
+    size.widget.value = "131"
+    assert "" == size.message.value and (131.0, "nm") == _stored(review)[("vesicle", 1, "mean_size")]
+
+
+def test_repeating_groups_have_add_and_remove_buttons(form, review):
+    """"add experiment" opens a second instance; removing the first moves it up."""
+    section = form.sections.children[2]
+    add = section.children[-1]
+    assert "add experiment" == add.description
+    form.inputs[("experiment", 1, "cell_line")].widget.value = "A375"
+    add.click()
+    assert ("experiment", 2, "cell_line") in form.inputs and "Added experiment 2." == form.status.value
+    form.inputs[("experiment", 2, "cell_line")].widget.value = "B16"
+    remove_first = form.sections.children[2].children[1].children[0].children[1]
+    assert "remove experiment 1" == remove_first.description
+    remove_first.click()
+    assert {("experiment", 1, "cell_line"): ("B16", None)} == _stored(review)
+    assert "B16" == form.inputs[("experiment", 1, "cell_line")].widget.value
+    assert ("experiment", 2, "cell_line") not in form.inputs
+
+
+def test_moving_between_studies_shows_each_studys_values(form, review):
+    """Values typed for one study are not shown for the next, and come back on return."""
+    form.inputs[("study", 1, "cargo")].widget.value = "doxorubicin"
+    form.next_button.click()
+    assert "Kim 2020" == form.session.current and "" == form.inputs[("study", 1, "cargo")].widget.value
+    form.study.value = "Kim 2018"
+    assert "doxorubicin" == form.inputs[("study", 1, "cargo")].widget.value
+    assert [("Kim 2018", "study", 1, "cargo", "doxorubicin")] == [
+        (r.study_id, r.group, r.instance, r.field, r.value)
+        for r in reviewer_values(review.store).itertuples()]
+
+
+def _extract_twice(review):
+    rows = []
+    for reviewer, size, route in (("Amara", "128", "intravenous"), ("Bruno", "182", "intratumoural")):
+        rows += [{"reviewer": reviewer, "study_id": "Kim 2018", "field": "mean_size", "value": size},
+                 {"reviewer": reviewer, "study_id": "Kim 2018", "field": "route", "group": "experiment",
+                  "value": route},
+                 {"reviewer": reviewer, "study_id": "Kim 2018", "field": "strategy", "value": "native"}]
+    rows.append({"reviewer": "Bruno", "study_id": "Kim 2020", "field": "strategy", "value": "native"})
+    rows.append({"reviewer": "Amara", "study_id": "Kim 2020", "field": "strategy", "value": "drug-loaded"})
+    record_values(review, rows)
+
+
+def test_reconciliation_view_takes_a_side_or_a_typed_value(review):
+    """Each difference has buttons for both values and a box for another; decisions are
+    recorded with the reconciler's name and leave the list."""
+    _extract_twice(review)
+    view = ReconciliationView(review, "Chen")
+    assert "3 differences to reconcile" in view.header.value and "0 decided" in view.header.value
+    rows = view.rows.children
+    assert 3 == len(rows)
+    assert "Kim 2018 · vesicle 1 · Mean or modal size" in rows[0].children[0].value
+    assert "Amara: <code>128 nm</code> · Bruno: <code>182 nm</code>" == rows[0].children[1].value
+    buttons = rows[0].children[2].children
+    assert ["Take Amara's", "Take Bruno's"] == [b.description for b in buttons[:2]]
+    buttons[0].click()
+    assert "2 differences to reconcile" in view.header.value and "1 decided" in view.header.value
+    assert "decided by Chen" in view.status.value
+    other, save, message = view.rows.children[0].children[2].children[2:5]
+    other.value = "by tail vein"
+    save.click()
+    assert "found &#x27;by tail vein&#x27;" in message.value
+    other.value = "Intravenous"
+    save.click()
+    view.study.value = "Kim 2020"
+    assert 1 == len(view.rows.children)
+    decided = differences(review, include_decided=True)
+    assert [("mean_size", "Chen", 128.0), ("route", "Chen", "intravenous"), ("strategy", None, None)] == \
+        list(zip(decided["field"], decided["decided_by"], decided["agreed_value"]))

@@ -184,6 +184,21 @@ def cmd_simulate(args) -> int:
     return run(args)
 
 
+def cmd_report(args) -> int:
+    from .report.runner import EXECUTED_FOLDER, NotebookFailed, run_report
+    try:
+        result = run_report(args.review, args.out, notebooks_dir=args.notebooks,
+                            parameters=dict(args.parameter or []), only=args.only,
+                            log=lambda line: print(line, file=sys.stderr, flush=True))
+    except NotebookFailed as exc:
+        print(f"review: error: {exc}", file=sys.stderr)
+        print(f"  the notebook as far as it ran: {exc.executed}", file=sys.stderr)
+        return 1
+    print(f"Report written in {result.seconds:.0f} s: figures in {result.figures_dir}, tables in "
+          f"{result.tables_dir}, executed notebooks in {result.out_dir / EXECUTED_FOLDER}")
+    return 0
+
+
 def cmd_example(args) -> int:
     from .example import build_example
     from .status import format_status, review_status
@@ -308,6 +323,28 @@ def build_parser() -> argparse.ArgumentParser:
                                    "recall after 10 %. With --json the last line is one JSON object.")
     configure_parser(p)
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("report", help="run the report notebooks: PRISMA, evidence tables, figures, "
+                                      "meta-analysis",
+                       description="Run the report notebooks on a review with papermill, in order "
+                                   "(01_identify, 10_prisma, 11_evidence_tables, 12_figures, "
+                                   "13_meta_analysis). Figures go to OUT/figures, tables to "
+                                   "OUT/tables, executed notebooks to OUT/executed. A parameter a "
+                                   "notebook does not declare is refused before anything runs; a "
+                                   "failing cell is named with its notebook.")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default: DIR/report); `--out .` in a checkout writes "
+                        "./figures and ./tables")
+    p.add_argument("--only", nargs="+", action="extend", metavar="NAME",
+                   help="run only these notebooks (names as above), still in report order")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a notebook parameter, repeatable: NAME for every notebook run, "
+                        "NOTEBOOK.NAME for one (-p 01_identify.deduplicate false); the value is "
+                        "converted to the type the notebook declares")
+    p.add_argument("--notebooks", metavar="DIR",
+                   help="folder holding the report notebooks (default: this checkout's notebooks/)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("example", help="build the worked example review (NK-cell exosomes)",
                        description="Build the worked example review into DIR from its raw database "

@@ -96,38 +96,50 @@ def reviewer_decisions(store, stage: str, *, events: pd.DataFrame | None = None)
     return out.sort_values(["record_id", "event_id"]).reset_index(drop=True)
 
 
-def _final(group: pd.DataFrame, needed: int) -> tuple[str, str | None, str | None]:
-    humans = group[group["role"] != AUTOMATION]
-    if humans.empty:
-        return "ineligible_by_automation", None, None
-    group = humans
-    resolved = group[(group["role"] == RESOLVER) & (group["decision"] != "maybe")]
-    if not resolved.empty:
-        last = resolved.iloc[-1]
-        return last["decision"], last["reason"], last["reviewer"]
-    screeners = group[group["role"] != RESOLVER]
-    verdicts = set(screeners["decision"])
-    if len(screeners) < needed:
-        return "pending", None, None
-    if len(verdicts) == 1 and verdicts != {"maybe"}:
-        verdict = verdicts.pop()
-        reasons = [r for r in screeners["reason"] if isinstance(r, str) and r]
-        return verdict, (reasons[0] if reasons else None), None
-    return "conflict", None, None
-
-
 def final_decisions(store, stage: str, *, reviewers_per_record: int = 2,
                     decisions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per record: include / exclude / not_retrieved when its reviewers agree (or a resolver
     decided), `conflict` when they disagree or one said maybe, `pending` until enough reviewers
-    have decided. Only records with at least one decision are listed."""
+    have decided, `ineligible_by_automation` when only automation decided. Only records with at
+    least one decision are listed. Vectorised: a 100,000-record review takes seconds, not minutes."""
     decisions = reviewer_decisions(store, stage) if decisions is None else decisions
-    rows = []
-    for record_id, group in decisions.groupby("record_id", sort=True):
-        final, reason, resolved_by = _final(group, reviewers_per_record)
-        rows.append((int(record_id), final, reason, list(group["reviewer"]),
-                     list(group["decision"]), resolved_by))
-    return pd.DataFrame(rows, columns=FINAL_COLUMNS)
+    if decisions.empty:
+        return pd.DataFrame(columns=FINAL_COLUMNS)
+    ordered = decisions.sort_values(["record_id", "event_id"], kind="stable")
+    by_record = ordered.groupby("record_id", sort=True)
+    ids = pd.Index(sorted(by_record.groups), name="record_id")
+    out = pd.DataFrame(index=ids)
+    out["reviewers"] = by_record["reviewer"].agg(list)
+    out["decisions"] = by_record["decision"].agg(list)
+    humans = ordered[ordered["role"] != AUTOMATION]
+    screeners = humans[humans["role"] != RESOLVER]
+    count = screeners.groupby("record_id").size().reindex(ids, fill_value=0)
+    kinds = screeners.groupby("record_id")["decision"].nunique().reindex(ids, fill_value=0)
+    first = screeners.groupby("record_id")["decision"].first().reindex(ids)
+    has_reason = screeners["reason"].map(lambda r: isinstance(r, str) and bool(r)).astype(bool)
+    first_reason = screeners.loc[has_reason].groupby("record_id")["reason"].first().reindex(ids)
+    final = pd.Series("conflict", index=ids, dtype=object)
+    reason = pd.Series(None, index=ids, dtype=object)
+    resolved_by = pd.Series(None, index=ids, dtype=object)
+    pending = count < reviewers_per_record
+    final[pending] = "pending"
+    # Agreement: enough screeners, one verdict, and that verdict is not "maybe".
+    agreed = ~pending & (kinds == 1) & (first != "maybe")
+    final[agreed] = first[agreed]
+    reason[agreed] = first_reason[agreed]
+    # A resolver's latest verdict (other than maybe) settles the record whatever screeners said.
+    resolved = humans[(humans["role"] == RESOLVER) & (humans["decision"] != "maybe")] \
+        .drop_duplicates("record_id", keep="last").set_index("record_id")
+    final[resolved.index] = resolved["decision"]
+    reason[resolved.index] = resolved["reason"]
+    resolved_by[resolved.index] = resolved["reviewer"]
+    automated = ~ids.isin(humans["record_id"].unique())
+    final[automated] = "ineligible_by_automation"
+    reason[automated] = None
+    resolved_by[automated] = None
+    out["final"], out["reason"] = final, reason.where(reason.notna(), None)
+    out["resolved_by"] = resolved_by
+    return out.reset_index()[FINAL_COLUMNS]
 
 
 def exclude_by_automation(review, record_ids, *, reviewer: str, note: str = "") -> int:

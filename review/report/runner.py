@@ -1,0 +1,335 @@
+"""`review report`: run the report notebooks with papermill, in order, into one output folder.
+
+Each notebook in `notebooks/` declares its parameters in one `parameters` cell; papermill only
+warns about a parameter a notebook does not declare and runs on with the default, so a typo would
+go unnoticed in a report. The runner inspects every notebook first and refuses such names before
+any kernel starts. The kernel is always this interpreter (whatever kernelspecs the user has
+installed), so the notebooks see the same `review` package as the command."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ..errors import ReviewError
+
+__all__ = [
+    "EXECUTED_FOLDER",
+    "REPORT_NOTEBOOKS",
+    "REPORT_PARAMETERS",
+    "NotebookFailed",
+    "NotebookRun",
+    "ReportResult",
+    "default_notebooks_dir",
+    "notebook_parameters",
+    "report_folders",
+    "run_report",
+]
+
+#: The report's notebooks, in the order they run (identification first: it deduplicates).
+REPORT_NOTEBOOKS = ("01_identify", "10_prisma", "11_evidence_tables", "12_figures",
+                    "13_meta_analysis")
+#: Parameters the runner itself gives to every notebook that declares them.
+REPORT_PARAMETERS = ("review_dir", "out_dir", "figures_dir", "tables_dir")
+#: Sub-folder of the output folder holding the executed notebooks. Not `notebooks/`: with
+#: `--out .` in a checkout that would overwrite the notebooks being run.
+EXECUTED_FOLDER = "executed"
+#: Default output folder, inside the review folder.
+DEFAULT_OUT = "report"
+
+_INJECTED = "injected-parameters"
+_ERROR_MARKER = "papermill-error-cell-tag"
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One executed notebook: where its executed copy is, how long it took, and the peak
+    resident memory of its kernel in bytes (None where the system does not say)."""
+
+    name: str
+    executed: Path
+    seconds: float
+    peak_memory: int | None
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where a report went and what each notebook cost."""
+
+    review_dir: Path
+    out_dir: Path
+    figures_dir: Path
+    tables_dir: Path
+    notebooks: tuple[NotebookRun, ...]
+
+    @property
+    def seconds(self) -> float:
+        return sum(run.seconds for run in self.notebooks)
+
+    @property
+    def peak_memory(self) -> int | None:
+        known = [run.peak_memory for run in self.notebooks if run.peak_memory is not None]
+        return max(known) if known else None
+
+    def frame(self) -> pd.DataFrame:
+        """One row per notebook: name, seconds, peak memory in MB and the executed copy."""
+        return pd.DataFrame({
+            "notebook": [run.name for run in self.notebooks],
+            "seconds": [round(run.seconds, 2) for run in self.notebooks],
+            "peak_memory_mb": [None if run.peak_memory is None else round(run.peak_memory / 2**20, 1)
+                               for run in self.notebooks],
+            "executed": [str(run.executed) for run in self.notebooks]})
+
+
+class NotebookFailed(ReviewError):
+    """A cell of a report notebook raised: names the notebook, the cell and the error, and keeps
+    the partly executed notebook for inspection."""
+
+    def __init__(self, notebook: str, cell: int | None, heading: str | None, error: str,
+                 executed: Path):
+        self.notebook, self.cell, self.heading = notebook, cell, heading
+        self.error, self.executed = error, executed
+        where = f"cell {cell}" if cell is not None else "a cell"
+        if heading:
+            where += f' (after "{heading}")'
+        super().__init__(f"{notebook}, {where}: {error}")
+
+
+def _shown(path: Path) -> str:
+    """A path as the reviewer typed it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def default_notebooks_dir() -> Path:
+    """`notebooks/` of this checkout (the package is installed editable from it)."""
+    candidates = [Path(__file__).resolve().parents[2] / "notebooks", Path.cwd() / "notebooks"]
+    for candidate in candidates:
+        if (candidate / f"{REPORT_NOTEBOOKS[1]}.ipynb").exists():
+            return candidate
+    raise ReviewError("the report notebooks (notebooks/10_prisma.ipynb and the others) were not "
+                      "found; run from a checkout of the project or give notebooks_dir")
+
+
+def report_folders(review_dir: str | Path, out_dir: str | Path | None = None) -> dict[str, Path]:
+    """The output folders: `out_dir` (default: the review folder's `report/`) with `figures/`,
+    `tables/` and `executed/` under it. `--out .` in a checkout puts the figures in `figures/`."""
+    out = Path(out_dir) if out_dir is not None else Path(review_dir) / DEFAULT_OUT
+    out = out.resolve()
+    return {"out_dir": out, "figures_dir": out / "figures", "tables_dir": out / "tables",
+            "executed_dir": out / EXECUTED_FOLDER}
+
+
+def notebook_parameters(path: Path) -> dict[str, dict]:
+    """The parameters a notebook declares: name -> {inferred_type_name, default, help}."""
+    import papermill
+    try:
+        return papermill.inspect_notebook(str(path))
+    except Exception as exc:  # noqa: BLE001 - a notebook that is not JSON, or not a notebook
+        raise ReviewError(f"{_shown(path)}: cannot read the notebook's parameters ({exc})") from None
+
+
+def _selected(only: Iterable[str] | None) -> list[str]:
+    if not only:
+        return list(REPORT_NOTEBOOKS)
+    names = {name.removesuffix(".ipynb") for name in only}
+    unknown = sorted(names - set(REPORT_NOTEBOOKS))
+    if unknown:
+        raise ReviewError(f"unknown report notebook{'s' if len(unknown) > 1 else ''} "
+                          f"{', '.join(unknown)}; the report runs {', '.join(REPORT_NOTEBOOKS)}")
+    return [name for name in REPORT_NOTEBOOKS if name in names]
+
+
+def _convert(value: Any, declared: dict, where: str, name: str) -> Any:
+    """A value given as text (from the command line) in the type the notebook declares."""
+    kind = declared.get("inferred_type_name")
+    if not isinstance(value, str) or kind not in ("bool", "int", "float", "list", "dict"):
+        return value
+    text = value.strip()
+    try:
+        if kind == "bool":
+            return _BOOLEANS[text.lower()]
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+        loaded = yaml.safe_load(text)
+        if isinstance(loaded, {"list": list, "dict": dict}[kind]):
+            return loaded
+    except (KeyError, ValueError, yaml.YAMLError):
+        pass
+    expected = {"bool": "true or false", "int": "a whole number", "float": "a number",
+                "list": "a list such as [a, b]", "dict": "a mapping such as {a: 1}"}[kind]
+    raise ReviewError(f"{where}: parameter {name} expects {expected}, found {value!r}")
+
+
+def _plan(paths: dict[str, Path], declared: dict[str, dict], given: Mapping[str, Any],
+          report: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each notebook's parameters: the report's own ones it declares, then the caller's, which
+    it must declare (a plain NAME goes to every notebook run, NOTEBOOK.NAME to one)."""
+    plan = {name: {key: value for key, value in report.items() if key in declared[name]}
+            for name in paths}
+    unknown: dict[str, list[str]] = {name: [] for name in paths}
+    for key, value in given.items():
+        notebook, dot, name = key.rpartition(".")
+        if name in REPORT_PARAMETERS:
+            raise ReviewError(f"parameter {key} is set by the report itself (from the review "
+                              f"folder and the output folder), not by a parameter")
+        if dot and notebook not in paths:
+            raise ReviewError(f"parameter {key}: {notebook} is not a notebook of this run; it runs "
+                              f"{', '.join(paths)}")
+        for target in ([notebook] if dot else list(paths)):
+            if name not in declared[target]:
+                unknown[target].append(name)
+                continue
+            plan[target][name] = _convert(value, declared[target][name], _shown(paths[target]), name)
+    for target, names in unknown.items():
+        if names:
+            accepted = ", ".join(declared[target]) or "none"
+            raise ReviewError(
+                f"{_shown(paths[target])} does not declare the parameter"
+                f"{'s' if len(names) > 1 else ''} {', '.join(names)}; it accepts {accepted}"
+                + ("" if len(paths) == 1 else
+                   f" (give {target}.NAME to set a parameter of this notebook only)"))
+    return plan
+
+
+def _peak_rss(pid: int | None) -> int | None:
+    """A process's peak resident memory in bytes (Linux /proc), or None."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _kernel_manager(peaks: list[int | None]):
+    """A kernel manager that starts this interpreter's ipykernel, talks to it over Unix sockets
+    in a private temporary folder where there are any (no TCP port open to other users), and
+    notes the kernel's peak memory just before shutting it down."""
+    from jupyter_client.manager import AsyncKernelManager, KernelManager
+
+    class ThisInterpreterKernel(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            self._socket_dir = None
+            if os.name == "posix":
+                self._socket_dir = tempfile.mkdtemp(prefix="review-kernel-")
+                kwargs.setdefault("transport", "ipc")
+                kwargs.setdefault("ip", os.path.join(self._socket_dir, "kernel"))
+            super().__init__(**kwargs)
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            return [sys.executable, "-m", "ipykernel_launcher", "-f",
+                    os.path.realpath(self.connection_file), *(extra_arguments or [])]
+
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            peaks.append(_peak_rss(getattr(self.provisioner, "pid", None)))
+            await KernelManager._async_shutdown_kernel(self, now=now, restart=restart)
+            if self._socket_dir and not restart:
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    return ThisInterpreterKernel
+
+
+def _failed_cell(executed: Path) -> tuple[int | None, str | None]:
+    """The failing cell's number in the source notebook (1-based, every cell counted; papermill's
+    injected and error-marker cells left out) and the heading of the markdown cell above it."""
+    import nbformat
+    try:
+        notebook = nbformat.read(str(executed), as_version=4)
+    except Exception:  # noqa: BLE001 - nothing was saved: report without the cell
+        return None, None
+    cells = [cell for cell in notebook.cells
+             if not {_INJECTED, _ERROR_MARKER} & set(cell.get("metadata", {}).get("tags", []))]
+    heading = None
+    for number, cell in enumerate(cells, start=1):
+        if cell.cell_type == "markdown":
+            lines = [line.strip("# ").strip() for line in cell.source.splitlines() if line.strip()]
+            heading = lines[0] if lines else heading
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors or cell.get("metadata", {}).get("papermill", {}).get("exception") is True:
+            return number, heading
+    return None, None
+
+
+def _error_text(ename: str, evalue: str) -> str:
+    evalue = (evalue or "").strip()
+    return f"{ename}: {evalue}" if evalue else ename
+
+
+def run_report(review_dir: str | Path, out_dir: str | Path | None = None, *,
+               notebooks_dir: str | Path | None = None,
+               parameters: Mapping[str, Any] | None = None, only: Iterable[str] | None = None,
+               log: Callable[[str], None] = print) -> ReportResult:
+    """Run the report notebooks on a review, in REPORT_NOTEBOOKS order (or the `only` ones).
+
+    Every notebook is inspected before any runs; a parameter one does not declare is refused.
+    `parameters` maps NAME (for every notebook run) or NOTEBOOK.NAME (for one) to a value;
+    text is converted to the type the notebook declares, so command-line values work. The
+    executed notebooks go to OUT/executed/, and stay there when a cell fails."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from ..project import open_review
+
+    review_dir = Path(review_dir)
+    open_review(review_dir).store.dispose()  # not a review folder: say so before any kernel starts
+    folders = report_folders(review_dir, out_dir)
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
+    paths = {name: notebooks_dir / f"{name}.ipynb" for name in _selected(only)}
+    for name, path in paths.items():
+        if not path.is_file():
+            raise ReviewError(f"{_shown(path)}: no such notebook (the report runs "
+                              f"{', '.join(REPORT_NOTEBOOKS)} from {_shown(notebooks_dir)})")
+        if (folders["executed_dir"] / path.name).resolve() == path.resolve():
+            raise ReviewError(f"{_shown(path)} would be overwritten by its executed copy: choose "
+                              f"another output folder")
+    declared = {name: notebook_parameters(path) for name, path in paths.items()}
+    report = {"review_dir": str(review_dir.resolve()), **{
+        key: str(folders[key]) for key in ("out_dir", "figures_dir", "tables_dir")}}
+    plan = _plan(paths, declared, dict(parameters or {}), report)
+
+    for key in ("figures_dir", "tables_dir", "executed_dir"):
+        folders[key].mkdir(parents=True, exist_ok=True)
+    runs = []
+    for name, path in paths.items():
+        executed = folders["executed_dir"] / path.name
+        peaks: list[int | None] = []
+        log(f"running {_shown(path)}")
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(path), str(executed), parameters=plan[name], kernel_name="python3",
+                progress_bar=False, kernel_manager_class=_kernel_manager(peaks))
+        except PapermillExecutionError as exc:
+            cell, heading = _failed_cell(executed)
+            raise NotebookFailed(_shown(path), cell, heading, _error_text(exc.ename, exc.evalue),
+                                 executed) from None
+        except Exception as exc:  # noqa: BLE001 - the kernel would not start or died: no cell
+            raise ReviewError(f"{_shown(path)}: the notebook could not be run "
+                              f"({type(exc).__name__}: {exc})") from None
+        seconds = time.perf_counter() - start
+        run = NotebookRun(name, executed, seconds, peaks[-1] if peaks else None)
+        memory = "" if run.peak_memory is None else f", peak memory {run.peak_memory / 2**20:.0f} MB"
+        log(f"  {name}: {seconds:.1f} s{memory} -> {_shown(executed)}")
+        runs.append(run)
+    return ReportResult(review_dir.resolve(), folders["out_dir"], folders["figures_dir"],
+                        folders["tables_dir"], tuple(runs))

@@ -164,6 +164,10 @@ def _render(column: EvidenceColumn, specs: Mapping[str, ExtractionField],
     if all(t is None for t in texts.values()):
         return None, False
     if column.template:
+        first, *rest = names
+        if rest and texts[first] is not None and all(texts[n] is None for n in rest):
+            # "cytotoxicity: NR", not "cytotoxicity, NR: NR vs NR NR"
+            return f"{texts[first]}: {missing}", True
         shown = column.template.format(**{n: missing if t is None else t for n, t in texts.items()})
         return re.sub(r"\s+", " ", shown).strip(), any(t is None for t in texts.values())
     parts = [t for t in texts.values() if t is not None]

@@ -1,0 +1,106 @@
+"""`review report` on the worked example, end to end: what the notebooks write equals what the
+store says, and a changed decision moves the numbers in the diagram and the tables."""
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+
+from review.cli import main
+from review.example import build_example
+from review.extraction.studies import study_table
+from review.project import open_review
+from review.report.prisma import counts_to_json, prisma_counts
+from review.screening.decisions import RESOLVER, decision_event, final_decisions
+
+pytestmark = pytest.mark.slow
+
+#: Worked out by hand from protocols/nk-exosomes/searches/answer_key.csv and works.csv.
+HAND_COUNTS = {
+    "databases": {"PubMed": 77, "Embase": 89, "Web of Science": 87, "Scopus": 82},
+    "database_results": 335, "website_results": 5, "duplicates": 185, "other_duplicates": 3,
+    "records_screened": 150, "records_excluded": 120, "other_excluded_records": 2,
+    "dbr_sought_reports": 30, "dbr_notretrieved_reports": 2, "dbr_assessed": 28,
+    "dbr_included_reports": 16, "new_studies": 15, "new_reports": 16,
+}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """The example review and the report the README's main command writes for it."""
+    folder = tmp_path_factory.mktemp("report")
+    build_example(folder / "ex").store.dispose()
+    assert 0 == main(["report", "--review", str(folder / "ex"), "--out", str(folder / "out")])
+    return folder
+
+
+def test_prisma_json_equals_the_store_and_the_hand_count(report):
+    """prisma.json holds the store's counts, and those are the ones worked out by hand."""
+    written = json.loads((report / "out" / "figures" / "prisma.json").read_text())
+    review = open_review(report / "ex")
+    assert counts_to_json(prisma_counts(review)) == written
+    assert HAND_COUNTS == {key: written[key] for key in HAND_COUNTS}
+    assert 12 == sum(written["dbr_excluded"].values())
+
+
+def test_evidence_table_lists_exactly_the_included_studies(report):
+    """Every format of the evidence table has one row per included study, and only those."""
+    review = open_review(report / "ex")
+    studies = set(study_table(review)["study_id"])
+    assert 15 == len(studies)
+    table = pd.read_csv(report / "out" / "tables" / "evidence_table.csv", encoding="utf-8-sig")
+    assert sorted(studies) == sorted(table["Study"])
+    markdown = (report / "out" / "tables" / "evidence_table.md").read_text(encoding="utf-8")
+    assert all(f"| {study} |" in markdown for study in studies)
+
+
+def test_every_figure_is_a_valid_image(report):
+    """Each figure exists as SVG (parsable XML), PNG and PDF (by their signatures)."""
+    figures = report / "out" / "figures"
+    names = {p.stem for p in figures.glob("*.svg")}
+    assert {"prisma", "evidence_map", "studies_per_year", "rob_traffic_light_syrcle",
+            "rob_summary_syrcle", "rob_traffic_light_misev", "rob_summary_misev",
+            "forest_tumour_volume", "funnel_tumour_volume"} == names
+    for name in names:
+        assert ET.parse(figures / f"{name}.svg").getroot().tag.endswith("svg")
+        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (figures / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_meta_analysis_pools_the_studies_reporting_the_outcome(report):
+    """The pooled tumour-volume analysis names its studies and its estimator."""
+    pooled = json.loads((report / "out" / "tables" / "meta_analysis_tumour_volume.json").read_text())
+    rows = pd.read_csv(report / "out" / "tables" / "meta_analysis_tumour_volume.csv",
+                       encoding="utf-8-sig")
+    assert ("SMD", "REML", len(rows)) == (pooled["measure"], pooled["method"], pooled["k"])
+    assert pooled["ci_low"] < pooled["estimate"] < pooled["ci_high"]
+
+
+def test_one_changed_decision_moves_the_diagram_and_the_tables(report, tmp_path):
+    """A resolver excluding one included report at full text: one report and one study fewer in
+    prisma.json, one row fewer in the evidence table, one more exclusion with its reason."""
+    shutil.copytree(report / "ex", tmp_path / "ex")
+    review = open_review(tmp_path / "ex")
+    table = study_table(review)
+    single = table.groupby("study_id").filter(lambda g: len(g) == 1).iloc[0]
+    finals = final_decisions(review.store, "full_text")
+    assert "include" == finals.set_index("record_id").loc[single["record_id"], "final"]
+    review.store.append_event(**decision_event(
+        stage="full_text", record_id=int(single["record_id"]), reviewer="Chen Wei",
+        decision="exclude", reason="wrong_outcome", role=RESOLVER))
+    review.store.dispose()
+    out = tmp_path / "out"
+    assert 0 == main(["report", "--review", str(tmp_path / "ex"), "--out", str(out),
+                      "--only", "10_prisma", "11_evidence_tables"])
+    before = json.loads((report / "out" / "figures" / "prisma.json").read_text())
+    after = json.loads((out / "figures" / "prisma.json").read_text())
+    assert (15, 14) == (before["dbr_included_reports"] - 1, after["new_studies"])
+    assert 15 == after["dbr_included_reports"]
+    reason = "No anti-tumour outcome reported"
+    assert before["dbr_excluded"][reason] + 1 == after["dbr_excluded"][reason]
+    rows = pd.read_csv(out / "tables" / "evidence_table.csv", encoding="utf-8-sig")
+    assert single["study_id"] not in set(rows["Study"]) and 14 == len(rows)
+    assert str(after["new_studies"]) in (out / "figures" / "prisma.svg").read_text()

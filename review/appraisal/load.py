@@ -6,11 +6,11 @@ rows go in one transaction, so a bad file records nothing.
 """
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 from ..errors import ReviewError
+from ..io.csv_rows import read_csv_rows
 from .judgements import ASSESSOR, judgement_event
 from .tools import Tool, load_tool
 
@@ -32,15 +32,7 @@ def load_judgements(review, path: str | Path, tool: Tool | str, *,
     given). Errors name the file, the line and the domain, and say what was expected."""
     tool = load_tool(tool)
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise ReviewError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    missing = [c for c in JUDGEMENT_COLUMNS if rows and c not in rows[0]]
-    if not rows or missing:
-        raise ReviewError(f"{path}: expected a CSV with columns {', '.join(JUDGEMENT_COLUMNS)}"
-                          + (f"; missing {', '.join(missing)}" if missing else "; found no rows"))
+    rows = read_csv_rows(path, JUDGEMENT_COLUMNS)
     known = set(studies) if studies is not None else _study_ids(review)
     planned = []
     for line, row in enumerate(rows, start=2):

@@ -8,12 +8,12 @@ and nothing is stored, otherwise everything is stored in one transaction.
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import ReviewError
+from ..io.csv_rows import read_csv_rows
 from .form import form_for
 from .studies import LINK, STAGE, assign_study_ids, included_reports, report_links
 from .values import ROLES, value_event
@@ -35,18 +35,7 @@ _SHOWN = 20
 
 
 def _read(path: Path, columns: tuple[str, ...]) -> list[dict]:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except OSError as exc:
-        raise ReviewError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise ReviewError(f"{path}, line 1: expected a CSV with columns {', '.join(columns)}; "
-                          f"missing {', '.join(missing)}")
-    return rows
+    return read_csv_rows(path, columns, allow_empty=True)
 
 
 def _cell(row: dict, name: str) -> str:

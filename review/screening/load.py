@@ -4,10 +4,10 @@ A CSV row names its record by the file it was imported from and its position the
 decisions survive rebuilding the review; each row becomes one event by its reviewer."""
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from ..errors import ReviewError
+from ..io.csv_rows import read_csv_rows
 from ..protocol import STAGES
 from .decisions import DECISIONS, RESOLVER, decision_event
 
@@ -21,15 +21,7 @@ def load_decisions(review, path: str | Path) -> int:
     optional role, reason, note); returns how many were recorded. All rows are checked first
     and stored in one transaction, so a bad file records nothing."""
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise ReviewError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    missing = [c for c in DECISION_COLUMNS if rows and c not in rows[0]]
-    if not rows or missing:
-        raise ReviewError(f"{path}: expected a CSV with columns {', '.join(DECISION_COLUMNS)}"
-                          + (f"; missing {', '.join(missing)}" if missing else "; found no rows"))
+    rows = read_csv_rows(path, DECISION_COLUMNS)
     records = review.store.records(with_raw=False)
     clusters = review.store.clusters()
     cluster_of = dict(zip(clusters["record_id"], clusters["cluster_id"])) if not clusters.empty else {}

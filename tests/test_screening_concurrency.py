@@ -54,8 +54,12 @@ def run_together(review_dir: Path, tmp_path: Path, workers: list[tuple[str, list
         assert out.read_text().rstrip().endswith("DONE")
     acks = {i: read_acks(out) for i, out in enumerate(outs)}
     spans = [(min(e for e, _, _ in rows), max(e for e, _, _ in rows)) for rows in acks.values()]
-    assert max(first for first, _ in spans) < min(last for _, last in spans), \
-        f"the workers did not write at the same time: event ids {spans}"
+    # Each worker wrote while another did (their event-id spans overlap): the writes really were
+    # concurrent. Not all four at once: a loaded machine may start one late.
+    alone = [span for i, span in enumerate(spans)
+             if not any(span[0] < other[1] and other[0] < span[1]
+                        for j, other in enumerate(spans) if j != i)]
+    assert not alone, f"workers wrote alone, not at the same time as another: event ids {spans}"
     return acks
 
 

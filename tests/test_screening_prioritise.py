@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from review.screening.prioritise import (BackgroundPrioritiser, Prioritiser, record_text,
-                                         recall_curve_figure, stopping_estimate)
+from review.screening.prioritise import (BackgroundPrioritiser, Prioritiser, _fuse,
+                                         record_text, recall_curve_figure, stopping_estimate)
 
 RELEVANT = [
     "Natural killer cell derived exosomes kill tumour cells in mice",
@@ -80,11 +80,55 @@ def test_record_ids_can_be_any_hashable_and_unknown_ids_are_named():
         p.rank({"x9": 1})
 
 
-def test_excludes_beyond_the_cap_are_subsampled():
-    """Late in a large review the model learns from every include and a sample of excludes."""
-    p = Prioritiser(corpus(), max_excluded=2)
+def test_decisions_beyond_the_cap_are_subsampled():
+    """Late in a large review the models learn from at most `max_trained` decisions: includes
+    up to half of them, the rest excludes."""
+    p = Prioritiser(corpus(), max_trained=4)
     rows, y = p._training_set(np.arange(9), np.array([1, 1, 1, 0, 0, 0, 0, 0, 0]))
-    assert [1, 1, 1, 0, 0] == y.tolist() and rows[:3].tolist() == [0, 1, 2]
+    assert [1, 1, 0, 0] == y.tolist() and set(rows[:2].tolist()) <= {0, 1, 2}
+    again, _ = p._training_set(np.arange(9), np.array([1, 1, 1, 0, 0, 0, 0, 0, 0]))
+    assert rows.tolist() == again.tolist()  # the sample is seeded
+    assert 10 == p.rank({i: 1 for i in range(3)} | {i: 0 for i in range(3, 9)}).first()[0]
+    few_rows, few_y = p._training_set(np.arange(4), np.array([1, 0, 0, 0]))
+    assert [0, 1, 2, 3] == few_rows.tolist() and [1, 0, 0, 0] == few_y.tolist()
+
+
+def test_fusion_is_the_weighted_mean_rank():
+    """Ranks, not raw scores, are averaged: a record the SVM (weight 1) ranks first and the two
+    supporting opinions (0.5 each) rank last still comes after one they all rank second."""
+    # four records; columns: SVM margin, naive Bayes log-odds, nearest-include similarity
+    opinions = np.array([[9.0, -50.0, 0.1], [5.0, 3.0, 0.8], [1.0, 2.0, 0.9], [0.0, 1.0, 0.2]])
+    fused = _fuse(opinions, np.array([1.0, 0.5, 0.5]))
+    # ranks as fractions (rank - 0.5) / 4: record 0: 7/8, 1/8, 1/8 -> (7/8 + 1/16 + 1/16) / 2
+    assert [0.5, 0.6875, 0.5625, 0.25] == fused.tolist()
+    assert [1, 2, 0, 3] == np.argsort(-fused, kind="stable").tolist()
+
+
+def test_nearest_include_is_updated_one_include_at_a_time_and_reset_on_withdrawal():
+    """The similarity to the nearest include is the same whether built up step by step or at
+    once, and an include withdrawn (undo) no longer counts."""
+    p = Prioritiser(corpus())
+    step = p._nearest.similarity(np.array([0]))
+    both = p._nearest.similarity(np.array([0, 1]))
+    fresh = Prioritiser(corpus())._nearest.similarity(np.array([1, 0]))
+    assert np.allclose(both, fresh) and (both >= step).all()
+    assert np.allclose(step, p._nearest.similarity(np.array([0])))
+    assert np.isclose(1.0, step[0])  # a record is its own nearest neighbour
+
+
+def test_same_seed_same_scores():
+    """Two prioritisers with the same seed and decisions give identical scores (replayable)."""
+    labels = {0: 1, 1: 1, 3: 0, 4: 0, 5: 0}
+    first = Prioritiser(corpus(), seed=5).rank(labels)
+    again = Prioritiser(corpus(), seed=5).rank(labels)
+    assert first.ids.tolist() == again.ids.tolist()
+    assert first.scores.tolist() == again.scores.tolist()
+
+
+def test_svm_alone_still_ranks():
+    """With no weight on the supporting opinions, the SVM alone ranks the matching record
+    first."""
+    p = Prioritiser(corpus(), support_weight=0)
     assert 10 == p.rank({i: 1 for i in range(3)} | {i: 0 for i in range(3, 9)}).first()[0]
 
 
@@ -169,3 +213,25 @@ def test_recall_curve_figure_draws_each_order_and_the_random_diagonal():
     assert ([0, 10], [0, 3]) == tuple(list(v) for v in ax.get_lines()[-1].get_data())
     assert "records screened" == ax.get_xlabel()
     assert 1 == len(recall_curve_figure([1, 0, 1]).axes[0].get_lines()) - 1
+
+
+def test_nearest_include_in_blocks_equals_one_at_a_time():
+    """Many includes at once (a reopened review) give the same similarities as adding them one
+    by one, also across several blocks."""
+    import review.screening.prioritise as prioritise
+    texts = [f"exosome natural killer cell tumour {w} {w}{i % 7} vesicle {i % 5}"
+             for i, w in enumerate(["alpha", "beta", "gamma", "delta", "epsilon"] * 8)]
+    features = Prioritiser(texts).features
+    includes = np.array([1, 4, 9, 16, 25, 36])
+    at_once = prioritise._NearestInclude(features)
+    one_by_one = prioritise._NearestInclude(features)
+    original = prioritise._SIMILARITY_BLOCK
+    prioritise._SIMILARITY_BLOCK = 4  # two blocks for six includes
+    try:
+        batched = at_once.similarity(includes)
+    finally:
+        prioritise._SIMILARITY_BLOCK = original
+    for k in range(1, len(includes) + 1):
+        stepwise = one_by_one.similarity(includes[:k])
+    np.testing.assert_allclose(stepwise, batched, rtol=1e-6)
+    assert 1.0 == pytest.approx(float(batched[includes].min()), rel=1e-5)

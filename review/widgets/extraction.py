@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 
 import ipywidgets as widgets
 
@@ -19,6 +18,7 @@ from ..errors import ReviewError
 from ..extraction.form import NOT_REPORTED, FormField, display_value
 from ..extraction.reconcile import differences, reconcile, take_value
 from ..extraction.session import ExtractionSession
+from ._values import shown as _text
 
 __all__ = ["ExtractionForm", "FieldInput", "ReconciliationView"]
 
@@ -30,12 +30,6 @@ _AUTO = widgets.Layout(width="auto")
 _EMPTY = "—"
 
 
-def _text(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 class FieldInput:

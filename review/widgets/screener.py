@@ -9,7 +9,6 @@ decisions and how well they agree.
 from __future__ import annotations
 
 import html
-import math
 import os
 import webbrowser
 from pathlib import Path
@@ -19,6 +18,7 @@ from ipyevents import Event
 
 from ..screening.records import highlight_keywords
 from ..screening.session import ScreeningItem, ScreeningSession
+from ._values import shown as _text
 
 __all__ = ["Screener", "KEYS"]
 
@@ -37,13 +37,6 @@ _CELL = "padding:2px 8px;text-align:left;border-bottom:1px solid #ddd"
 _ERROR = '<span style="color:#b00020">{}</span>'
 
 
-def _text(value) -> str:
-    """A record value as text: '' for missing values (None, NaN), whole years without '.0'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _items(value) -> list[str]:

@@ -31,7 +31,39 @@ def review_status(review: Review) -> dict:
         "events": int(len(store.events())),
         "deduplication": _deduplication(store, by_database),
         "screening": _screening(review),
+        "extraction": _extraction(review),
+        "risk_of_bias": _risk_of_bias(review),
     }
+
+
+def _counts(column) -> dict:
+    return {str(k): int(v) for k, v in column.value_counts().sort_index().items()}
+
+
+def _extraction(review) -> dict | None:
+    """Included studies and reports, and how many extracted values are final or still open."""
+    from .extraction.studies import study_table
+    from .extraction.values import extraction_long
+    table = study_table(review)
+    if table.empty:
+        return None
+    values = extraction_long(review)
+    return {"studies": int(table["study_id"].nunique()), "reports": int(len(table)),
+            "values": _counts(values["status"]) if len(values) else {}}
+
+
+def _risk_of_bias(review) -> dict:
+    """Per appraisal tool the protocol names: studies judged, and domain judgements by status."""
+    from .appraisal import judgements
+    rob = review.protocol.risk_of_bias
+    out = {}
+    for tool in (rob.tool, rob.second_tool):
+        if tool and tool != "none":
+            final = judgements(review, tool)
+            if len(final):
+                out[tool] = {"studies": int(final["study_id"].nunique()),
+                             "judgements": _counts(final["status"])}
+    return out
 
 
 def _screening(review) -> dict:
@@ -89,6 +121,14 @@ def format_status(status: dict) -> str:
         if counts:
             lines.append(f"Screening, {stage.replace('title_abstract', 'title/abstract').replace('_', ' ')}: " + ", ".join(
                 f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
+    extraction = status.get("extraction")
+    if extraction:
+        lines.append(f"Extraction: {extraction['studies']} studies in {extraction['reports']} "
+                     "included reports; values " + (", ".join(
+                         f"{n} {name}" for name, n in extraction["values"].items()) or "none yet"))
+    for tool, counts in (status.get("risk_of_bias") or {}).items():
+        lines.append(f"Risk of bias, {tool}: {counts['studies']} studies; domain judgements "
+                     + ", ".join(f"{n} {name}" for name, n in counts["judgements"].items()))
     warned = [f for f in status["files"] if f["warnings"]]
     if warned:
         lines.append("")

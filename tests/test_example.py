@@ -74,6 +74,11 @@ def test_status_json_of_example(example_review, capsys):
     dedup = status["deduplication"]
     assert dedup["records"] == status["records"] and not dedup["out_of_date"]
     assert dedup["unique"] + dedup["duplicates_removed"] == status["records"]
+    extraction = status["extraction"]
+    assert (15, 16) == (extraction["studies"], extraction["reports"])
+    assert {"agreed", "reconciled"} == set(extraction["values"])  # nothing left open
+    assert {"SYRCLE": 12, "MISEV": 15} == {tool: counts["studies"]
+                                         for tool, counts in status["risk_of_bias"].items()}
 
 
 @pytest.mark.slow

@@ -9,8 +9,10 @@ Beside the ranking: `stopping_estimate`, how many relevant records are probably 
 unscreened (a statistical stopping rule), and `recall_curve_figure`, the screening curve."""
 from __future__ import annotations
 
+import atexit
 import math
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -246,6 +248,17 @@ def _tfidf(texts: Sequence[str]) -> sparse.csr_matrix:
         return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
 
 
+#: Background prioritisers not yet closed: closed at interpreter exit, so that no refit is cut off
+#: inside native code while Python shuts down (which can abort the process).
+_LIVE: "weakref.WeakSet[BackgroundPrioritiser]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for prioritiser in list(_LIVE):
+        prioritiser.close()
+
+
 class BackgroundPrioritiser:
     """A Prioritiser on its own thread: `submit` returns at once, `ranking()` gives the newest
     finished ranking without waiting, and a new submission replaces any still waiting its turn
@@ -264,6 +277,7 @@ class BackgroundPrioritiser:
         self._latest = prioritiser.rank({})
         self._thread = threading.Thread(target=self._work, name="review-prioritiser", daemon=True)
         self._thread.start()
+        _LIVE.add(self)
 
     def submit(self, labels: Mapping) -> int:
         """Queue a refit on these decisions (record id -> 1/0); returns its version number."""

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, asdict
 
-__all__ = ["ReviewError", "ImportFormatError", "ParseWarning", "ProtocolError", "StoreError"]
+__all__ = ["ReviewError", "ImportFormatError", "ParseWarning", "ProtocolError", "StoreError",
+           "field_path", "validation_report"]
 
 
 class ReviewError(Exception):
@@ -55,3 +56,28 @@ class ProtocolError(ReviewError):
 
 class StoreError(ReviewError):
     """The review store is missing, of the wrong version, or refused a change."""
+
+
+def field_path(loc: tuple) -> str:
+    """A pydantic error location as a reader writes it: `searches[1].file`."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path or "(top level)"
+
+
+def validation_report(file: str, what: str, error, *, path=field_path) -> str:
+    """Every problem of a pydantic ValidationError in a YAML file, one line each, in words a
+    reviewer understands ("unknown field (check its spelling)", "required field is missing")."""
+    lines = [f"{file}: the {what} is not valid ({error.error_count()} problem(s)):"]
+    for item in error.errors():
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown field (check its spelling)"
+        elif item["type"] == "missing":
+            message = "required field is missing"
+        lines.append(f"  - {path(item['loc'])}: {message}")
+    return "\n".join(lines)

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ProtocolError
+from .errors import ProtocolError, validation_report
 
 __all__ = [
     "Protocol", "Search", "OtherMethodsSource", "ExclusionReason", "ExtractionField",
@@ -379,37 +379,13 @@ class Protocol(_Strict):
         return [r.code for r in getattr(self.exclusion_reasons, stage)]
 
 
-def _field_path(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += ("." if path else "") + str(part)
-    return path or "(top level)"
-
-
-def _format_errors(file: str, error: ValidationError) -> str:
-    lines = [f"{file}: the protocol is not valid ({error.error_count()} problem(s)):"]
-    for item in error.errors():
-        message = item["msg"]
-        if message.startswith("Value error, "):
-            message = message[len("Value error, "):]
-        if item["type"] == "extra_forbidden":
-            message = "unknown field (check its spelling)"
-        elif item["type"] == "missing":
-            message = "required field is missing"
-        lines.append(f"  - {_field_path(item['loc'])}: {message}")
-    return "\n".join(lines)
-
-
 def parse_protocol(data: dict, file: str = "protocol.yaml") -> Protocol:
     if not isinstance(data, dict):
         raise ProtocolError(f"{file}: expected a mapping of protocol fields at the top level")
     try:
         return Protocol.model_validate(data)
     except ValidationError as error:
-        raise ProtocolError(_format_errors(file, error)) from None
+        raise ProtocolError(validation_report(file, "protocol", error)) from None
 
 
 def load_protocol(path: str | Path, *, check_files: bool = True) -> Protocol:

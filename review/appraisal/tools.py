@@ -16,7 +16,7 @@ from typing import Mapping, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..errors import ReviewError
+from ..errors import ReviewError, validation_report
 
 __all__ = [
     "Tool", "Level", "Domain", "Question", "Answer", "Condition", "AlgorithmRule",
@@ -295,17 +295,8 @@ class Tool(_Strict):
         return next((a.label for a in self.answers if a.code == code), code)
 
 
-def _format(file: str, error: ValidationError) -> str:
-    lines = [f"{file}: the appraisal tool is not valid ({error.error_count()} problem(s)):"]
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown field (check its spelling)"
-        elif item["type"] == "missing":
-            message = "required field is missing"
-        lines.append(f"  - {where}: {message}")
-    return "\n".join(lines)
+def _dotted(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
 
 
 def load_tool_file(path: str | Path) -> Tool:
@@ -324,7 +315,7 @@ def load_tool_file(path: str | Path) -> Tool:
     try:
         return Tool.model_validate(data)
     except ValidationError as error:
-        raise ReviewError(_format(str(path), error)) from None
+        raise ReviewError(validation_report(str(path), "appraisal tool", error, path=_dotted)) from None
 
 
 @functools.lru_cache(maxsize=None)

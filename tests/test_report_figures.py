@@ -134,6 +134,18 @@ def test_summary_bars_are_weighted_shares(tmp_path):
     assert_valid_images(save_figure(rob_summary(ROBVIS), tmp_path, "rob_summary_syrcle"))
 
 
+def test_a_reporting_checklist_names_its_judgements_in_its_own_words():
+    """MISEV-style checklists say "Reported", not robvis' "Low": the legends take the labels."""
+    labels = {"Low": "Reported", "Some concerns": "Partly reported", "High": "Not reported"}
+    light = rob_traffic_light(ROBVIS, judgement_labels=labels).axes[0]
+    assert [t.get_text() for t in light.get_legend().get_texts()] == [
+        "+  Reported", "−  Partly reported", "?  Unclear", "×  Not reported", "!  Critical",
+        "?  No information"]
+    summary = rob_summary(ROBVIS, judgement_labels=labels).axes[0]
+    assert [t.get_text() for t in summary.get_legend().get_texts()] == [
+        "Reported", "Partly reported", "Unclear", "Not reported", "Critical", "No information"]
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda f: f.drop(columns="Study"),
      "robvis table: missing column 'Study'; expected columns Study, D1 ... Dn, Overall, Weight"),

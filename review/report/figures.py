@@ -215,10 +215,10 @@ def check_robvis(frame: pd.DataFrame, *, weighted: bool = False) -> pd.DataFrame
         domain=lambda f: pd.Categorical(f["domain"], categories=domains + ["Overall"]))
 
 
-def _judgement_handles(present: Sequence[str]) -> list:
+def _judgement_handles(present: Sequence[str], labels: Mapping[str, str]) -> list:
     return [Line2D([], [], marker="o", linestyle="", markersize=9,
                    markerfacecolor=JUDGEMENT_COLOURS[j.casefold()], markeredgecolor=_EDGE,
-                   label=f"{SYMBOLS[j]}  {j}" if SYMBOLS[j] else j)
+                   label=f"{SYMBOLS[j]}  {labels.get(j, j)}" if SYMBOLS[j] else labels.get(j, j))
             for j in JUDGEMENTS if j in present]
 
 
@@ -235,9 +235,12 @@ def _domain_note(ax, domains: Sequence[str], names: Mapping[str, str] | None, of
 
 
 def rob_traffic_light(robvis_frame: pd.DataFrame, *, domains: Mapping[str, str] | None = None,
-                      title: str | None = None) -> Figure:
+                      title: str | None = None,
+                      judgement_labels: Mapping[str, str] | None = None) -> Figure:
     """One row per study, one circle per domain and overall, coloured and marked with a symbol
-    per judgement; `domains` (D1 -> name) are listed below the plot."""
+    per judgement; `domains` (D1 -> name) are listed below the plot. `judgement_labels` (robvis
+    judgement -> wording) name the legend's entries in the tool's own words, such as "Reported"
+    for a reporting checklist."""
     long = check_robvis(robvis_frame)
     studies = list(dict.fromkeys(str(s) for s in robvis_frame["Study"]))
     columns = list(long["domain"].cat.categories)
@@ -267,7 +270,8 @@ def rob_traffic_light(robvis_frame: pd.DataFrame, *, domains: Mapping[str, str] 
             spine.set_visible(False)
         ax.set_ylabel("Study")
         ax.set_title(title or "Risk of bias", loc="left", pad=22)
-        ax.legend(handles=_judgement_handles(set(long["judgement"])), title="Judgement",
+        ax.legend(handles=_judgement_handles(set(long["judgement"]), judgement_labels or {}),
+                  title="Judgement",
                   loc="upper left", bbox_to_anchor=(1.02, 1.0))
         _domain_note(ax, columns[:-1], domains, offset=-8)
     return figure
@@ -275,10 +279,13 @@ def rob_traffic_light(robvis_frame: pd.DataFrame, *, domains: Mapping[str, str] 
 
 def rob_summary(robvis_frame: pd.DataFrame, weighted: bool = True, *,
                 domains: Mapping[str, str] | None = None, title: str | None = None,
-                overall_label: str = "Overall risk of bias") -> Figure:
+                overall_label: str = "Overall risk of bias",
+                judgement_labels: Mapping[str, str] | None = None) -> Figure:
     """Per domain and overall, the share of studies (weighted by `Weight` when `weighted`) with
     each judgement, as stacked horizontal bars coloured and hatched per judgement. Studies not
-    yet judged in a domain are left out of that domain's bar."""
+    yet judged in a domain are left out of that domain's bar. `judgement_labels` as in
+    `rob_traffic_light`."""
+    judgement_labels = judgement_labels or {}
     long = check_robvis(robvis_frame, weighted=weighted)
     columns = list(long["domain"].cat.categories)
     totals = long.groupby(["domain", "judgement"], observed=True)["weight"].sum().unstack(fill_value=0)
@@ -306,7 +313,8 @@ def rob_summary(robvis_frame: pd.DataFrame, weighted: bool = True, *,
         ax.set_xlabel("Share of studies" + (" (weighted)" if weighted else ""))
         ax.set_title(title or "Risk of bias summary", loc="left")
         ax.legend(handles=[Patch(facecolor=JUDGEMENT_COLOURS[j.casefold()], hatch=HATCHES[j],
-                                 edgecolor=_EDGE, label=j) for j in present],
+                                 edgecolor=_EDGE, label=judgement_labels.get(j, j))
+                           for j in present],
                   loc="upper center", bbox_to_anchor=(0.5, -0.28 if len(columns) < 6 else -0.15),
                   ncol=len(present))
     return figure
@@ -393,9 +401,13 @@ def _rob_figures(review, tool: str, studies: list[str], folder: Path,
     names = {d.id: d.name for d in definition.domains}
     title = f"{definition.name}: {definition.title}" if definition.title != definition.name \
         else definition.name
-    written = _save(rob_traffic_light(frame, domains=names, title=title), folder,
+    # A risk-of-bias tool speaks robvis' words; a reporting checklist its own ("Reported")
+    labels = {} if tool in RISK_OF_BIAS else {lv.robvis: lv.label for lv in definition.levels}
+    written = _save(rob_traffic_light(frame, domains=names, title=title,
+                                      judgement_labels=labels), folder,
                     f"rob_traffic_light_{_slug(tool)}")
     overall = "Overall risk of bias" if tool in RISK_OF_BIAS else "Overall"
     written += _save(rob_summary(frame, weighted=True, domains=names, title=title,
-                                 overall_label=overall), folder, f"rob_summary_{_slug(tool)}")
+                                 overall_label=overall, judgement_labels=labels),
+                     folder, f"rob_summary_{_slug(tool)}")
     return written

@@ -96,12 +96,32 @@ def test_decisions_beyond_the_cap_are_subsampled():
 def test_fusion_is_the_weighted_mean_rank():
     """Ranks, not raw scores, are averaged: a record the SVM (weight 1) ranks first and the two
     supporting opinions (0.5 each) rank last still comes after one they all rank second."""
-    # four records; columns: SVM margin, naive Bayes log-odds, nearest-include similarity
+    # four records; columns: word SVM margin, character SVM margin, nearest-include similarity
     opinions = np.array([[9.0, -50.0, 0.1], [5.0, 3.0, 0.8], [1.0, 2.0, 0.9], [0.0, 1.0, 0.2]])
     fused = _fuse(opinions, np.array([1.0, 0.5, 0.5]))
     # ranks as fractions (rank - 0.5) / 4: record 0: 7/8, 1/8, 1/8 -> (7/8 + 1/16 + 1/16) / 2
     assert [0.5, 0.6875, 0.5625, 0.25] == fused.tolist()
     assert [1, 2, 0, 3] == np.argsort(-fused, kind="stable").tolist()
+
+
+def test_the_character_opinion_links_spellings_the_word_model_cannot():
+    """"Beta-blocker" shares no word with "betablockers" and "infarction" none with
+    "infarct": only the four-character pieces tell the relevant new record from an unrelated
+    one with no word in common with anything, which the word SVM scores the same."""
+    texts = ["Betablockers after myocardial infarction",
+             "Betablockers reduce mortality after infarction",
+             "Wheat yield under drought in farming systems",
+             "Fuel use of diesel lorries in freight transport",
+             "Tomato cultivation within heated greenhouses",              # 4: unrelated, new words
+             "Beta-blocker treatment lowers deaths among infarct survivors"]  # 5: relevant
+    p = Prioritiser(texts, seed=0)
+    assert p._char_features is None  # built at the first model update, not when opened
+    labels = {0: 1, 1: 1, 2: 0, 3: 0}
+    rows, y = p.rows(labels)
+    word = p._svm_scores(p.features, rows, y)
+    assert word[4] == word[5]
+    assert 5 == p.rank(labels).first()[0]
+    assert p._char_features is not None
 
 
 def test_nearest_include_is_updated_one_include_at_a_time_and_reset_on_withdrawal():

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from review.screening.prioritise import (BackgroundPrioritiser, Prioritiser, _fuse,
-                                         record_text, recall_curve_figure, stopping_estimate)
+                                         _row_halves, _score_on_two_cores, record_text,
+                                         recall_curve_figure, stopping_estimate)
 
 RELEVANT = [
     "Natural killer cell derived exosomes kill tumour cells in mice",
@@ -122,6 +123,20 @@ def test_the_character_opinion_links_spellings_the_word_model_cannot():
     assert word[4] == word[5]
     assert 5 == p.rank(labels).first()[0]
     assert p._char_features is not None
+
+
+@pytest.mark.parametrize("n_records", [1, 2, 13])
+def test_scoring_on_two_cores_gives_the_numbers_of_one_product(n_records):
+    """The character SVM scores half the records on each core; the halves are views of the one
+    matrix and give exactly the single product's numbers, in record order."""
+    p = Prioritiser(corpus()[:n_records])
+    chars = p.char_features
+    top, bottom = _row_halves(chars)
+    assert top.shape[0] + bottom.shape[0] == n_records
+    assert all(np.shares_memory(h.data, chars.data) for h in (top, bottom) if h.nnz)
+    coef = np.random.default_rng(0).normal(size=chars.shape[1])
+    np.testing.assert_array_equal(chars @ coef.astype(np.float32),
+                                  _score_on_two_cores((top, bottom), coef))
 
 
 def test_nearest_include_is_updated_one_include_at_a_time_and_reset_on_withdrawal():

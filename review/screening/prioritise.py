@@ -106,6 +106,7 @@ class Prioritiser:
         self.features = _tfidf(texts)
         self._texts: list[str] | None = texts
         self._char_features: sparse.csr_matrix | None = None
+        self._char_halves: tuple[sparse.csr_matrix, sparse.csr_matrix] | None = None
         self._last_scores: np.ndarray | None = None
         self._nearest = _NearestInclude(self.features)
         self.random_order = np.random.default_rng(seed).permutation(len(texts))
@@ -127,6 +128,7 @@ class Prioritiser:
         """TF-IDF of four-character pieces of words, built on first use."""
         if self._char_features is None:
             self._char_features = _char_tfidf(self._texts)
+            self._char_halves = _row_halves(self._char_features)
             self._texts = None
         return self._char_features
 
@@ -147,12 +149,13 @@ class Prioritiser:
             return None
         nearest = self._nearest.similarity(rows[y == 1]) if self.support_weight else None
         train_rows, train_y = self._training_set(rows, y)
-        if self.support_weight:  # the character SVM on a second core (liblinear frees the GIL)
-            chars = _second_core().submit(self._svm_scores, self.char_features, train_rows,
-                                          train_y)
+        if self.support_weight:  # the character SVM is fitted on a second core meanwhile
+            char_fit = _second_core().submit(self._svm, self.char_features[train_rows], train_y,
+                                             self.C, self.include_weight)
         opinions = [self._svm_scores(self.features, train_rows, train_y)]
         if self.support_weight:
-            opinions += [chars.result(), nearest]
+            coef, intercept = char_fit.result()
+            opinions += [_score_on_two_cores(self._char_halves, coef) + intercept, nearest]
         opinions = np.column_stack(opinions)
         scores = _fuse(opinions, self.opinion_weights)
         self._last_scores = scores
@@ -272,6 +275,28 @@ def _second_core() -> ThreadPoolExecutor:
             _SECOND_CORE = ThreadPoolExecutor(max_workers=1,
                                               thread_name_prefix="review-prioritiser-opinion")
         return _SECOND_CORE
+
+
+def _row_halves(matrix: sparse.csr_matrix) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """The first and the second half of the rows, as views (no copy) to score on two cores."""
+    half = matrix.shape[0] // 2
+    halves = []
+    for start, stop in ((0, half), (half, matrix.shape[0])):
+        first, last = matrix.indptr[start], matrix.indptr[stop]
+        data, indices = matrix.data[first:last], matrix.indices[first:last]
+        half = sparse.csr_matrix((data, indices, matrix.indptr[start:stop + 1] - first),
+                                 shape=(stop - start, matrix.shape[1]))
+        half.data, half.indices = data, indices  # the constructor copies small views of big arrays
+        halves.append(half)
+    return halves[0], halves[1]
+
+
+def _score_on_two_cores(halves, coef: np.ndarray) -> np.ndarray:
+    """Each record's dot product with `coef`, half the rows on each core (scipy's sparse
+    products free the GIL); the same numbers as one product over all rows."""
+    coef = coef.astype(halves[0].dtype)
+    second = _second_core().submit(halves[1].__matmul__, coef)
+    return np.concatenate([halves[0] @ coef, second.result()])
 
 
 def _char_tfidf(texts: Sequence[str]) -> sparse.csr_matrix:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from review.screening.prioritise import (BackgroundPrioritiser, Prioritiser, _fuse,
-                                         _row_halves, _score_on_two_cores, record_text,
-                                         recall_curve_figure, stopping_estimate)
+                                         _row_halves, _score_on_two_cores, record_text)
+from review.screening.stopping import recall_curve_figure, stopping_estimate
 
 RELEVANT = [
     "Natural killer cell derived exosomes kill tumour cells in mice",

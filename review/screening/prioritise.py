@@ -5,8 +5,7 @@ new decision only refits small models; a background thread does that refit, so a
 waits for the model. Until there is at least one include and one exclude there is nothing to
 learn from, and records come in a seeded random order.
 
-Beside the ranking: `stopping_estimate`, how many relevant records are probably still
-unscreened (a statistical stopping rule), and `recall_curve_figure`, the screening curve."""
+When screening may stop is the concern of `review.screening.stopping`."""
 from __future__ import annotations
 
 import atexit
@@ -19,12 +18,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
-from scipy.stats import hypergeom, rankdata
+from scipy.stats import rankdata
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-__all__ = ["Prioritiser", "BackgroundPrioritiser", "Ranking", "record_text",
-           "StoppingEstimate", "stopping_estimate", "recall_curve_figure"]
+__all__ = ["Prioritiser", "BackgroundPrioritiser", "Ranking", "record_text"]
 
 RANDOM, MODEL = "random", "model"
 
@@ -398,132 +396,3 @@ class BackgroundPrioritiser:
                 self._cond.notify_all()
             if self.on_ranking is not None:
                 self.on_ranking(ranking)
-
-
-@dataclass(frozen=True)
-class StoppingEstimate:
-    """How many relevant records are probably still unscreened, and whether screening may stop."""
-
-    n_records: int
-    n_screened: int
-    relevant_found: int
-    remaining_estimate: int
-    remaining_low: int
-    remaining_high: int
-    p_missed_target: float
-    recall_target: float
-    confidence: float
-    sample_size: int
-
-    @property
-    def can_stop(self) -> bool:
-        """True when the hypothesis "recall is below the target" is rejected."""
-        return self.p_missed_target < 1 - self.confidence
-
-    @property
-    def recall_low(self) -> float:
-        """Recall so far if the worst plausible number of relevant records remains."""
-        total = self.relevant_found + self.remaining_high
-        return 1.0 if total == 0 else self.relevant_found / total
-
-
-def stopping_estimate(screened_labels: Sequence[int], n_records: int, *,
-                      recall_target: float = 0.95, confidence: float = 0.95) -> StoppingEstimate:
-    """Relevant records still unscreened, with a `confidence` interval, from the 1/0 labels in
-    the order they were screened (priors first).
-
-    Method: the hypergeometric stopping rule of Callaghan & Müller-Hansen (2020), "Statistical
-    stopping criteria for automated screening in systematic reviews", Systematic Reviews 9:254,
-    doi:10.1186/s13643-020-01521-4. The last n screened records are treated as a sample drawn
-    without replacement from themselves plus the unscreened records. Prioritised records are at
-    least as likely to be relevant as a random draw, so this errs towards too many remaining (a
-    conservative rule); if the reviewer screens a random sample at the end it is exact. For every
-    n, H0 "recall < target" is tested with the hypergeometric cdf, and the reported p is the
-    smallest (as in the authors' buscar code). The estimate and interval come from the sample
-    size n whose upper bound is tightest: the point estimate is the maximum-likelihood count
-    k*(population+1)/n, the bounds are exact (Clopper-Pearson-style) hypergeometric limits."""
-    labels = np.asarray(screened_labels, dtype=np.int64)
-    n_screened, found = len(labels), int(labels.sum())
-    if n_screened > n_records:
-        raise ValueError(f"{n_screened} records screened out of {n_records}")
-    if not 0 < recall_target <= 1 or not 0 < confidence < 1:
-        raise ValueError("recall_target must be in (0, 1] and confidence in (0, 1)")
-    alpha = 1 - confidence
-    unscreened = n_records - n_screened
-    if unscreened == 0 or n_screened == 0:
-        return StoppingEstimate(n_records, n_screened, found, 0 if unscreened == 0 else unscreened,
-                                0, unscreened, 0.0 if unscreened == 0 else 1.0,
-                                recall_target, confidence, 0)
-    tail = labels[::-1]
-    n = np.arange(1, n_screened + 1)            # sample sizes: the last n screened records
-    k = np.cumsum(tail)                          # relevant among them
-    population = unscreened + n
-    # Fewest relevant in the population that would put recall below the target
-    k_h0 = np.floor(found / recall_target - (found - k) + 1)
-    p = float(np.min(hypergeom.cdf(k, population, np.minimum(k_h0, population), n)))
-    # Bounds on relevant in the population for a geometric grid of sample sizes (cheap and enough)
-    grid = np.unique(np.geomspace(1, n_screened, num=min(n_screened, 60)).astype(int)) - 1
-    best = None
-    for i in grid:
-        high = _upper_bound(int(k[i]), int(population[i]), int(n[i]), alpha / 2)
-        if best is None or high - k[i] < best[0]:
-            best = (int(high - k[i]), i)
-    high, i = best
-    kk, pop, nn = int(k[i]), int(population[i]), int(n[i])
-    low = max(0, _lower_bound(kk, pop, nn, alpha / 2) - kk)
-    estimate = min(max(0, math.floor(kk * (pop + 1) / nn) - kk), unscreened)
-    return StoppingEstimate(n_records, n_screened, found, max(low, min(estimate, high)), low,
-                            min(high, unscreened), min(p, 1.0), recall_target, confidence, nn)
-
-
-def _upper_bound(k: int, population: int, n: int, alpha: float) -> int:
-    """Largest K (relevant in the population) with P(X <= k | K) >= alpha."""
-    lo, hi = k, population - (n - k)             # K can be neither below k nor leave too few 0s
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if hypergeom.cdf(k, population, mid, n) >= alpha:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _lower_bound(k: int, population: int, n: int, alpha: float) -> int:
-    """Smallest K with P(X >= k | K) >= alpha."""
-    lo, hi = k, population - (n - k)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if hypergeom.sf(k - 1, population, mid, n) >= alpha:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def recall_curve_figure(screened_labels, n_records: int | None = None,
-                        n_relevant: int | None = None, *, title: str | None = None):
-    """Records screened vs relevant found, one line per screening order, with the diagonal of
-    screening in random order. `screened_labels` is one 1/0 sequence (screening order) or a
-    mapping of name -> sequence to compare orders. Returns a matplotlib Figure (not shown)."""
-    from matplotlib.figure import Figure
-
-    curves = dict(screened_labels) if isinstance(screened_labels, Mapping) \
-        else {"prioritised": screened_labels}
-    if not curves:
-        raise ValueError("no screening order to draw")
-    curves = {name: np.asarray(v, dtype=int) for name, v in curves.items()}
-    n_records = n_records or max(len(v) for v in curves.values())
-    n_relevant = n_relevant if n_relevant is not None else max(int(v.sum()) for v in curves.values())
-    fig = Figure(figsize=(6, 4.5), layout="constrained")
-    ax = fig.add_subplot()
-    for name, labels in curves.items():
-        ax.step(np.arange(0, len(labels) + 1), np.r_[0, np.cumsum(labels)], where="post",
-                label=name)
-    ax.plot([0, n_records], [0, n_relevant], linestyle="--", color="grey", label="random order")
-    ax.set_xlim(0, n_records)
-    ax.set_ylim(0, max(n_relevant, 1) * 1.03)
-    ax.set_xlabel("records screened")
-    ax.set_ylabel("relevant records found")
-    ax.set_title(title or "Relevant records found while screening")
-    ax.legend(loc="lower right")
-    return fig

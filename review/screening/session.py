@@ -260,7 +260,7 @@ def screening_order_labels(store, stage: str = "title_abstract", *,
 
 def stopping_report(session: "ScreeningSession"):
     """The stopping estimate for the session's stage and the recall-curve figure."""
-    from .prioritise import recall_curve_figure, stopping_estimate
+    from .stopping import recall_curve_figure, stopping_estimate
     labels = screening_order_labels(session.store, session.stage,
                                     reviewers_per_record=session.needed)
     estimate = stopping_estimate(labels, len(session.records))

@@ -105,6 +105,24 @@ def test_fusion_is_the_weighted_mean_rank():
     assert [1, 2, 0, 3] == np.argsort(-fused, kind="stable").tolist()
 
 
+def test_fusion_ranks_the_undecided_records_among_themselves():
+    """Decided records do not count in the ranks: here two of them sit between the undecided
+    records a and b in the first opinion only, which over all records would put a first; among
+    the undecided each opinion puts one of them a single place ahead, and the heavier second
+    opinion decides. A decided record is placed where it would stand among the undecided."""
+    # rows a, b (undecided), d1, d2 (decided); columns: two opinions weighing 1 and 2
+    opinions = np.array([[10.0, 9.0], [7.0, 10.0], [9.0, 0.0], [8.0, 0.0]])
+    weights, undecided = np.array([1.0, 2.0]), np.array([True, True, False, False])
+    over_all = _fuse(opinions, weights)
+    # (rank - 0.5) / 4: a 7/8 and 5/8, b 1/8 and 7/8
+    assert over_all[:2].tolist() == pytest.approx([(7 / 8 + 2 * 5 / 8) / 3, (1 / 8 + 2 * 7 / 8) / 3])
+    among = _fuse(opinions, weights, among=undecided)
+    # among the two undecided: a 3/4 and 1/4, b 1/4 and 3/4; d1 outranks b in the first
+    # opinion (1/2) and nobody in the second (0)
+    assert among.tolist() == pytest.approx([(3 / 4 + 2 / 4) / 3, (1 / 4 + 6 / 4) / 3, 0.5 / 3, 0.5 / 3])
+    assert over_all[0] > over_all[1] and among[1] > among[0]
+
+
 def test_the_character_opinion_links_spellings_the_word_model_cannot():
     """"Beta-blocker" shares no word with "betablockers" and "infarction" none with
     "infarct": only the four-character pieces tell the relevant new record from an unrelated
@@ -137,6 +155,16 @@ def test_scoring_on_two_cores_gives_the_numbers_of_one_product(n_records):
     coef = np.random.default_rng(0).normal(size=chars.shape[1])
     np.testing.assert_array_equal(chars @ coef.astype(np.float32),
                                   _score_on_two_cores((top, bottom), coef))
+
+
+def test_features_come_with_each_row_in_column_order():
+    """liblinear wants sorted columns; sorting once when the features are built spares every
+    fit the sort (a third of its time at 1,500 decisions), and the fits are unchanged."""
+    p = Prioritiser(corpus())
+    assert p.features.has_sorted_indices and p.char_features.has_sorted_indices
+    for matrix in (p.features, p.char_features):  # really sorted, not merely flagged
+        assert all((np.diff(matrix.indices[a:b]) > 0).all()
+                   for a, b in zip(matrix.indptr[:-1], matrix.indptr[1:]))
 
 
 def test_nearest_include_is_updated_one_include_at_a_time_and_reset_on_withdrawal():

@@ -190,9 +190,10 @@ def test_same_seed_same_scores():
 
 def test_svm_alone_still_ranks():
     """With no weight on the supporting opinions, the SVM alone ranks the matching record
-    first."""
-    p = Prioritiser(corpus(), support_weight=0)
+    first, and the character features are never built."""
+    p = Prioritiser(corpus(), char_weight=0, nearest_weight=0)
     assert 10 == p.rank({i: 1 for i in range(3)} | {i: 0 for i in range(3, 9)}).first()[0]
+    assert p._char_features is None and [1.0] == p.opinion_weights.tolist()
 
 
 class _Slow(Prioritiser):

@@ -75,10 +75,10 @@ class Prioritiser:
     - the nearest include: a record's highest cosine similarity to any include, which finds
       the close relatives of a relevant record that the linear models average away.
 
-    Each opinion ranks every record; the screening order follows a weighted mean of the ranks
-    (the word SVM weighs as much as the other two together, `support_weight` each), so that one
-    opinion alone cannot push records up or bury them, and rank means need no calibration
-    between such different scores. In benchmarks/screening_simulation.py (19 labelled datasets,
+    Each opinion ranks the undecided records; the screening order follows a weighted mean of
+    the ranks (word SVM 1, character SVM `char_weight`, nearest include `nearest_weight`), so
+    that one opinion alone cannot push records up or bury them, and rank means need no
+    calibration between such different scores. In benchmarks/screening_simulation.py (19 labelled datasets,
     seeds 1-3, ASReview's priors) this needs on average 0.960 times ASReview's records to 95 %
     recall (0.81 to 1.06 by dataset; worst on Opiods and BetaBlockers); see the README.
 
@@ -87,8 +87,8 @@ class Prioritiser:
     update (on the background thread in a screening session), not when a review is opened."""
 
     def __init__(self, texts: Sequence[str], ids: Sequence | None = None, *, seed: int = 0,
-                 C: float = 0.11, include_weight: float = 9.8, support_weight: float = 0.5,
-                 max_trained: int = 1_500):
+                 C: float = 0.11, include_weight: float = 9.8, char_weight: float = 0.75,
+                 nearest_weight: float = 0.5, max_trained: int = 1_500):
         texts = ["" if t is None else str(t) for t in texts]
         if not texts:
             raise ValueError("a prioritiser needs at least one record")
@@ -99,7 +99,7 @@ class Prioritiser:
         if len(self._row) != len(self.ids):
             raise ValueError("record ids must be unique")
         self.seed, self.C, self.include_weight = seed, C, include_weight
-        self.support_weight = support_weight
+        self.char_weight, self.nearest_weight = char_weight, nearest_weight
         self.max_trained = max_trained
         self.features = _tfidf(texts)
         self._texts: list[str] | None = texts
@@ -115,11 +115,9 @@ class Prioritiser:
 
     @property
     def opinion_weights(self) -> np.ndarray:
-        """Weights of the opinions in the fused ranking: word SVM, character SVM, nearest
-        include."""
-        if not self.support_weight:
-            return np.array([1.0])
-        return np.array([1.0, self.support_weight, self.support_weight])
+        """Weights of the opinions in the fused ranking: word SVM, then the character SVM and
+        the nearest include unless weighed 0 (and then not computed)."""
+        return np.array([1.0] + [w for w in (self.char_weight, self.nearest_weight) if w])
 
     @property
     def char_features(self) -> sparse.csr_matrix:
@@ -146,14 +144,16 @@ class Prioritiser:
         if n_in == 0 or n_in == len(y):
             return None
         train_rows, train_y = self._training_set(rows, y)
-        if self.support_weight:  # the character SVM is fitted on a second core meanwhile
+        if self.char_weight:  # the character SVM is fitted on a second core meanwhile
             char_fit = _second_core().submit(self._svm, self.char_features[train_rows], train_y,
                                              self.C, self.include_weight)
         opinions = [self._svm_scores(self.features, train_rows, train_y)]
-        if self.support_weight:
-            nearest = self._nearest.similarity(rows[y == 1])
+        nearest = self._nearest.similarity(rows[y == 1]) if self.nearest_weight else None
+        if self.char_weight:
             coef, intercept = char_fit.result()
-            opinions += [_score_on_two_cores(self._char_halves, coef) + intercept, nearest]
+            opinions.append(_score_on_two_cores(self._char_halves, coef) + intercept)
+        if self.nearest_weight:
+            opinions.append(nearest)
         undecided = np.ones(self.n_records, dtype=bool)
         undecided[rows] = False
         scores = _fuse(np.column_stack(opinions), self.opinion_weights, among=undecided)

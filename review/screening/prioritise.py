@@ -84,7 +84,10 @@ class Prioritiser:
 
     Beyond `max_trained` decisions the models learn from a sample of them, so that an update
     stays fast late in large reviews. The character features are built at the first model
-    update (on the background thread in a screening session), not when a review is opened."""
+    update, not when a review is opened; with `defer_char_features` (as a screening session's
+    BackgroundPrioritiser sets it) that first update ranks without them, so that a large review
+    gets a model's order in a second or two rather than after the half-minute their building
+    takes at 50,000 records, and the background thread builds them just after."""
 
     def __init__(self, texts: Sequence[str], ids: Sequence | None = None, *, seed: int = 0,
                  C: float = 0.11, include_weight: float = 9.8, char_weight: float = 0.75,
@@ -106,6 +109,7 @@ class Prioritiser:
         self._char_features: sparse.csr_matrix | None = None
         self._char_halves: tuple[sparse.csr_matrix, sparse.csr_matrix] | None = None
         self._last_scores: np.ndarray | None = None
+        self.defer_char_features = False
         self._nearest = _NearestInclude(self.features)
         self.random_order = np.random.default_rng(seed).permutation(len(texts))
 
@@ -123,10 +127,15 @@ class Prioritiser:
     def char_features(self) -> sparse.csr_matrix:
         """TF-IDF of four-character pieces of words, built on first use."""
         if self._char_features is None:
-            self._char_features = _char_tfidf(self._texts)
-            self._char_halves = _row_halves(self._char_features)
-            self._texts = None
+            features = _char_tfidf(self._texts)
+            self._char_halves = _row_halves(features)
+            self._char_features, self._texts = features, None
         return self._char_features
+
+    @property
+    def char_features_pending(self) -> bool:
+        """Whether the character SVM is wanted but its features are not built yet."""
+        return bool(self.char_weight) and self._char_features is None
 
     def rows(self, labels: Mapping) -> tuple[np.ndarray, np.ndarray]:
         """Row numbers and 0/1 labels of the decided records (labels keyed by record id)."""
@@ -144,19 +153,23 @@ class Prioritiser:
         if n_in == 0 or n_in == len(y):
             return None
         train_rows, train_y = self._training_set(rows, y)
-        if self.char_weight:  # the character SVM is fitted on a second core meanwhile
+        with_chars = bool(self.char_weight) and not (self.defer_char_features
+                                                     and self._char_features is None)
+        if with_chars:  # the character SVM is fitted on a second core meanwhile
             char_fit = _second_core().submit(self._svm, self.char_features[train_rows], train_y,
                                              self.C, self.include_weight)
-        opinions = [self._svm_scores(self.features, train_rows, train_y)]
+        opinions, weights = [self._svm_scores(self.features, train_rows, train_y)], [1.0]
         nearest = self._nearest.similarity(rows[y == 1]) if self.nearest_weight else None
-        if self.char_weight:
+        if with_chars:
             coef, intercept = char_fit.result()
             opinions.append(_score_on_two_cores(self._char_halves, coef) + intercept)
+            weights.append(self.char_weight)
         if self.nearest_weight:
             opinions.append(nearest)
+            weights.append(self.nearest_weight)
         undecided = np.ones(self.n_records, dtype=bool)
         undecided[rows] = False
-        scores = _fuse(np.column_stack(opinions), self.opinion_weights, among=undecided)
+        scores = _fuse(np.column_stack(opinions), np.array(weights), among=undecided)
         self._last_scores = scores
         return scores
 
@@ -359,10 +372,14 @@ class BackgroundPrioritiser:
     """A Prioritiser on its own thread: `submit` returns at once, `ranking()` gives the newest
     finished ranking without waiting, and a new submission replaces any still waiting its turn
     (only the newest decisions are worth learning from). Satisfies the screening session's
-    Ranker protocol (`submit`, `scores`)."""
+    Ranker protocol (`submit`, `scores`).
+
+    The first model ranking comes without the character SVM, whose features this thread builds
+    just after it; the same decisions are then ranked again with them, unless newer ones wait."""
 
     def __init__(self, prioritiser: Prioritiser, on_ranking=None):
         self.prioritiser = prioritiser
+        prioritiser.defer_char_features = True
         self.on_ranking = on_ranking
         self.error: BaseException | None = None
         self.computed = 0  # rankings finished, for tests and diagnostics
@@ -431,3 +448,16 @@ class BackgroundPrioritiser:
                 self._cond.notify_all()
             if self.on_ranking is not None:
                 self.on_ranking(ranking)
+            if ranking.method == MODEL and self.prioritiser.char_features_pending:
+                self._build_char_features(version, labels)
+
+    def _build_char_features(self, version: int, labels: dict) -> None:
+        try:
+            self.prioritiser.char_features
+        except Exception as exc:  # rank on without them; the session shows the error
+            self.error = exc
+            self.prioritiser.char_weight = 0
+            return
+        with self._cond:
+            if self._pending is None and not self._closed:
+                self._pending = (version, labels)

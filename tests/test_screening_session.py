@@ -2,11 +2,13 @@
 mode, dual screening, the prioritiser's order and the stopping report."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from review.cli import main
 from review.project import open_review
 from review.screening.decisions import reviewer_decisions
+from review.screening.prioritise import Ranking
 from review.screening.session import ScreeningSession, screening_order_labels, stopping_report
 
 
@@ -89,6 +91,53 @@ def test_the_model_puts_likely_relevant_records_first(review):
         session.include()
         session.ranker.wait(10)
     assert sum("exosom" in t or "vesicle" in t for t in titles) >= 4, titles
+
+
+class _FixedRanker:
+    """A ranker whose model order is set by the test; it records the labels it was given."""
+
+    def __init__(self, order):
+        self.order, self.submitted = list(order), []
+
+    def submit(self, labels):
+        self.submitted.append(dict(labels))
+
+    def scores(self):
+        return {r: -i for i, r in enumerate(self.order)}
+
+    def ranking(self):
+        return Ranking(np.array(self.order), np.linspace(1, 0, len(self.order)), "model", 0)
+
+
+def test_the_queue_follows_the_model_order_and_learns_from_every_reviewer(review):
+    """The next record is the first of the model's order still to screen (decided and skipped
+    ones passed over); the labels handed to the model are every reviewer's standing includes
+    and excludes, include when at least half are includes, and an undo takes its vote back."""
+    ids = list(ScreeningSession(review, "title_abstract", "x", ranker=None).records.index)
+    order = ids[::-1]
+    ben = ScreeningSession(review, "title_abstract", "ben", ranker=None)
+    ben.show(order[0])
+    ben.exclude("not_cancer")
+    ben.show(order[2])
+    ben.include()
+    # order[0] and order[2] are still ana's to screen, but the model ranks only records no one
+    # has decided (it learns from them), so ana sees them after the rest
+    ranker = _FixedRanker([r for r in order if r not in (order[0], order[2])])
+    ana = ScreeningSession(review, "title_abstract", "ana", ranker=ranker)
+    assert ranker.submitted[-1] == {order[0]: 0, order[2]: 1}
+    assert ana.current.record_id == ranker.order[0]
+    ana.skip()
+    assert ana.current.record_id == ranker.order[1]
+    ana.include()
+    assert ana.current.record_id == ranker.order[2]
+    ana.show(order[0])
+    ana.include()  # one include, one exclude: include
+    assert ranker.submitted[-1] == {order[0]: 1, order[2]: 1, ranker.order[1]: 1}
+    ana.undo()
+    assert ranker.submitted[-1] == {order[0]: 1, order[2]: 1, ranker.order[1]: 1}  # not resent
+    ana.exclude("not_cancer")
+    assert ranker.submitted[-1] == {order[0]: 0, order[2]: 1, ranker.order[1]: 1}
+    assert ana.progress.included == 1 and ana.progress.excluded == 1 and ana.progress.screened == 2
 
 
 def test_stopping_report_from_the_screening_order(review):

@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -56,8 +57,10 @@ class Ranking:
 
     def score_of(self) -> dict | None:
         """Record id -> score, or None while there is no model yet."""
-        if self.method != MODEL:
-            return None
+        return self._score_map if self.method == MODEL else None
+
+    @cached_property
+    def _score_map(self) -> dict:  # built once per ranking: the screen asks at every click
         return dict(zip(self.ids.tolist(), self.scores.tolist()))
 
 
@@ -439,6 +442,7 @@ class BackgroundPrioritiser:
                 self._pending = None
             try:
                 ranking = replace(self.prioritiser.rank(labels), version=version)
+                ranking.score_of()  # its look-up table is built here, not at the reviewer's click
             except Exception as exc:  # keep the last good ranking; the session shows the error
                 self.error = exc
                 ranking = replace(self._latest, version=version)

@@ -6,6 +6,7 @@ can lose at most the click that was not acknowledged yet."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,7 +21,9 @@ __all__ = ["ScreeningSession", "ScreeningItem", "Progress", "Action", "Ranker", 
 
 
 class Ranker(Protocol):
-    """What the session needs of a prioritiser: take labels without waiting, give scores."""
+    """What the session needs of a prioritiser: take labels without waiting, give scores. A
+    ranker may also offer `ranking()`, whose `ids` (most likely relevant first, while its
+    `method` is "model") spare the session a search of every score at each click."""
 
     def submit(self, labels: dict[int, int]) -> None: ...
 
@@ -84,9 +87,11 @@ class ScreeningSession:
         self.blind = self.protocol.screening.blind and role != RESOLVER
         self.hide_ai = self.blind and self.protocol.screening.hide_ai_score_when_blind
         self.records = screening_records(review, stage)
+        self._record_ids = set(self.records.index)
         self._random = random.Random(f"{seed}:{stage}:{reviewer}")
         self._order = list(self.records.index)
         self._random.shuffle(self._order)
+        self._position = {r: i for i, r in enumerate(self._order)}
         self._history: list[Action] = []
         self._skipped: list[int] = []
         self._current: int | None = None
@@ -111,43 +116,80 @@ class ScreeningSession:
 
     # -- queue ----------------------------------------------------------------------------------
     def reload(self) -> None:
-        """Re-read decisions (other kernels, other machines) and choose the record to show."""
+        """Re-read decisions (other kernels, other machines) and choose the record to show.
+
+        Between reloads the session keeps its own decisions in `_mine` and the model's labels
+        (`_votes`) up to date itself, so that a click costs no query of every decision;
+        `_decisions` is the store as last read, for the other reviewers' decisions."""
         self._decisions = reviewer_decisions(self.store, self.stage)
         mine = self._decisions[self._decisions["reviewer"] == self.reviewer]
         self._mine = dict(zip(mine["record_id"], mine["decision"]))
+        verdicts = self._decisions[self._decisions["decision"].isin(("include", "exclude"))]
+        self._votes: dict[int, dict[int, int]] = {}
+        self._label_of: dict[int, int] = {}
+        for record_id, event_id, decision in zip(verdicts["record_id"], verdicts["event_id"],
+                                                 verdicts["decision"]):
+            self._vote(int(record_id), int(event_id), decision)
+        self._counts = Counter(d for r, d in self._mine.items() if r in self._record_ids)
         if self.role == RESOLVER:
             finals = final_decisions(self.store, self.stage, reviewers_per_record=self.needed,
                                      decisions=self._decisions)
-            self._todo = set(finals.loc[finals["final"] == "conflict", "record_id"]) & set(self.records.index)
+            self._todo = set(finals.loc[finals["final"] == "conflict", "record_id"]) & self._record_ids
         else:
             others = self._decisions[(self._decisions["reviewer"] != self.reviewer)
                                      & (self._decisions["role"] != RESOLVER)]
             full = others.groupby("record_id")["reviewer"].nunique()
             done_by_others = set(full[full >= self.needed].index)
-            self._todo = {r for r in self.records.index if r not in self._mine and r not in done_by_others}
+            self._todo = {r for r in self._record_ids if r not in self._mine and r not in done_by_others}
         if self._current is None or self._current not in self._todo:
             self._current = self._next()
 
     def _labels(self) -> dict[int, int]:
-        """Training labels from every reviewer's standing decisions (majority per record)."""
-        verdicts = self._decisions[self._decisions["decision"].isin(("include", "exclude"))]
-        if verdicts.empty:
-            return {}
-        share = verdicts.assign(y=(verdicts["decision"] == "include").astype(int)) \
-            .groupby("record_id")["y"].mean()
-        return {int(r): int(v >= 0.5) for r, v in share.items()}
+        """Training labels from every reviewer's standing decisions: include when at least half
+        of a record's includes and excludes are includes."""
+        return dict(self._label_of)
+
+    def _vote(self, record_id: int, event_id: int, decision: str | None) -> None:
+        """Count an include or exclude (`decision` None takes the vote `event_id` back)."""
+        votes = self._votes.setdefault(record_id, {})
+        if decision is None:
+            votes.pop(event_id, None)
+        else:
+            votes[event_id] = int(decision == "include")
+        if votes:
+            self._label_of[record_id] = int(2 * sum(votes.values()) >= len(votes))
+        else:
+            self._label_of.pop(record_id, None)
 
     def _next(self) -> int | None:
-        pending = [r for r in self._order if r in self._todo and r not in self._skipped]
+        """The most likely relevant record still to screen (the session's own shuffled order
+        until the model has one, and for records the model has not ranked); skipped records come
+        round again once nothing else is left."""
+        skipped = set(self._skipped)
+        ranked = self._model_order()
+        if ranked is not None:  # walk the ranking: the first few are usually still to do
+            for r in ranked:
+                if r in self._todo and r not in skipped:
+                    return int(r)
+        pending = [r for r in self._order if r in self._todo and r not in skipped]
         if not pending:
-            pending = [r for r in self._skipped if r in self._todo]  # skipped ones come round again
+            pending = [r for r in self._skipped if r in self._todo]
             self._skipped = []
         if not pending:
             return None
-        scores = self.ranker.scores() if self.ranker is not None else None
+        scores = None if ranked is not None or self.ranker is None else self.ranker.scores()
         if scores:
-            return max(pending, key=lambda r: (scores.get(r, float("-inf")), -self._order.index(r)))
+            return max(pending, key=lambda r: (scores.get(r, float("-inf")), -self._position[r]))
         return pending[0]
+
+    def _model_order(self):
+        """Record ids in the ranker's order, most likely relevant first, or None without a
+        model's ranking."""
+        ranking = getattr(self.ranker, "ranking", None)
+        if ranking is None:
+            return None
+        ranking = ranking()
+        return ranking.ids if ranking.method == "model" else None
 
     # -- what is on screen ----------------------------------------------------------------------
     @property
@@ -174,10 +216,11 @@ class ScreeningSession:
 
     @property
     def progress(self) -> Progress:
-        mine = [d for r, d in self._mine.items() if r in self.records.index]
-        total = len(self._todo) + len(mine) if self.role == RESOLVER else len(self.records)
-        return Progress(len(mine), total, mine.count("include"), mine.count("exclude"),
-                        mine.count("maybe"), mine.count("not_retrieved"), len(self._todo))
+        counts = self._counts
+        screened = sum(counts.values())
+        total = len(self._todo) + screened if self.role == RESOLVER else len(self.records)
+        return Progress(screened, total, counts["include"], counts["exclude"], counts["maybe"],
+                        counts["not_retrieved"], len(self._todo))
 
     @property
     def history(self) -> list[Action]:
@@ -204,12 +247,12 @@ class ScreeningSession:
             self._skipped.append(item)
         else:
             self._mine[item] = decision
+            self._counts[decision] += 1
             self._todo.discard(item)
-            self._decisions = pd.concat([self._decisions, pd.DataFrame([{
-                "record_id": item, "reviewer": self.reviewer, "decision": decision, "reason": reason,
-                "note": note, "role": self.role, "at": "", "event_id": event_id}])], ignore_index=True)
-            if self.ranker is not None and decision in ("include", "exclude"):
-                self.ranker.submit(self._labels())
+            if decision in ("include", "exclude"):
+                self._vote(int(item), int(event_id), decision)
+                if self.ranker is not None:
+                    self.ranker.submit(self._labels())
         self._current = self._next()
         return event_id
 
@@ -235,8 +278,9 @@ class ScreeningSession:
         action = self._history.pop()
         if action.decision != "skip":
             undo_decision(self.store, stage=self.stage, event_id=action.event_id, reviewer=self.reviewer)
-            self._mine.pop(action.record_id, None)
-            self._decisions = self._decisions[self._decisions["event_id"] != action.event_id]
+            if self._mine.pop(action.record_id, None) is not None:
+                self._counts[action.decision] -= 1
+            self._vote(int(action.record_id), int(action.event_id), None)
             self._todo.add(action.record_id)
         elif action.record_id in self._skipped:
             self._skipped.remove(action.record_id)

@@ -163,6 +163,7 @@ def time_updates(texts, labels, n_decided: int, updates: int = 20, seed: int = 0
     them, as in prioritised screening)."""
     t = time.perf_counter()
     p = Prioritiser(texts, seed=seed)
+    p.features  # built on first use (in a session on the background thread)
     build = time.perf_counter() - t
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(texts))

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from review.screening.prioritise import (BackgroundPrioritiser, Prioritiser, _fuse,
-                                         _row_halves, _score_on_two_cores, record_text)
+                                         _NearestInclude, _row_halves, _score_on_two_cores,
+                                         record_text)
 from review.screening.stopping import recall_curve_figure, stopping_estimate
 
 RELEVANT = [
@@ -170,12 +171,13 @@ def test_features_come_with_each_row_in_column_order():
 def test_nearest_include_is_updated_one_include_at_a_time_and_reset_on_withdrawal():
     """The similarity to the nearest include is the same whether built up step by step or at
     once, and an include withdrawn (undo) no longer counts."""
-    p = Prioritiser(corpus())
-    step = p._nearest.similarity(np.array([0]))
-    both = p._nearest.similarity(np.array([0, 1]))
-    fresh = Prioritiser(corpus())._nearest.similarity(np.array([1, 0]))
+    features = Prioritiser(corpus()).features
+    nearest = _NearestInclude(features)
+    step = nearest.similarity(np.array([0]))
+    both = nearest.similarity(np.array([0, 1]))
+    fresh = _NearestInclude(features).similarity(np.array([1, 0]))
     assert np.allclose(both, fresh) and (both >= step).all()
-    assert np.allclose(step, p._nearest.similarity(np.array([0])))
+    assert np.allclose(step, nearest.similarity(np.array([0])))
     assert np.isclose(1.0, step[0])  # a record is its own nearest neighbour
 
 
@@ -254,6 +256,22 @@ def test_background_ranks_at_once_without_the_character_features_then_with_them(
     assert with_chars.ids.tolist() == at_once.ids.tolist()
     assert with_chars.scores.tolist() == at_once.scores.tolist()
     assert without.scores.tolist() != with_chars.scores.tolist()
+
+
+def test_opening_builds_nothing_and_the_background_thread_builds_the_words_at_once():
+    """A prioritiser costs nothing to create (a session of 50,000 records opens without waiting
+    a quarter-minute for the TF-IDF); its background thread builds the word features right
+    after the first ranking, while the order is still random."""
+    prioritiser = Prioritiser(corpus(), seed=1)
+    assert prioritiser.features_pending and prioritiser.char_features_pending
+    with BackgroundPrioritiser(prioritiser) as bg:
+        bg.submit({})
+        deadline = time.monotonic() + 10
+        while prioritiser.features_pending and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not prioritiser.features_pending and prioritiser.char_features_pending
+        assert "random" == bg.ranking().method
+    assert prioritiser.features.shape[0] == len(corpus())
 
 
 def test_background_keeps_the_last_ranking_when_a_refit_fails():

@@ -107,13 +107,13 @@ class Prioritiser:
         self.seed, self.C, self.include_weight = seed, C, include_weight
         self.char_weight, self.nearest_weight = char_weight, nearest_weight
         self.max_trained = max_trained
-        self.features = _tfidf(texts)
         self._texts: list[str] | None = texts
+        self._features: sparse.csr_matrix | None = None
+        self._nearest: _NearestInclude | None = None
         self._char_features: sparse.csr_matrix | None = None
         self._char_halves: tuple[sparse.csr_matrix, sparse.csr_matrix] | None = None
         self._last_scores: np.ndarray | None = None
         self.defer_char_features = False
-        self._nearest = _NearestInclude(self.features)
         self.random_order = np.random.default_rng(seed).permutation(len(texts))
 
     @property
@@ -127,13 +127,35 @@ class Prioritiser:
         return np.array([1.0] + [w for w in (self.char_weight, self.nearest_weight) if w])
 
     @property
+    def features(self) -> sparse.csr_matrix:
+        """TF-IDF of words and word pairs, built on first use: in a screening session on the
+        background thread, so that opening a review of 50,000 records does not wait the
+        quarter-minute it takes."""
+        if self._features is None:
+            features = _tfidf(self._texts)
+            self._nearest = _NearestInclude(features)
+            self._features = features
+            self._forget_texts()
+        return self._features
+
+    @property
+    def features_pending(self) -> bool:
+        return self._features is None
+
+    @property
     def char_features(self) -> sparse.csr_matrix:
         """TF-IDF of four-character pieces of words, built on first use."""
         if self._char_features is None:
             features = _char_tfidf(self._texts)
             self._char_halves = _row_halves(features)
-            self._char_features, self._texts = features, None
+            self._char_features = features
+            self._forget_texts()
         return self._char_features
+
+    def _forget_texts(self) -> None:
+        """The texts are kept only until every feature set wanted is built."""
+        if self._features is not None and (self._char_features is not None or not self.char_weight):
+            self._texts = None
 
     @property
     def char_features_pending(self) -> bool:
@@ -377,8 +399,10 @@ class BackgroundPrioritiser:
     (only the newest decisions are worth learning from). Satisfies the screening session's
     Ranker protocol (`submit`, `scores`).
 
-    The first model ranking comes without the character SVM, whose features this thread builds
-    just after it; the same decisions are then ranked again with them, unless newer ones wait."""
+    The word features are built on this thread too, after the first (random) ranking, so that
+    opening a review never waits for them. The first model ranking comes without the character
+    SVM, whose features this thread builds just after it; the same decisions are then ranked
+    again with them, unless newer ones wait."""
 
     def __init__(self, prioritiser: Prioritiser, on_ranking=None):
         self.prioritiser = prioritiser
@@ -452,16 +476,23 @@ class BackgroundPrioritiser:
                 self._cond.notify_all()
             if self.on_ranking is not None:
                 self.on_ranking(ranking)
-            if ranking.method == MODEL and self.prioritiser.char_features_pending:
-                self._build_char_features(version, labels)
+            if self.prioritiser.features_pending:  # the words, while the order is random
+                self._build("features")
+            elif ranking.method == MODEL and self.prioritiser.char_features_pending:
+                if self._build("char_features"):
+                    with self._cond:  # rank the same decisions again, unless newer ones wait
+                        if self._pending is None and not self._closed:
+                            self._pending = (version, labels)
 
-    def _build_char_features(self, version: int, labels: dict) -> None:
+    def _build(self, what: str) -> bool:
+        """Build the prioritiser's `what` ("features" or "char_features"); a failure is kept
+        for the session to show, and without character features the ranking goes on without
+        the character SVM."""
         try:
-            self.prioritiser.char_features
-        except Exception as exc:  # rank on without them; the session shows the error
+            getattr(self.prioritiser, what)
+            return True
+        except Exception as exc:  # noqa: BLE001 - kept, like a failed refit
             self.error = exc
-            self.prioritiser.char_weight = 0
-            return
-        with self._cond:
-            if self._pending is None and not self._closed:
-                self._pending = (version, labels)
+            if what == "char_features":
+                self.prioritiser.char_weight = 0
+            return False

@@ -2,7 +2,7 @@
 the next record drawn, while the prioritiser refits in the background.
 
     python benchmarks/screening_clicks.py [--sizes 2000,50000] [--decided 0.2] [--clicks 60]
-                                          [--pause 0.3] [--json]
+                                          [--pause 0.3] [--not-blind] [--json]
 
 Each review is built first (not timed): the worked example's protocol and `--sizes` synthetic
 records (`review.report.synthetic.synthetic_ris`, imported from four RIS files, not
@@ -63,12 +63,14 @@ def build(folder: Path, n_records: int, decided_share: float, reviewer: str):
     return review, len(ids), len(chosen)
 
 
-def measure(review, reviewer: str, clicks: int, pause: float) -> dict:
+def measure(review, reviewer: str, clicks: int, pause: float, blind: bool) -> dict:
     from review.widgets.screener import Screener
 
     t = time.perf_counter()
     screener = Screener.for_review(review, "title_abstract", reviewer)
     opened = time.perf_counter() - t
+    if not blind:  # the example's protocol screens blind: show the agreement and the AI score
+        screener.session.blind = screener.session.hide_ai = False
     ranker = screener.session.ranker
     t = time.perf_counter()
     ranker.wait(600)
@@ -95,7 +97,7 @@ def measure(review, reviewer: str, clicks: int, pause: float) -> dict:
     ranker.close()
     ms = np.array(times) * 1000
     return {"open_seconds": round(opened, 2), "first_model_seconds": round(first_model, 2),
-            "clicks": clicks, "pause_seconds": pause, "p50_ms": round(float(np.percentile(ms, 50)), 1),
+            "clicks": clicks, "pause_seconds": pause, "blind": blind, "p50_ms": round(float(np.percentile(ms, 50)), 1),
             "p95_ms": round(float(np.percentile(ms, 95)), 1), "max_ms": round(float(ms.max()), 1)}
 
 
@@ -107,6 +109,9 @@ def main(argv=None) -> int:
     parser.add_argument("--clicks", type=int, default=60)
     parser.add_argument("--pause", type=float, default=0.3,
                         help="seconds between clicks (default 0.3)")
+    parser.add_argument("--not-blind", action="store_true",
+                        help="show other reviewers' decisions, the agreement and the AI score "
+                             "(the example's protocol screens blind)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     results = []
@@ -116,7 +121,7 @@ def main(argv=None) -> int:
             review, n, decided = build(Path(tmp) / "review", size, args.decided, "ana")
             built = time.perf_counter() - t
             r = {"n_records": n, "n_decided": decided, "build_seconds": round(built, 1)}
-            r |= measure(review, "ana", args.clicks, args.pause)
+            r |= measure(review, "ana", args.clicks, args.pause, blind=not args.not_blind)
             review.store.dispose()
         results.append(r)
         verdict = "met" if r["p95_ms"] <= TARGET_MS else "NOT met"

@@ -272,6 +272,7 @@ def test_resolver_sees_the_screeners_decisions_and_their_agreement(review):
     view.on_key(_key("i"))
     view.on_key(_key("e"))
     assert "All conflicts at this stage are resolved" in view.record.value
+    view.wait_for_agreement()  # drawn on its own thread after a click
     assert "2 conflicts, 2 resolved" in view.agreement.value
     assert [d[0] for d in _decisions(review, reviewer="arbiter")] == ["include", "exclude"]
     roles = review.store.events("title_abstract")["payload"].map(lambda p: p.get("role"))
@@ -336,3 +337,33 @@ def test_screening_notebook_runs_under_papermill(fresh_example, tmp_path):
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not any("def " in "".join(c["source"]) for c in notebook["cells"]
                    if c["cell_type"] == "code")
+
+
+def test_a_click_does_not_wait_for_the_agreement_line(review, monkeypatch):
+    """The agreement line reads every decision at the stage: after the first drawing it is
+    redrawn on its own thread, so the next record shows while it is still being computed."""
+    import threading
+
+    from review.widgets import screener as module
+
+    monkeypatch.setattr(module, "_AGREEMENT_EVERY", 0.0)
+    view = Screener(ScreeningSession(review, "title_abstract", "ana", ranker=None))
+    view.session.blind = False  # the example's protocol screens blind
+    view.refresh()  # the first drawing, at once
+    assert "Agreement ()" in view.agreement.value  # nobody has decided yet
+    gate, computing = threading.Event(), threading.Event()
+    real = view._agreement_html
+
+    def slow() -> str:
+        computing.set()
+        assert gate.wait(10)
+        return real()
+
+    view._agreement_html = slow
+    first = view.session.current.record_id
+    view.act("include")
+    assert view.session.current.record_id != first and "Saved" in view.status.value
+    assert computing.wait(10) and "Agreement ()" in view.agreement.value  # still computing
+    gate.set()
+    view.wait_for_agreement()
+    assert "Agreement (ana)" in view.agreement.value

@@ -131,6 +131,11 @@ class ScreeningSession:
                                                  verdicts["decision"]):
             self._vote(int(record_id), int(event_id), decision)
         self._counts = Counter(d for r, d in self._mine.items() if r in self._record_ids)
+        theirs = self._decisions[self._decisions["reviewer"] != self.reviewer]
+        self._others: dict[int, list[dict]] = {}  # record -> the other reviewers' decisions
+        for row in theirs[["record_id", "reviewer", "decision", "reason", "note", "role"]] \
+                .to_dict("records"):
+            self._others.setdefault(row.pop("record_id"), []).append(row)
         if self.role == RESOLVER:
             finals = final_decisions(self.store, self.stage, reviewers_per_record=self.needed,
                                      decisions=self._decisions)
@@ -200,9 +205,7 @@ class ScreeningSession:
         scores = self.ranker.scores() if self.ranker is not None and not self.hide_ai else None
         others = None
         if not self.blind:
-            rows = self._decisions[(self._decisions["record_id"] == self._current)
-                                   & (self._decisions["reviewer"] != self.reviewer)]
-            others = rows[["reviewer", "decision", "reason", "note", "role"]].to_dict("records")
+            others = [dict(d) for d in self._others.get(self._current, ())]
         return ScreeningItem(int(self._current), record,
                              None if not scores else scores.get(self._current), others,
                              pdf_for(self.review, self._current, record) if self.stage == "full_text" else None)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import html
 import os
+import threading
+import time
 import webbrowser
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -35,6 +38,8 @@ _STYLE = ("<style>.review-screener mark.review-include{background:#c8e6c9;paddin
           ".review-screener .review-abstract{line-height:1.5;max-width:60em}</style>")
 _CELL = "padding:2px 8px;text-align:left;border-bottom:1px solid #ddd"
 _ERROR = '<span style="color:#b00020">{}</span>'
+#: Seconds between two computations of the agreement line while the reviewer screens.
+_AGREEMENT_EVERY = 2.0
 
 
 
@@ -61,6 +66,11 @@ class Screener(widgets.VBox):
         self._reasons = dict(session.reasons)
         self.header = widgets.HTML()
         self.agreement = widgets.HTML()
+        self._agreement_lock = threading.Lock()
+        self._agreement_asked = 0
+        self._agreement_thread: ThreadPoolExecutor | None = None
+        self._agreement_drawn: Future = Future()
+        self._agreement_drawn.set_result(None)
         self.record = widgets.HTML()
         self.ai_score = widgets.HTML()
         self.others = widgets.HTML()
@@ -198,7 +208,7 @@ class Screener(widgets.VBox):
                              f"{html.escape(session.reviewer)}, {role} at "
                              f"{_STAGE.get(session.stage, session.stage)} · {' · '.join(extra)}"
                              "</span>")
-        self.agreement.value = "" if session.blind else self._agreement_html()
+        self._draw_agreement()
         finished = item is None
         for action, button in self.action_buttons.items():
             button.disabled = finished if action != "undo" else not session.history
@@ -292,6 +302,39 @@ class Screener(widgets.VBox):
                 "<small>Keys work while the pointer is over the record: i include, e exclude, "
                 "m maybe, s skip" + (", n not retrieved, p open PDF" if self.full_text else "")
                 + ", u undo.</small>")
+
+    def _draw_agreement(self) -> None:
+        """Redraw the agreement line. It reads every decision at the stage (half a second at
+        50,000 records), so after the first drawing it is computed on a thread of its own and
+        the next record shows at once: at most every `_AGREEMENT_EVERY` seconds, of several
+        requests waiting only the newest, so that it neither holds the interpreter nor the
+        store for long while the reviewer clicks on."""
+        if self.session.blind:
+            self.agreement.value = ""
+            return
+        with self._agreement_lock:
+            self._agreement_asked += 1
+            asked = self._agreement_asked
+
+        def draw() -> None:
+            if asked != self._agreement_asked:  # a newer request is queued behind
+                return
+            time.sleep(max(0.0, self._agreement_at + _AGREEMENT_EVERY - time.monotonic()))
+            if asked == self._agreement_asked:
+                self._agreement_at = time.monotonic()
+                self.agreement.value = self._agreement_html()
+
+        if self._agreement_thread is None:  # the first drawing: at once
+            self._agreement_at = time.monotonic()
+            self._agreement_thread = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="review-screener-agreement")
+            draw()
+            return
+        self._agreement_drawn = self._agreement_thread.submit(draw)
+
+    def wait_for_agreement(self, timeout: float | None = 10) -> None:
+        """Block until the agreement line shows every decision so far (for scripts and tests)."""
+        self._agreement_drawn.result(timeout)
 
     def _agreement_html(self) -> str:
         """The stage's agreement summary, if `review.screening.agreement` provides one."""

@@ -81,9 +81,10 @@ class Prioritiser:
     Each opinion ranks the undecided records; the screening order follows a weighted mean of
     the ranks (word SVM 1, character SVM `char_weight`, nearest include `nearest_weight`), so
     that one opinion alone cannot push records up or bury them, and rank means need no
-    calibration between such different scores. In benchmarks/screening_simulation.py (19 labelled datasets,
-    seeds 1-3, ASReview's priors) this needs on average 0.951 times ASReview's records to 95 %
-    recall (0.84 to 1.03 by dataset; worst on Nagtegaal_2019); see the README.
+    calibration between such different scores. In benchmarks/screening_simulation.py (19
+    labelled datasets, seeds 1-3, ASReview's priors) this needs on average 0.951 times
+    ASReview's records to 95 % recall (0.84 to 1.03 by dataset; worst on Nagtegaal_2019); see
+    the README.
 
     Beyond `max_trained` decisions the models learn from a sample of them, so that an update
     stays fast late in large reviews. The character features are built at the first model

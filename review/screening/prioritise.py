@@ -82,9 +82,9 @@ class Prioritiser:
     the ranks (word SVM 1, character SVM `char_weight`, nearest include `nearest_weight`), so
     that one opinion alone cannot push records up or bury them, and rank means need no
     calibration between such different scores. In benchmarks/screening_simulation.py (19
-    labelled datasets, seeds 1-3, ASReview's priors) this needs on average 0.951 times
-    ASReview's records to 95 % recall (0.84 to 1.03 by dataset; worst on Nagtegaal_2019); see
-    the README.
+    labelled datasets, seeds 1-3, ASReview's priors) this needs on average 0.947 times
+    ASReview's records to 95 % recall (0.80 to 1.02 by dataset; worst on Nagtegaal_2019); see
+    the README. The weights were chosen on those same datasets.
 
     Beyond `max_trained` decisions the models learn from a sample of them, so that an update
     stays fast late in large reviews. The character features are built at the first model
@@ -94,7 +94,7 @@ class Prioritiser:
     takes at 50,000 records, and the background thread builds them just after."""
 
     def __init__(self, texts: Sequence[str], ids: Sequence | None = None, *, seed: int = 0,
-                 C: float = 0.11, include_weight: float = 9.8, char_weight: float = 0.75,
+                 C: float = 0.11, include_weight: float = 9.8, char_weight: float = 0.9,
                  nearest_weight: float = 0.5, max_trained: int = 1_500):
         texts = ["" if t is None else str(t) for t in texts]
         if not texts:

@@ -11,8 +11,9 @@ include). The screener then opens as in the notebook (`Screener.for_review`, the
 its background thread; opening is timed apart), waits for the first model ranking and the
 character features, and clicks: Include on every tenth record, otherwise Exclude with a reason.
 Each click is timed from the call to `Screener.act` until it returns, that is until the decision
-is committed and the next record, the progress line and the agreement line are drawn; the
-refit it starts runs meanwhile on the other thread and competes for the interpreter; between
+is committed and the next record and the progress line are drawn (the agreement line, shown
+with `--not-blind`, is redrawn on a thread of its own); the refit the click starts runs
+meanwhile on the other thread and competes for the interpreter; between
 clicks the benchmark pauses `--pause` seconds (a reviewer reads for seconds; 0 clicks as fast as
 the screen answers, every click then landing on a refit in progress).
 
@@ -44,7 +45,8 @@ def build(folder: Path, n_records: int, decided_share: float, reviewer: str):
     from review.report.synthetic import DATABASES, synthetic_ris
     from review.screening.decisions import decision_event
 
-    review = init_review(folder, example_protocol_dir() / "protocol.yaml", name=f"clicks-{n_records}")
+    review = init_review(folder, example_protocol_dir() / "protocol.yaml",
+                         name=f"clicks-{n_records}")
     texts, _ = synthetic_ris(n_records, seed=0)
     for database, text in texts.items():
         path = folder / DATABASES[database]
@@ -97,7 +99,8 @@ def measure(review, reviewer: str, clicks: int, pause: float, blind: bool) -> di
     ranker.close()
     ms = np.array(times) * 1000
     return {"open_seconds": round(opened, 2), "first_model_seconds": round(first_model, 2),
-            "clicks": clicks, "pause_seconds": pause, "blind": blind, "p50_ms": round(float(np.percentile(ms, 50)), 1),
+            "clicks": clicks, "pause_seconds": pause, "blind": blind,
+            "p50_ms": round(float(np.percentile(ms, 50)), 1),
             "p95_ms": round(float(np.percentile(ms, 95)), 1), "max_ms": round(float(ms.max()), 1)}
 
 

@@ -19,7 +19,6 @@ from functools import cached_property
 
 import numpy as np
 from scipy import sparse
-from scipy.stats import rankdata
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
@@ -180,7 +179,7 @@ class Prioritiser:
             return None
         train_rows, train_y = self._training_set(rows, y)
         with_chars = bool(self.char_weight) and not (self.defer_char_features
-                                                     and self._char_features is None)
+                                                     and self.char_features_pending)
         if with_chars:  # the character SVM is fitted on a second core meanwhile
             char_fit = _second_core().submit(self._svm, self.char_features[train_rows], train_y,
                                              self.C, self.include_weight)

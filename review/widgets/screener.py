@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import os
-import threading
 import time
 import webbrowser
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -66,7 +65,6 @@ class Screener(widgets.VBox):
         self._reasons = dict(session.reasons)
         self.header = widgets.HTML()
         self.agreement = widgets.HTML()
-        self._agreement_lock = threading.Lock()
         self._agreement_asked = 0
         self._agreement_thread: ThreadPoolExecutor | None = None
         self._agreement_drawn: Future = Future()
@@ -312,9 +310,8 @@ class Screener(widgets.VBox):
         if self.session.blind:
             self.agreement.value = ""
             return
-        with self._agreement_lock:
-            self._agreement_asked += 1
-            asked = self._agreement_asked
+        self._agreement_asked += 1  # only the kernel's main thread asks
+        asked = self._agreement_asked
 
         def draw() -> None:
             if asked != self._agreement_asked:  # a newer request is queued behind

@@ -15,7 +15,8 @@ EXPORT_FORMATS = ("ris", "csv", "xlsx", "asreview")
 TABLE_EXPORTS = ("extraction-long", "extraction-wide", "robvis")
 _TABLE_COLUMNS = ("record_id", "title", "abstract", "authors", "year", "journal", "volume", "issue",
                   "pages", "doi", "pmid", "pmcid", "keywords", "language", "publication_type", "url",
-                  "database", "source_file", "position", "cluster_id", "duplicate_of", "merge_rule",
+                  "database", "source_file", "position", "work_id", "cluster_id", "duplicate_of",
+                  "merge_rule",
                   "record_ids", "n_records", "databases", "found_in") + tuple(
     f"{stage}_{part}" for stage in ("title_abstract", "full_text")
     for part in ("decision", "reason", "reviewers", "notes"))
@@ -32,28 +33,30 @@ def flat_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def records_for_export(store, *, deduplicated: bool = False,
-                       reviewers_per_record: int = 2) -> pd.DataFrame:
-    """Every record with its cluster (`duplicate_of` names the record it duplicates), or with
-    `deduplicated` one merged record per cluster listing where it was found; both with the
-    screening decisions of the record's cluster."""
+                       reviewers_per_record: int | None = None) -> pd.DataFrame:
+    """Every record with its work (`work_id`; `duplicate_of` names the work's first record when
+    this record is another copy of it), or with `deduplicated` one merged record per work listing
+    where it was found; both with the screening decisions of the record's work."""
     from .screening.export import with_decisions
     frame = store.records()
-    clusters = store.clusters()
-    if clusters.empty:
-        if deduplicated:
-            raise ReviewError("the review is not deduplicated yet: run `review dedup --review DIR`")
-        return with_decisions(frame, store, reviewers_per_record=reviewers_per_record)
+    if store.last_dedup() is None and deduplicated:
+        raise ReviewError("the review is not deduplicated yet: run `review dedup --review DIR`")
+    work = store.work_of_records()
     if deduplicated:
         from .dedup.merge import merged_records
-        if set(frame["record_id"]) != set(clusters["record_id"]):
+        if store.records_since_dedup():
             raise ReviewError("records were imported since the last deduplication: "
                               "run `review dedup --review DIR` first")
-        frame = merged_records(frame.drop(columns=["raw"]),
-                               clusters.set_index("record_id")["cluster_id"])
+        frame = merged_records(frame.drop(columns=["raw"]), work)
         return with_decisions(frame, store, reviewers_per_record=reviewers_per_record)
-    frame = frame.merge(clusters.rename(columns={"rule": "merge_rule"}), on="record_id", how="left")
-    frame["cluster_id"] = frame["cluster_id"].astype("Int64")
-    frame["duplicate_of"] = frame["cluster_id"].where(frame["cluster_id"] != frame["record_id"])
+    heads = store.works().set_index("work_id")["head_record_id"]
+    clusters = store.clusters()
+    rules = dict(zip(clusters["record_id"], clusters["rule"])) if len(clusters) else {}
+    frame["work_id"] = frame["record_id"].map(work).astype("Int64")
+    frame["cluster_id"] = frame["work_id"]
+    head = frame["work_id"].map(heads).astype("Int64")
+    frame["duplicate_of"] = head.where(head != frame["record_id"])
+    frame["merge_rule"] = frame["record_id"].map(rules)
     return with_decisions(frame, store, reviewers_per_record=reviewers_per_record)
 
 

@@ -10,7 +10,7 @@ import yaml
 
 from .errors import ParseWarning, ReviewError, StoreError
 from .io import iter_bytes, sha256_of
-from .protocol import OTHER_METHOD_KINDS, Protocol, load_protocol
+from .protocol import OTHER_METHOD_KINDS, Protocol, load_protocol, parse_protocol
 from .records import normalise_record
 from .store import Store
 
@@ -43,6 +43,10 @@ class Review:
     settings: dict
     protocol: Protocol
     store: Store
+    #: The version of the protocol in the store that `protocol` is.
+    protocol_version: int | None = None
+    #: Set when the folder's protocol.yaml differs from the store's (which is in force).
+    protocol_notice: str | None = None
 
     @property
     def protocol_dir(self) -> Path:
@@ -119,6 +123,19 @@ class Review:
         return ImportResult(str(path), database, method, stream.format, stream.count, source_id,
                             stream.warnings + extra)
 
+    def update_protocol(self, path: str | Path, *, actor: str | None = None) -> int:
+        """Validate a protocol file and make it the version the whole team works to (an event
+        in the store); the folder's copy follows. Returns the version number."""
+        from .store import current_user
+        path = Path(path)
+        protocol = load_protocol(path, check_files=False)
+        text = path.read_text(encoding="utf-8-sig")
+        version = self.store.save_protocol(text, actor=actor or current_user())
+        if path.resolve() != (self.path / PROTOCOL_FILE).resolve():
+            (self.path / PROTOCOL_FILE).write_text(text, encoding="utf-8")
+        self.protocol, self.protocol_version = protocol, version
+        return version
+
     def protocol_files(self) -> list[tuple[Path, dict]]:
         """Every export the protocol names, with the import options it implies."""
         out = []
@@ -149,7 +166,36 @@ def init_review(folder: str | Path, protocol_file: str | Path, *, database_url: 
     store = Store.for_folder(folder, database_url)
     store.upgrade()
     store.set_setting("review_name", settings["name"])
-    return Review(folder, settings, protocol, store)
+    from .store import current_user
+    version = store.save_protocol(protocol_file.read_text(encoding="utf-8-sig"),
+                                  actor=current_user())
+    return Review(folder, settings, protocol, store, version)
+
+
+def _stored_protocol(folder: Path, store: Store) -> tuple[Protocol, int, str | None]:
+    """The protocol in force: the store's latest version (the team's one copy). A store without
+    one (made before protocols were stored) takes the folder's copy as its first version."""
+    stored = store.protocol_text()
+    local = folder / PROTOCOL_FILE
+    if stored is None:
+        from .store import current_user
+        version = store.save_protocol(local.read_text(encoding="utf-8-sig"), actor=current_user())
+        return load_protocol(local, check_files=False), version, None
+    version, text = stored
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise StoreError(f"the review store's protocol (version {version}) is not valid YAML: "
+                         f"{exc}") from None
+    protocol = parse_protocol(data, f"protocol version {version} in the review store")
+    notice = None
+    if not local.exists():
+        local.write_text(text, encoding="utf-8")  # the folder's copy follows the store
+    elif local.read_text(encoding="utf-8-sig") != text:
+        notice = (f"{local} differs from the protocol in the review store (version {version}), "
+                  f"which is the one in force; to make your file the team's protocol, run "
+                  f"`review protocol --review {folder} --set {local}`")
+    return protocol, version, notice
 
 
 def open_review(folder: str | Path) -> Review:
@@ -162,7 +208,7 @@ def open_review(folder: str | Path) -> Review:
         settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise StoreError(f"{settings_path}: not valid YAML ({exc})") from None
-    protocol = load_protocol(folder / PROTOCOL_FILE, check_files=False)
     store = Store.for_folder(folder, settings.get("database_url"))
     store.check_version()
-    return Review(folder, settings, protocol, store)
+    protocol, version, notice = _stored_protocol(folder, store)
+    return Review(folder, settings, protocol, store, version, notice)

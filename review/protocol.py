@@ -161,6 +161,8 @@ class ExtractionGroup(_Strict):
 
 class ExtractionSchema(_Strict):
     groups: list[ExtractionGroup] = []
+    #: Reviewers who extract each study independently (the dual-review policy's N).
+    extractors_per_study: int = Field(default=2, ge=1, le=5)
     fields: list[ExtractionField] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -180,6 +182,8 @@ class RiskOfBias(_Strict):
     tool: Literal["SYRCLE", "RoB2", "ROBINS-I", "MISEV", "none"]
     second_tool: Optional[Literal["SYRCLE", "RoB2", "ROBINS-I", "MISEV"]] = None
     note: Optional[str] = None
+    #: Reviewers who appraise each study independently (the dual-review policy's N).
+    assessors_per_study: int = Field(default=2, ge=1, le=5)
 
 
 class Screening(_Strict):

@@ -1,9 +1,10 @@
-"""Risk-of-bias and appraisal judgements in the review's append-only event log.
+"""Risk-of-bias and appraisal judgements, recorded through the store (`Store.record_judgements`).
 
-Each judgement is one event (stage `risk_of_bias`, action `judgement`, actor = the reviewer) with
-its support text and the signalling answers behind it; a newer judgement by the same reviewer in
-the same role for the same study and domain supersedes the older one. Two assessors judge
-independently; where they differ, a reconciler's judgement is final and names who decided.
+Each judgement is one event with its support text and the signalling answers behind it; a newer
+judgement by the same reviewer in the same role for the same study and domain supersedes the
+older one. The protocol's N assessors (`risk_of_bias.assessors_per_study`) judge independently;
+where they differ, a resolver's judgement is final and names who decided (`review.policy`).
+Frames name a study by its label (`study_id`) and its surrogate id (`study`).
 """
 from __future__ import annotations
 
@@ -13,23 +14,27 @@ from typing import Mapping
 import pandas as pd
 
 from ..errors import ReviewError
+from ..policy import RESOLVER
+from ..store.state import judgement_finals_for
 from .tools import Tool, check_answers, load_tool, overall_judgement
 
 __all__ = [
     "STAGE", "ACTION", "ASSESSOR", "RECONCILER", "ROLES", "REVIEWER_COLUMNS", "FINAL_COLUMNS",
     "DIFFERENCE_COLUMNS", "judgement_event", "record_judgement", "reviewer_judgements",
-    "judgements", "differences", "reconcile", "robvis_table", "write_robvis",
+    "judgements", "differences", "reconcile", "robvis_table", "write_robvis", "store_judgements",
 ]
 
 STAGE = "risk_of_bias"
 ACTION = "judgement"
 ASSESSOR = "assessor"
-RECONCILER = "reconciler"
-ROLES = (ASSESSOR, RECONCILER)
-REVIEWER_COLUMNS = ["study_id", "domain", "reviewer", "role", "judgement", "support", "answers",
-                    "at", "event_id"]
-FINAL_COLUMNS = ["study_id", "domain", "judgement", "label", "support", "status", "assessors",
-                 "decided_by"]
+#: The person who settles assessors' differences (the same role at every stage).
+RECONCILER = RESOLVER
+ROLES = (ASSESSOR, RESOLVER)
+_ROLE_ALIASES = {"reconciler": RESOLVER}
+REVIEWER_COLUMNS = ["study_id", "study", "domain", "reviewer", "role", "judgement", "support",
+                    "answers", "at", "event_id"]
+FINAL_COLUMNS = ["study_id", "study", "domain", "judgement", "label", "support", "status",
+                 "assessors", "decided_by"]
 DIFFERENCE_COLUMNS = ["study_id", "domain", "domain_name", "judgements", "supports", "status",
                       "reconciled_by", "final"]
 
@@ -37,10 +42,12 @@ DIFFERENCE_COLUMNS = ["study_id", "domain", "domain_name", "judgements", "suppor
 def judgement_event(tool: Tool | str, *, reviewer: str, study_id: str, domain: str,
                     judgement: str, support: str, answers: Mapping[str, str] | None = None,
                     role: str = ASSESSOR) -> dict:
-    """A checked judgement as an event row for `Store.append_event(s)`. Errors name the tool,
-    study and domain and say what was expected."""
+    """A checked judgement for `Store.record_judgements` (the study as given: label or surrogate
+    id). Errors name the tool, study and domain and say what was expected."""
     tool = load_tool(tool)
-    study_id = str(study_id or "").strip()
+    role = _ROLE_ALIASES.get(role, role)
+    if not isinstance(study_id, int) or isinstance(study_id, bool):
+        study_id = str(study_id or "").strip()
     if not study_id:
         raise ReviewError(f"{tool.name}: a judgement needs the study it is about (study_id)")
     try:
@@ -62,19 +69,29 @@ def judgement_event(tool: Tool | str, *, reviewer: str, study_id: str, domain: s
     if not support:
         raise ReviewError(f"{where}: a judgement needs a support text (a quote from the report "
                           f"or the reason for the judgement)")
-    payload = {"tool": tool.name, "study_id": study_id, "domain": target.id,
-               "judgement": level.code, "support": support, "answers": clean, "role": role}
-    return {"actor": str(reviewer).strip(), "stage": STAGE, "action": ACTION, "record_id": None,
-            "payload": payload}
+    return {"reviewer": str(reviewer).strip(), "tool": tool.name, "study_id": study_id,
+            "domain": target.id, "judgement": level.code, "support": support, "answers": clean,
+            "role": role}
 
 
-def record_judgement(review, *, reviewer: str, tool: Tool | str, study_id: str, domain: str,
+def store_judgements(review, rows: list[dict]) -> list[int]:
+    """Checked judgements (`judgement_event`) to the store in one transaction; event ids."""
+    from ..extraction.studies import resolve_study, study_table
+    if not rows:
+        return []
+    table = study_table(review)
+    labels = dict(zip(table["study"], table["study_id"]))
+    rows = [{**r, "study_id": resolve_study(review, r["study_id"], table=table)} for r in rows]
+    return review.store.record_judgements(rows, describe=lambda s: f"Study {labels.get(s, s)}")
+
+
+def record_judgement(review, *, reviewer: str, tool: Tool | str, study_id, domain: str,
                      judgement: str, support: str, answers: Mapping[str, str] | None = None,
                      role: str = ASSESSOR) -> int:
-    """Append one judgement and return its event id once it is committed."""
-    return review.store.append_event(**judgement_event(
+    """Store one judgement and return its event id once it is committed."""
+    return store_judgements(review, [judgement_event(
         tool, reviewer=reviewer, study_id=study_id, domain=domain, judgement=judgement,
-        support=support, answers=answers, role=role))
+        support=support, answers=answers, role=role)])[0]
 
 
 def reconcile(review, *, reviewer: str, tool: Tool | str, study_id: str, domain: str,
@@ -95,80 +112,74 @@ def _domain_order(tool: Tool) -> dict[str, int]:
     return {d: i for i, d in enumerate(tool.domain_ids)}
 
 
+def _label_of(review):
+    from ..extraction.studies import study_labels
+    labels = study_labels(review)
+    return lambda study: labels.get(int(study), f"Study {int(study)}")
+
+
 def reviewer_judgements(review, tool: Tool | str, *, events: pd.DataFrame | None = None
                         ) -> pd.DataFrame:
     """Each reviewer's standing judgement per study and domain in each role (latest wins)."""
     tool = load_tool(tool)
-    log = review.store.events(STAGE) if events is None else events
-    if not log.empty:
-        log = log[(log["action"] == ACTION)
-                  & log["payload"].map(lambda p: p.get("tool") == tool.name)]
-    if log.empty:
+    stored = review.store.judgements(tool.name)
+    if stored.empty:
         return pd.DataFrame(columns=REVIEWER_COLUMNS)
-    payload = log["payload"]
-    frame = pd.DataFrame({
-        "study_id": payload.map(lambda p: p["study_id"]), "domain": payload.map(lambda p: p["domain"]),
-        "reviewer": log["actor"], "role": payload.map(lambda p: p.get("role", ASSESSOR)),
-        "judgement": payload.map(lambda p: p["judgement"]),
-        "support": payload.map(lambda p: p.get("support") or ""),
-        "answers": payload.map(lambda p: dict(p.get("answers") or {})),
-        "at": log["at"], "event_id": log["event_id"].astype(int)})
-    frame = frame.sort_values("event_id").drop_duplicates(
-        ["study_id", "domain", "reviewer", "role"], keep="last")
+    frame = stored.rename(columns={"study_id": "study"})
+    frame["study_id"] = frame["study"].map(_label_of(review)).astype(object)
     order = _domain_order(tool)
     frame = frame.assign(_d=frame["domain"].map(order)).sort_values(["study_id", "_d", "event_id"])
     return frame.drop(columns="_d").reset_index(drop=True)[REVIEWER_COLUMNS]
 
 
-def _final(group: pd.DataFrame, needed: int) -> tuple[str | None, str, str, str | None]:
-    """(judgement, support, status, decided_by) for one study and domain."""
-    reconciled = group[group["role"] == RECONCILER]
-    if not reconciled.empty:
-        last = reconciled.sort_values("event_id").iloc[-1]
-        return last["judgement"], last["support"], "reconciled", last["reviewer"]
-    assessed = group[group["role"] == ASSESSOR]
-    if len(assessed) < needed:
-        return None, "", "pending", None
-    if assessed["judgement"].nunique() == 1:
-        if len(assessed) == 1:
-            return assessed["judgement"].iloc[0], assessed["support"].iloc[0], "agreed", None
-        support = "\n".join(f"{r}: {s}" for r, s in zip(assessed["reviewer"], assessed["support"]))
-        return assessed["judgement"].iloc[0], support, "agreed", None
-    return None, "", "conflict", None
+def _finals(standing: pd.DataFrame, assessors: int) -> list[tuple]:
+    """(label, study, domain, judgement, support, status, assessors, decided_by) by the policy."""
+    out = []
+    for (label, study), group in standing.groupby(["study_id", "study"], sort=False):
+        rows = group.to_dict("records")
+        for final in judgement_finals_for(rows, assessors):
+            out.append((label, study, final["domain"], final["judgement"], final["support"],
+                        final["status"], final["assessors"], final["decided_by"]))
+    return out
 
 
-def judgements(review, tool: Tool | str, *, final: bool = True, assessors: int = 2
+def judgements(review, tool: Tool | str, *, final: bool = True, assessors: int | None = None
                ) -> pd.DataFrame:
     """`final=False`: every reviewer's standing judgement (`REVIEWER_COLUMNS`). `final=True`:
-    per study and domain the judgement that stands (`FINAL_COLUMNS`): `reconciled` when a
-    reconciler decided, `agreed` when `assessors` assessors gave the same one, otherwise
+    per study and domain the judgement that stands (`FINAL_COLUMNS`): `resolved` when a
+    resolver decided, `agreed` when the study's N assessors gave the same one, otherwise
     `conflict` or `pending` with no judgement."""
     tool = load_tool(tool)
-    standing = reviewer_judgements(review, tool)
     if not final:
-        return standing
-    if standing.empty:
-        return pd.DataFrame(columns=FINAL_COLUMNS)
-    rows = []
-    for (study_id, domain), group in standing.groupby(["study_id", "domain"], sort=False):
-        judgement, support, status, decided_by = _final(group, assessors)
-        label = tool.level(judgement).label if judgement else None
-        names = list(group.loc[group["role"] == ASSESSOR, "reviewer"])
-        rows.append((study_id, domain, judgement, label, support, status, names, decided_by))
-    return _frame(rows, FINAL_COLUMNS)
+        return reviewer_judgements(review, tool)
+    if assessors is not None and assessors != review.protocol.risk_of_bias.assessors_per_study:
+        rows = _finals(reviewer_judgements(review, tool), assessors)
+    else:
+        stored = review.store.judgement_finals(tool.name)
+        label = _label_of(review)
+        rows = [(label(r.study_id), int(r.study_id), r.domain, r.judgement, r.support, r.status,
+                 list(r.assessors), r.decided_by) for r in stored.itertuples(index=False)]
+    order = _domain_order(tool)
+    rows.sort(key=lambda r: (r[0], order.get(r[2], len(order))))
+    out = [(r[0], r[1], r[2], r[3], tool.level(r[3]).label if r[3] else None, r[4], r[5], r[6],
+            r[7]) for r in rows]
+    return _frame(out, FINAL_COLUMNS)
 
 
-def differences(review, tool: Tool | str, *, assessors: int = 2) -> pd.DataFrame:
+def differences(review, tool: Tool | str, *, assessors: int | None = None) -> pd.DataFrame:
     """Study domains where the assessors' judgements differ, with each one's judgement and
-    support, and whether (and by whom) the difference was reconciled."""
+    support, and whether (and by whom) the difference was resolved."""
     tool = load_tool(tool)
+    assessors = assessors or review.protocol.risk_of_bias.assessors_per_study
     standing = reviewer_judgements(review, tool)
+    finals = {(r[0], r[2]): r for r in _finals(standing, assessors)}
     rows = []
     for (study_id, domain), group in standing.groupby(["study_id", "domain"], sort=False):
         assessed = group[group["role"] == ASSESSOR]
         if assessed["judgement"].nunique() < 2:
             continue
-        judgement, _support, status, decided_by = _final(group, assessors)
+        final = finals.get((study_id, domain))
+        status, decided_by, judgement = (final[5], final[7], final[3]) if final else ("pending", None, None)
         rows.append((study_id, domain, tool.domain(domain).name,
                      dict(zip(assessed["reviewer"], assessed["judgement"])),
                      dict(zip(assessed["reviewer"], assessed["support"])),
@@ -176,7 +187,7 @@ def differences(review, tool: Tool | str, *, assessors: int = 2) -> pd.DataFrame
     return _frame(rows, DIFFERENCE_COLUMNS)
 
 
-def robvis_table(review, tool: Tool | str, *, assessors: int = 2,
+def robvis_table(review, tool: Tool | str, *, assessors: int | None = None,
                  studies: list[str] | None = None,
                  weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The table robvis plots: Study, D1 ... Dn, Overall, Weight, judgements spelled as robvis
@@ -185,7 +196,7 @@ def robvis_table(review, tool: Tool | str, *, assessors: int = 2,
     Overall until every domain has one."""
     tool = load_tool(tool)
     final = judgements(review, tool, final=True, assessors=assessors)
-    decided = final[final["status"].isin(("agreed", "reconciled"))]
+    decided = final[final["status"].isin(("agreed", "resolved"))]
     by_study = {s: dict(zip(g["domain"], g["judgement"])) for s, g in decided.groupby("study_id")}
     names = list(studies) if studies is not None else sorted(set(final["study_id"]))
     weights = weights or {}

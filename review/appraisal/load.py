@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import ReviewError
 from ..io.csv_rows import read_csv_rows
-from .judgements import ASSESSOR, judgement_event
+from .judgements import ASSESSOR, judgement_event, store_judgements
 from .tools import Tool, load_tool
 
 __all__ = ["load_judgements", "JUDGEMENT_COLUMNS"]
@@ -60,4 +60,7 @@ def load_judgements(review, path: str | Path, tool: Tool | str, *,
                 answers=answers, role=(row["role"] or "").strip() or ASSESSOR))
         except ReviewError as exc:
             raise ReviewError(f"{path}, line {line}: {exc}; no judgements were recorded") from None
-    return review.store.append_events(planned)
+    try:
+        return len(store_judgements(review, planned))
+    except ReviewError as exc:
+        raise ReviewError(f"{path}: {exc}; no judgements were recorded") from None

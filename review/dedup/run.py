@@ -38,9 +38,13 @@ class DedupSummary:
     unsure_waiting: int
     reviewer_decisions: int
     sources: list[SourceCounts] = field(default_factory=list)
+    #: What the run changed in the works: merged, moved and split work ids, the run's event.
+    changes: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("changes", None)
+        return out
 
 
 def options_from_protocol(protocol) -> DedupOptions:
@@ -85,9 +89,9 @@ def deduplicate_review(review, *, actor: str | None = None,
                        options: DedupOptions | None = None) -> tuple[DedupSummary, DedupResult]:
     """Cluster every record in the review and store the result (replacing the previous run).
 
-    Reviewers' same/different decisions from the log are applied on every run; clusters are
-    named by their earliest record, so a later search's duplicates join already-screened
-    records and keep their decisions."""
+    Reviewers' same/different decisions from the log are applied on every run. The store maps
+    the clusters onto the review's works (a later search's duplicates join the works already
+    screened, merges and splits are logged), so no decision is ever left behind."""
     store = review.store
     options = options or options_from_protocol(review.protocol)
     records = store.records(with_raw=False)
@@ -99,8 +103,9 @@ def deduplicate_review(review, *, actor: str | None = None,
         duplicates_removed=result.duplicates_removed, unsure_waiting=len(result.unsure),
         reviewer_decisions=len(decisions),
         sources=_source_counts(records, result.clusters) if len(records) else [])
-    store.replace_clusters(result.clusters, joining_rules(result), result.pairs,
-                           actor=actor or current_user(), summary=summary.to_dict())
+    summary.changes = store.apply_deduplication(
+        result.clusters, joining_rules(result), result.pairs, actor=actor or current_user(),
+        summary=summary.to_dict())
     return summary, result
 
 

@@ -15,8 +15,8 @@ import pandas as pd
 from ..errors import ReviewError
 from ..io.csv_rows import read_csv_rows
 from .form import form_for
-from .studies import LINK, STAGE, assign_study_ids, included_reports, report_links
-from .values import ROLES, value_event
+from .studies import included_reports, link_reports, study_table
+from .values import ROLES, _ROLE_ALIASES, store_values, value_event
 
 __all__ = [
     "EXTRACTION_COLUMNS",
@@ -51,18 +51,17 @@ def _fail(problems: list[str]) -> None:
                       + "\n".join(f"  - {p}" for p in shown))
 
 
-def _links(review, path: Path, problems: list[str], actor: str) -> list[dict]:
-    """Link events for studies.csv, checked against the review's included reports."""
+def _links(review, path: Path, problems: list[str]) -> dict[str, list[int]]:
+    """Works per study label in studies.csv, checked against the review's included reports."""
     rows = _read(path, STUDY_COLUMNS)
     store = review.store
     records = store.records(with_raw=False)
-    clusters = store.clusters()
-    cluster_of = dict(zip(clusters["record_id"], clusters["cluster_id"])) if not clusters.empty else {}
+    work_of = store.work_of_records().to_dict()
     where = {(f, int(p)): int(r) for f, p, r in
              zip(records["source_file"], records["position"], records["record_id"]) if pd.notna(p)}
     included = set(included_reports(review)["record_id"].astype(int))
     seen: dict[int, int] = {}
-    events = []
+    groups: dict[str, list[int]] = {}
     for line, row in enumerate(rows, start=2):
         study_id, file = _cell(row, "study_id"), _cell(row, "file")
         try:
@@ -77,41 +76,42 @@ def _links(review, path: Path, problems: list[str], actor: str) -> list[dict]:
         if (file, position) not in where:
             problems.append(f"{path}, line {line}: no record at {file} #{position} in this review")
             continue
-        record_id = int(cluster_of.get(where[(file, position)], where[(file, position)]))
-        if record_id not in included:
+        work = int(work_of.get(where[(file, position)], where[(file, position)]))
+        if work not in included:
             problems.append(f"{path}, line {line}: the record at {file} #{position} (record "
-                            f"{record_id}) is not an included report")
+                            f"{work}) is not an included report")
             continue
-        if record_id in seen:
+        if work in seen:
             problems.append(f"{path}, line {line}: the record at {file} #{position} (record "
-                            f"{record_id}) is already linked on line {seen[record_id]}")
+                            f"{work}) is already linked on line {seen[work]}")
             continue
-        seen[record_id] = line
-        events.append({"actor": actor, "stage": STAGE, "action": LINK, "record_id": record_id,
-                       "payload": {"study_id": study_id}})
-    return events
+        seen[work] = line
+        groups.setdefault(study_id, []).append(work)
+    return groups
 
 
 def load_extraction(review, folder: str | Path, *, linked_by: str = "example") -> dict[str, int]:
     """Load `studies.csv` (optional) and `extraction.csv` from `folder`; returns how many links
-    and values were stored. Links are recorded as `linked_by`, values as their reviewers."""
+    and values were stored. Links are recorded as `linked_by`, values as their reviewers.
+    Every row is checked before anything is stored."""
     folder = Path(folder)
     studies_path, values_path = folder / STUDY_FILE, folder / EXTRACTION_FILE
     if not values_path.exists() and not studies_path.exists():
         raise ReviewError(f"{folder}: expected {STUDY_FILE} and/or {EXTRACTION_FILE}, found neither")
     problems: list[str] = []
-    links = _links(review, studies_path, problems, linked_by) if studies_path.exists() else []
-    reports = included_reports(review)
-    known = report_links(review.store)
-    known.update({e["record_id"]: e["payload"]["study_id"] for e in links})
-    study_ids = set(assign_study_ids(reports, known)) if not reports.empty else set()
+    groups = _links(review, studies_path, problems) if studies_path.exists() else {}
+    table = study_table(review)
+    named = {label: works[0] for label, works in groups.items()}
+    linked = {w for works in groups.values() for w in works}
+    known = set(table.loc[~table["record_id"].isin(list(linked)), "study_id"]) | set(named)
     values = []
     if values_path.exists():
         form = form_for(review)
         for line, row in enumerate(_read(values_path, EXTRACTION_COLUMNS), start=2):
             where = f"{values_path}, line {line}"
             study_id, role = _cell(row, "study_id"), _cell(row, "role") or "extractor"
-            if study_id not in study_ids:
+            role = _ROLE_ALIASES.get(role, role)
+            if study_id not in known:
                 problems.append(f"{where}, field 'study_id': {study_id!r} is not a study of this "
                                 f"review (link its reports in {STUDY_FILE})")
                 continue
@@ -127,5 +127,8 @@ def load_extraction(review, folder: str | Path, *, linked_by: str = "example") -
                 problems.append(f"{where}: {exc}")
     if problems:
         _fail(problems)
-    review.store.append_events(links + values)
-    return {"links": len(links), "values": len(values)}
+    links = 0
+    for label, works in groups.items():
+        links += link_reports(review, label, works, reviewer=linked_by)
+    stored = store_values(review, values)
+    return {"links": links, "values": len(stored)}

@@ -1,10 +1,12 @@
-"""Dual extraction: two reviewers extract each study independently; where they differ, a
-reconciler records the agreed value, with their name.
+"""Dual extraction under the review's one dual-review policy (`review.policy`): the protocol's
+N extractors (`extraction.extractors_per_study`) extract each study independently; where they
+differ, a resolver records the agreed value, with their name.
 
-A value is final when every extractor of the study entered the same (`agreed`), or when a
-reconciler decided it (`reconciled`, which also settles "no value"); otherwise it is `conflict`
+A value is final when the study's first N extractors entered the same (`agreed`), or when a
+resolver decided it (`resolved`, which also settles "no value"); otherwise it is `conflict`
 (the extractors differ, or one has a value the other lacks, such as an experiment only one of
-them extracted) or `pending` (fewer than two reviewers have extracted the study yet).
+them extracted) or `pending` (fewer than N reviewers have extracted the study yet). Anyone else
+is told that the study has its extractors and cannot disturb their values.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..store.state import extraction_finals_for
 from .form import Form, display_value, form_for, same_value
 from .values import (
     EXTRACTOR,
@@ -34,9 +37,9 @@ __all__ = [
     "take_value",
 ]
 
-#: Reviewers who extract each study independently.
+#: Reviewers who extract each study independently, unless the protocol says otherwise.
 EXTRACTORS_PER_STUDY = 2
-FINAL_COLUMNS = [*KEY, "value", "unit", "status", "decided_by"]
+FINAL_COLUMNS = [*KEY, "study", "value", "unit", "status", "decided_by"]
 DIFFERENCE_COLUMNS = [*KEY, "label", "issue", "reviewer_a", "value_a", "unit_a", "reviewer_b",
                       "value_b", "unit_b", "shown_a", "shown_b", "decided_by", "agreed_value",
                       "agreed_unit"]
@@ -64,31 +67,20 @@ def _by_key(values: pd.DataFrame) -> dict[tuple, dict[str, tuple[Any, Any]]]:
 
 
 def final_values(values: pd.DataFrame, *, extractors: int = EXTRACTORS_PER_STUDY) -> pd.DataFrame:
-    """Per study, group, instance and field: the final value and its status (see the module).
-    A reconciler's decision of "no value" leaves no row."""
+    """Per study, group, instance and field: the final value and its status (see the module),
+    by the same rule the store applies. A resolver's decision of "no value" leaves no row."""
     if values.empty:
         return pd.DataFrame(columns=FINAL_COLUMNS)
-    decided = values[values["role"] == RECONCILER].sort_values("event_id") \
-        .drop_duplicates(KEY, keep="last")
-    verdicts = {(r.study_id, r.group, int(r.instance), r.field): r for r in decided.itertuples(index=False)}
-    entered = _by_key(values[values["role"] == EXTRACTOR])
-    who = extractors_of(values)
     rows = []
-    for key in dict.fromkeys(list(entered) + list(verdicts)):
-        if key in verdicts:
-            verdict = verdicts[key]
-            if verdict.value is not None and verdict.value != []:
-                rows.append((*key, verdict.value, verdict.unit, "reconciled", verdict.reviewer))
-            continue
-        names = who.get(key[0], [])
-        if len(names) < extractors:
-            rows.append((*key, None, None, "pending", None))
-            continue
-        seen = [entered[key].get(name) for name in names]
-        if all(_same(seen[0], other) for other in seen[1:]):
-            rows.append((*key, seen[0][0], seen[0][1], "agreed", None))
-        else:
-            rows.append((*key, None, None, "conflict", None))
+    study_key = "study" if "study" in values.columns else "study_id"
+    for study, group in values.groupby(study_key, sort=False):
+        label = group["study_id"].iloc[0]
+        mine = [{"form_group": r.group, "instance": int(r.instance), "field": r.field,
+                 "reviewer": r.reviewer, "role": r.role, "value": r.value, "unit": r.unit,
+                 "event_id": int(r.event_id)} for r in group.itertuples(index=False)]
+        for final in extraction_finals_for(mine, extractors):
+            rows.append((label, final["form_group"], final["instance"], final["field"], study,
+                         final["value"], final["unit"], final["status"], final["decided_by"]))
     return object_frame(rows, FINAL_COLUMNS)
 
 
@@ -122,7 +114,7 @@ def differences(review, reviewer_a: str | None = None, reviewer_b: str | None = 
     both are left out (they are pending, not in conflict). Differences a reconciler decided are
     left out unless `include_decided`; then `decided_by` and the agreed value are filled."""
     form = form_for(review)
-    values = reviewer_values(review.store) if values is None else values
+    values = reviewer_values(review) if values is None else values
     if values.empty:
         return pd.DataFrame(columns=DIFFERENCE_COLUMNS)
     if study_id is not None:
@@ -171,8 +163,8 @@ def differences(review, reviewer_a: str | None = None, reviewer_b: str | None = 
 
 def reconcile(review, *, study_id: str, group: str | None, instance: int, field: str, value: Any,
               unit: Any = None, reviewer: str) -> int:
-    """Record the agreed value of one field (None: agreed that there is no value) with the
-    deciding reviewer's name; checked like any value. Returns the event id."""
+    """Record the agreed value of one field (None: agreed that there is no value) as the
+    resolver; checked like any value. Returns the event id."""
     return record_value(review, reviewer=reviewer, study_id=study_id, group=group,
                         instance=instance, field=field, value=value, unit=unit, role=RECONCILER)
 

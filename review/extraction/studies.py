@@ -1,14 +1,14 @@
 """Included reports and the studies they belong to.
 
 PRISMA counts reports and studies apart: one study may be published as several reports (a
-conference abstract and its article, a follow-up paper). An included report is a deduplicated
-record (its id is the dedup cluster id) whose final full-text decision is include. Each report is
-its own study until a reviewer links it to another study with a `link_report` event; the latest
-link of a report wins, and a link to no study (`None`) puts the report back on its own.
+conference abstract and its article, a follow-up paper). An included report is a work whose final
+full-text decision is include; the store makes it a study of its own when it is included, and a
+reviewer may link it to another study.
 
-A study that nobody named is called after its report: first author's surname, a space and the
-year ("Lugini 2012"); when two such studies would share an id they get letters in record-id
-order ("Rossi 2016a", "Rossi 2016b").
+A study's identity is its surrogate id (`study`, a number no later change touches); its label
+(`study_id`, "Lugini 2012") is only what reviewers read: the name a reviewer gave, or the first
+author's surname and the year of its earliest report, with letters where two would read the same
+("Rossi 2016a", "Rossi 2016b"). Labels may change freely: nothing is stored under them.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import pandas as pd
 
 from ..dedup.merge import merged_records
 from ..errors import ReviewError
-from ..screening.decisions import final_decisions
 
 __all__ = [
     "LINK",
@@ -29,6 +28,9 @@ __all__ = [
     "STAGE",
     "STUDY_COLUMNS",
     "assign_study_ids",
+    "first_surname",
+    "resolve_study",
+    "study_labels",
     "included_reports",
     "link_reports",
     "report_links",
@@ -40,10 +42,9 @@ __all__ = [
 
 #: Event stage of everything extraction records (links, values).
 STAGE = "extraction"
-#: Event action linking a report to a study; payload {"study_id": ...}.
 LINK = "link_report"
 REPORT_COLUMNS = ["record_id", "title", "first_author", "year", "journal", "doi", "pmid"]
-STUDY_COLUMNS = ["study_id", "record_id", "title", "first_author", "year"]
+STUDY_COLUMNS = ["study_id", "study", "record_id", "title", "first_author", "year"]
 
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}\.?$")
 
@@ -61,49 +62,42 @@ def surname(name) -> str:
     return " ".join(kept) if kept else words[0]
 
 
-def _first_surname(authors) -> str:
+def first_surname(authors) -> str:
     if isinstance(authors, (list, tuple)) and authors:
         return surname(authors[0])
     return ""
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="Int64" if c in ("record_id", "year") else object)
+    return pd.DataFrame({c: pd.Series(dtype="Int64" if c in ("record_id", "year", "study") else object)
                          for c in columns})
 
 
 def included_reports(review) -> pd.DataFrame:
-    """One row per included report (record id = dedup cluster id), by record id."""
+    """One row per included report (record id = its work's id), by record id."""
     store = review.store
-    needed = review.protocol.screening.reviewers_per_record
-    finals = final_decisions(store, "full_text", reviewers_per_record=needed)
-    keep = set(finals.loc[finals["final"] == "include", "record_id"].astype(int))
+    finals = store.screening_finals("full_text")
+    keep = set(finals.loc[finals["final"] == "include", "work_id"].astype(int))
     if not keep:
         return _empty(REPORT_COLUMNS)
     records = store.records(with_raw=False)
-    clusters = store.clusters()
-    if clusters.empty:
-        mapping = pd.Series(records["record_id"].to_numpy(), index=records["record_id"].to_numpy())
-    else:
-        mapping = clusters.set_index("record_id")["cluster_id"]
+    mapping = store.work_of_records()
     members = records[records["record_id"].map(mapping).isin(keep)]
     merged = merged_records(members, mapping)
     out = pd.DataFrame({
         "record_id": merged["record_id"].astype("Int64"),
         "title": merged["title"],
-        "first_author": merged["authors"].map(_first_surname),
+        "first_author": merged["authors"].map(first_surname),
         "year": pd.to_numeric(merged["year"], errors="coerce").astype("Int64"),
         "journal": merged["journal"], "doi": merged["doi"], "pmid": merged["pmid"]})
     return out.sort_values("record_id").reset_index(drop=True)
 
 
 def report_links(store) -> dict[int, str | None]:
-    """Each report's latest link: record id -> study id (None: back on its own)."""
-    log = store.events(STAGE)
-    if log.empty:
-        return {}
-    links = log[log["action"] == LINK].sort_values("event_id")
-    return {int(r): p.get("study_id") for r, p in zip(links["record_id"], links["payload"])}
+    """Each linked report's study label as given (work id -> name, None when unnamed)."""
+    links = store.study_reports()
+    return {int(w): (n if isinstance(n, str) else None)
+            for w, n in zip(links["work_id"], links["name"])}
 
 
 def _letters():
@@ -114,7 +108,7 @@ def _letters():
 
 
 def assign_study_ids(reports: pd.DataFrame, links: dict[int, str | None]) -> pd.Series:
-    """Study id per report (indexed by record id): the linked study's id, else the default
+    """Label per report (indexed by record id): its study's given name, else the default
     "Surname Year", with letters where defaults collide with each other or a named study."""
     ids: dict[int, str] = {}
     for rid in reports["record_id"]:
@@ -140,63 +134,110 @@ def assign_study_ids(reports: pd.DataFrame, links: dict[int, str | None]) -> pd.
     return pd.Series(ids, dtype=object).reindex([int(r) for r in reports["record_id"]])
 
 
+def _labels(review, reports: pd.DataFrame, links: pd.DataFrame) -> dict[int, str]:
+    """Study surrogate id -> label, for every study with an included report."""
+    if reports.empty:
+        return {}
+    study_of = dict(zip(links["work_id"].astype(int), links["study_id"].astype(int)))
+    named = dict(zip(links["study_id"].astype(int), links["name"]))
+    ordered = reports.sort_values(["year", "record_id"], na_position="last")
+    earliest: dict[int, int] = {}
+    for rid in ordered["record_id"].astype(int):
+        study = study_of.get(rid)
+        if study is not None:
+            earliest.setdefault(study, rid)
+    heads = reports[reports["record_id"].astype(int).isin(list(earliest.values()))]
+    given = {rid: named.get(study) for study, rid in earliest.items()}
+    by_report = assign_study_ids(heads, given)
+    return {study: by_report[rid] for study, rid in earliest.items()}
+
+
 def study_table(review, *, reports: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per included report with its study: study_id, record_id, title, first_author,
-    year; sorted by study id, then year (then record id)."""
+    """One row per included report with its study: study_id (the label), study (the surrogate
+    id), record_id, title, first_author, year; sorted by label, then year (then record id)."""
     reports = included_reports(review) if reports is None else reports
     if reports.empty:
         return _empty(STUDY_COLUMNS)
-    ids = assign_study_ids(reports, report_links(review.store))
-    table = reports.assign(study_id=reports["record_id"].map(lambda r: ids[int(r)]))
+    links = review.store.study_reports()
+    labels = _labels(review, reports, links)
+    study_of = dict(zip(links["work_id"].astype(int), links["study_id"].astype(int)))
+    table = reports[reports["record_id"].astype(int).isin(list(study_of))].copy()
+    table["study"] = table["record_id"].map(lambda r: study_of[int(r)]).astype(int)
+    table["study_id"] = table["study"].map(labels)
     table = table.assign(_key=table["study_id"].str.casefold())
     table = table.sort_values(["_key", "study_id", "year", "record_id"], na_position="last")
     return table[STUDY_COLUMNS].reset_index(drop=True)
 
 
-def studies(review, *, table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per study: study_id, reports (how many), record_ids, and the first author, year
-    and title of its earliest report."""
+def study_labels(review) -> dict[int, str]:
+    """Surrogate id -> label of every study with an included report."""
+    table = study_table(review)
+    return dict(zip(table["study"].astype(int), table["study_id"]))
+
+
+def resolve_study(review, study, *, table: pd.DataFrame | None = None) -> int:
+    """The surrogate id of a study given by id or by its current label."""
+    if isinstance(study, int) and not isinstance(study, bool):
+        return int(study)
     table = study_table(review) if table is None else table
-    columns = ["study_id", "reports", "record_ids", "first_author", "year", "title"]
+    if isinstance(study, str):
+        found = table.loc[table["study_id"] == study.strip(), "study"]
+        if len(found):
+            return int(found.iloc[0])
+    raise ReviewError(f"no study {study!r} in this review (its included studies are "
+                      f"{', '.join(sorted(set(table['study_id']))) or 'none yet'})")
+
+
+def studies(review, *, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per study: study_id (label), study (surrogate id), reports (how many),
+    record_ids, and the first author, year and title of its earliest report."""
+    table = study_table(review) if table is None else table
+    columns = ["study_id", "study", "reports", "record_ids", "first_author", "year", "title"]
     if table.empty:
         return pd.DataFrame(columns=columns)
     rows = []
     for study_id, group in table.groupby("study_id", sort=False):
         first = group.iloc[0]  # the table is sorted by year within a study
-        rows.append((study_id, len(group), [int(r) for r in group["record_id"]],
+        rows.append((study_id, int(first["study"]), len(group),
+                     [int(r) for r in group["record_id"]],
                      first["first_author"], first["year"], first["title"]))
     out = pd.DataFrame(rows, columns=columns)
     out["year"] = out["year"].astype("Int64")
     return out
 
 
-def link_reports(review, study_id: str | None, record_ids: Iterable[int], *, reviewer: str) -> int:
-    """Link reports to one study (`None`: each back on its own); returns how many links were
-    recorded. Linking into an existing study also pins its current reports to the name, so a
-    study named by default keeps its id and reports."""
+def link_reports(review, study_id, record_ids: Iterable[int], *, reviewer: str) -> int:
+    """Link reports to one study, given by surrogate id or label (`None`: each back on its
+    own). A label that names no study yet names the study of the first report. Returns how many
+    reports were linked."""
     if not reviewer or not str(reviewer).strip():
         raise ReviewError("linking reports to a study needs the reviewer's name")
-    if study_id is not None:
-        if not isinstance(study_id, str) or not study_id.strip():
-            raise ReviewError(f"expected a study id (text such as 'Lugini 2012'), found {study_id!r}")
-        study_id = study_id.strip()
     record_ids = [int(r) for r in record_ids]
     if not record_ids:
         raise ReviewError("no reports given to link")
-    reports = included_reports(review)
-    known = set(reports["record_id"].astype(int))
-    unknown = [r for r in record_ids if r not in known]
-    if unknown:
-        raise ReviewError(f"record(s) {', '.join(map(str, unknown))} are not included reports "
-                          "(their final full-text decision is not include); no links were recorded")
-    targets = list(dict.fromkeys(record_ids))
-    if study_id is not None:
-        table = study_table(review, reports=reports)
-        current = table.loc[table["study_id"] == study_id, "record_id"].astype(int)
-        targets += [r for r in current if r not in targets]
-    rows = [{"actor": str(reviewer).strip(), "stage": STAGE, "action": LINK, "record_id": r,
-             "payload": {"study_id": study_id}} for r in targets]
-    return review.store.append_events(rows)
+    store = review.store
+    if study_id is None:
+        store.link_reports(None, record_ids, reviewer=str(reviewer).strip())
+        return len(record_ids)
+    if isinstance(study_id, str):
+        if not study_id.strip():
+            raise ReviewError(f"expected a study id (text such as 'Lugini 2012'), found {study_id!r}")
+        table = study_table(review)
+        found = table.loc[table["study_id"] == study_id.strip(), "study"]
+        if len(found):
+            target = int(found.iloc[0])
+        else:
+            links = store.study_reports()
+            first = links.loc[links["work_id"] == record_ids[0], "study_id"]
+            if first.empty:
+                raise ReviewError(f"record {record_ids[0]} is not an included report (its final "
+                                  "full-text decision is not include); no links were recorded")
+            target = int(first.iloc[0])
+        store.link_reports(target, record_ids, reviewer=str(reviewer).strip(),
+                           name=study_id.strip())
+        return len(record_ids)
+    store.link_reports(int(study_id), record_ids, reviewer=str(reviewer).strip())
+    return len(record_ids)
 
 
 def unlink_reports(review, record_ids: Iterable[int], *, reviewer: str) -> int:

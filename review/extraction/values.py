@@ -1,10 +1,11 @@
 """Extracted values in the event log, and the tables they add up to.
 
-Each value a reviewer enters is one event (stage `extraction`, action `value`, actor = the
-reviewer) whose payload names the study, group, instance (1-based; 1 for a group that does not
-repeat), field, value (JSON: text, number, list of choices, bool, ISO date, or null to clear),
-unit and role (`extractor`, or `reconciler` for the agreed value after dual extraction). The
-latest event per reviewer, role and field wins; nothing is updated in place.
+Each value a reviewer enters is one event in the store's log (`Store.record_values`): the study
+(its surrogate id), group, instance (1-based; 1 for a group that does not repeat), field, value
+(text, number, list of choices, bool, ISO date, or null to clear), unit and role (`extractor`, or
+`resolver` for the agreed value after dual extraction). The latest per reviewer, role and field
+stands; the store keeps the standing values and the final ones (`review.policy`) up to date.
+Frames name a study by its label (`study_id`) and its surrogate id (`study`).
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import pandas as pd
 
 from ..errors import ReviewError
 from .form import Form, FormField, display_value, form_for, parse_value
-from .studies import STAGE, study_table
+from ..policy import RESOLVER
+from .studies import STAGE, resolve_study, study_labels, study_table
 
 __all__ = [
     "EXTRACTOR",
@@ -33,18 +35,22 @@ __all__ = [
     "record_values",
     "reviewer_values",
     "sort_values",
+    "store_values",
     "value_event",
     "write_extraction",
 ]
 
 VALUE = "value"
 EXTRACTOR = "extractor"
-RECONCILER = "reconciler"
-ROLES = (EXTRACTOR, RECONCILER)
+#: The person who settles extractors' differences (the same role at every stage).
+RECONCILER = RESOLVER
+ROLES = (EXTRACTOR, RESOLVER)
+#: Older files and callers name the resolver "reconciler".
+_ROLE_ALIASES = {"reconciler": RESOLVER}
 #: What identifies one value of one study.
 KEY = ["study_id", "group", "instance", "field"]
-VALUE_COLUMNS = ["reviewer", "role", *KEY, "value", "unit", "at", "event_id"]
-LONG_COLUMNS = [*KEY, "label", "type", "value", "unit", "status", "decided_by"]
+VALUE_COLUMNS = ["reviewer", "role", *KEY, "study", "value", "unit", "at", "event_id"]
+LONG_COLUMNS = [*KEY, "study", "label", "type", "value", "unit", "status", "decided_by"]
 
 
 def object_frame(rows: Iterable, columns: list[str], *, ints: Iterable[str] = ("instance",)) -> pd.DataFrame:
@@ -57,18 +63,22 @@ def object_frame(rows: Iterable, columns: list[str], *, ints: Iterable[str] = ("
     return frame
 
 
-def value_event(form: Form, *, reviewer: str, study_id: str, field: str, value: Any,
+def value_event(form: Form, *, reviewer: str, study_id, field: str, value: Any,
                 unit: Any = None, instance: Any = 1, group: str | None = None,
                 role: str = EXTRACTOR) -> dict:
-    """A checked value as an event row for `Store.append_event(s)`; errors name the field."""
+    """A checked value for `Store.record_values` (the study as given: label or surrogate id);
+    errors name the field as the form labels it."""
+    role = _ROLE_ALIASES.get(role, role)
     spec: FormField = form.field(field)
     section = form.group(spec.group)
     if group not in (None, "") and group != spec.group:
         raise ReviewError(f"{spec.describe()}: belongs to group '{spec.group}', not {group!r}")
     if not reviewer or not str(reviewer).strip():
         raise ReviewError(f"{spec.describe()}: a value needs the reviewer's name")
-    if not isinstance(study_id, str) or not study_id.strip():
-        raise ReviewError(f"{spec.describe()}: a value needs its study id, found {study_id!r}")
+    if isinstance(study_id, str):
+        study_id = study_id.strip()
+    if not study_id or isinstance(study_id, bool) or not isinstance(study_id, (str, int)):
+        raise ReviewError(f"{spec.describe()}: a value needs its study, found {study_id!r}")
     if role not in ROLES:
         raise ReviewError(f"{spec.describe()}: role must be {' or '.join(ROLES)}, not {role!r}")
     try:
@@ -83,49 +93,52 @@ def value_event(form: Form, *, reviewer: str, study_id: str, field: str, value: 
                           f"instance is 1, not {number}")
     where = f", {section.noun} {number}" if section.repeating else ""
     parsed, parsed_unit = parse_value(spec, value, unit, where=where)
-    return {"actor": str(reviewer).strip(), "stage": STAGE, "action": VALUE, "record_id": None,
-            "payload": {"study_id": study_id.strip(), "group": spec.group, "instance": number,
-                        "field": spec.name, "value": parsed, "unit": parsed_unit, "role": role}}
+    return {"reviewer": str(reviewer).strip(), "study_id": study_id, "form_group": spec.group,
+            "instance": number, "field": spec.name, "value": parsed, "unit": parsed_unit,
+            "role": role}
+
+
+def store_values(review, rows: list[dict]) -> list[int]:
+    """Checked values (`value_event`) to the store in one transaction; returns event ids."""
+    if not rows:
+        return []
+    table = study_table(review) if any(isinstance(r["study_id"], str) for r in rows) else None
+    labels = dict(zip(table["study"], table["study_id"])) if table is not None else {}
+    rows = [{**r, "study_id": resolve_study(review, r["study_id"], table=table)} for r in rows]
+    if table is None:
+        labels = study_labels(review)
+    return review.store.record_values(
+        rows, describe=lambda s: f"Study {labels.get(s, s)}")
 
 
 def record_value(review, *, form: Form | None = None, **value) -> int:
-    """Check and append one value; returns its event id once committed."""
-    row = value_event(form or form_for(review), **value)
-    return review.store.append_event(**row)
+    """Check and store one value; returns its event id once committed."""
+    return store_values(review, [value_event(form or form_for(review), **value)])[0]
 
 
 def record_values(review, values: Iterable[dict], *, form: Form | None = None) -> int:
-    """Check every value first, then append them all in one transaction."""
+    """Check every value first, then store them all in one transaction; returns how many."""
     form = form or form_for(review)
-    rows = [value_event(form, **v) for v in values]
-    return review.store.append_events(rows) if rows else 0
+    return len(store_values(review, [value_event(form, **v) for v in values]))
 
 
-def reviewer_values(store, *, events: pd.DataFrame | None = None) -> pd.DataFrame:
+def _label_of(review):
+    labels = study_labels(review)
+    return lambda study: labels.get(int(study), f"Study {int(study)}")
+
+
+def reviewer_values(review, *, events: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each reviewer's standing values: the latest per reviewer, role, study, group, instance and
-    field. An extractor's cleared value (null) is dropped; a reconciler's null is kept, since it
+    field. An extractor's cleared value (null) is dropped; a resolver's null is kept, since it
     decides that the field has no value."""
-    log = store.events(STAGE) if events is None else events
-    if not log.empty:
-        log = log[log["action"] == VALUE]
-    if log.empty:
+    stored = review.store.extraction_values()
+    if stored.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    payloads = list(log["payload"])
-    frame = pd.DataFrame({  # lists, not Series.map: a column of None must stay None, not NaN
-        "reviewer": list(log["actor"]),
-        "role": [p.get("role") or EXTRACTOR for p in payloads],
-        "study_id": [p.get("study_id") for p in payloads],
-        "group": [p.get("group") for p in payloads],
-        "instance": [int(p.get("instance") or 1) for p in payloads],
-        "field": [p.get("field") for p in payloads],
-        "value": [p.get("value") for p in payloads],
-        "unit": [p.get("unit") for p in payloads],
-        "at": list(log["at"]), "event_id": [int(e) for e in log["event_id"]]}, dtype=object)
-    frame["instance"] = frame["instance"].astype(int)
-    frame["event_id"] = frame["event_id"].astype(int)
-    frame = frame.sort_values("event_id").drop_duplicates(["reviewer", "role", *KEY], keep="last")
+    label = _label_of(review)
+    frame = stored.rename(columns={"form_group": "group", "study_id": "study"})
+    frame["study_id"] = frame["study"].map(label).astype(object)
     cleared = frame["value"].map(lambda v: v is None or v == []) & (frame["role"] == EXTRACTOR)
-    return frame[~cleared].reset_index(drop=True)
+    return frame.loc[~cleared, VALUE_COLUMNS].reset_index(drop=True)
 
 
 def sort_values(frame: pd.DataFrame, form: Form, *, first: Iterable[str] = ()) -> pd.DataFrame:
@@ -153,18 +166,25 @@ def extraction_long(review, *, final: bool = True, extractors: int | None = None
     """Extraction data in long form, one row per value.
 
     `final=True`: the review's values per study, group, instance and field, with `status`
-    `agreed` (the extractors entered the same), `reconciled` (`decided_by` chose it), or
+    `agreed` (the extractors entered the same), `resolved` (`decided_by` chose it), or
     `conflict` / `pending` with no value yet. `final=False`: every reviewer's standing values,
-    with `reviewer` and `role`."""
-    from .reconcile import EXTRACTORS_PER_STUDY, final_values
+    with `reviewer` and `role`. `extractors` other than the protocol's count recomputes the
+    finals for that count instead of reading the stored ones."""
+    from .reconcile import final_values
     form = form_for(review)
-    values = reviewer_values(review.store)
+    values = reviewer_values(review)
     if not final:
         out = _describe(values, form)
         columns = ["reviewer", "role", *KEY, "label", "type", "value", "unit", "at"]
         return sort_values(out[columns] if not out.empty else pd.DataFrame(columns=columns),
                            form, first=["reviewer", "role"])
-    finals = final_values(values, extractors=extractors or EXTRACTORS_PER_STUDY)
+    if extractors is not None and extractors != review.protocol.extraction.extractors_per_study:
+        finals = final_values(values, extractors=extractors)
+    else:
+        stored = review.store.extraction_finals()
+        label = _label_of(review)
+        finals = stored.rename(columns={"form_group": "group", "study_id": "study"})
+        finals["study_id"] = finals["study"].map(label).astype(object) if len(finals) else []
     out = _describe(finals, form) if not finals.empty else pd.DataFrame(columns=LONG_COLUMNS)
     return sort_values(out[LONG_COLUMNS], form)
 
@@ -186,7 +206,7 @@ def extraction_wide(review, *, long: pd.DataFrame | None = None) -> pd.DataFrame
     most = long.groupby("group")["instance"].max().to_dict() if not long.empty else {}
     cells: dict[str, dict[str, Any]] = {s: {} for s in order}
     for row in long.itertuples(index=False):
-        if row.status in ("agreed", "reconciled") and row.study_id in cells:
+        if row.status in ("agreed", "resolved") and row.study_id in cells:
             try:
                 spec = form.field(row.field)
             except ReviewError:
@@ -203,7 +223,7 @@ def extraction_wide(review, *, long: pd.DataFrame | None = None) -> pd.DataFrame
                 columns.append(_column(spec, instance))
                 if spec.units:
                     columns.append(_column(spec, instance) + "_unit")
-    open_rows = long[~long["status"].isin(("agreed", "reconciled"))] if not long.empty else long
+    open_rows = long[~long["status"].isin(("agreed", "resolved"))] if not long.empty else long
     unresolved = open_rows.groupby("study_id").size().to_dict() if not open_rows.empty else {}
     rows = [[s, reports.get(s, []), int(unresolved.get(s, 0)), *(cells[s].get(c) for c in columns)]
             for s in order]
@@ -217,7 +237,7 @@ def instance_table(review, group: str, *, long: pd.DataFrame | None = None) -> p
     section = form.group(group)
     long = extraction_long(review) if long is None else long
     rows: dict[tuple[str, int], dict[str, Any]] = {}
-    settled = long[(long["group"] == group) & long["status"].isin(("agreed", "reconciled"))]
+    settled = long[(long["group"] == group) & long["status"].isin(("agreed", "resolved"))]
     for row in settled.itertuples(index=False):
         cell = rows.setdefault((row.study_id, int(row.instance)),
                                {"study_id": row.study_id, "instance": int(row.instance)})

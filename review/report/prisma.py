@@ -152,13 +152,14 @@ def _box(title_abstract: str | None, full_text: str | None) -> str:
 
 
 def record_flow(review) -> pd.DataFrame:
-    """Each deduplicated record of the review with its route and PRISMA box (see `flow_table`)."""
+    """Each work of the review with its route and PRISMA box (see `flow_table`)."""
     store = review.store
-    needed = review.protocol.screening.reviewers_per_record
+    work = store.work_of_records()
+    works = pd.DataFrame({"record_id": work.index.to_numpy(), "cluster_id": work.to_numpy()})
     return flow_table(store.records(with_raw=False)[["record_id", "source_id"]],
-                      store.sources()[["source_id", "method"]], store.clusters(),
-                      final_decisions(store, "title_abstract", reviewers_per_record=needed),
-                      final_decisions(store, "full_text", reviewers_per_record=needed))
+                      store.sources()[["source_id", "method"]], works,
+                      final_decisions(store, "title_abstract"),
+                      final_decisions(store, "full_text"))
 
 
 def _ordered(counts: dict[str, int], order: list[str]) -> dict[str, int]:
@@ -220,7 +221,8 @@ def counts_from_flow(flow: pd.DataFrame, identified: pd.DataFrame, studies: pd.D
         other_assessed=other.get("excluded", 0) + other.get("included", 0),
         other_excluded=_reasons(column[ROUTES[1]], labels),
         other_included_reports=other.get("included", 0),
-        new_studies=int(studies["study_id"].nunique()) if len(studies) else 0,
+        new_studies=int(studies["study" if "study" in studies.columns else "study_id"].nunique())
+        if len(studies) else 0,
         new_reports=len(studies),
         awaiting_screening=int((flow["box"] == "awaiting_screening").sum()),
         awaiting_full_text=int((flow["box"] == "awaiting_full_text").sum()),

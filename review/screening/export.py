@@ -24,14 +24,13 @@ def _reviewer_text(group: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def decision_columns(store, *, reviewers_per_record: int = 2) -> pd.DataFrame:
-    """Per screened record (cluster id): for each stage the final decision, its reason, each
-    reviewer's decision and the notes."""
+def decision_columns(store, *, reviewers_per_record: int | None = None) -> pd.DataFrame:
+    """Per screened work: for each stage the final decision, its reason, each reviewer's
+    decision and the notes."""
     frames = []
     for stage in STAGES:
         each = reviewer_decisions(store, stage)
-        final = final_decisions(store, stage, reviewers_per_record=reviewers_per_record,
-                                decisions=each)
+        final = final_decisions(store, stage, reviewers_per_record=reviewers_per_record)
         if final.empty:
             continue
         table = final.set_index("record_id")[["final", "reason"]].rename(
@@ -45,12 +44,13 @@ def decision_columns(store, *, reviewers_per_record: int = 2) -> pd.DataFrame:
     return pd.concat(frames, axis=1)
 
 
-def with_decisions(frame: pd.DataFrame, store, *, reviewers_per_record: int = 2) -> pd.DataFrame:
-    """`frame` (records or merged records) with the decision columns of each record's cluster."""
+def with_decisions(frame: pd.DataFrame, store, *,
+                   reviewers_per_record: int | None = None) -> pd.DataFrame:
+    """`frame` (records or merged records) with the decision columns of each record's work."""
     columns = decision_columns(store, reviewers_per_record=reviewers_per_record)
     if columns.empty:
         return frame
-    key = frame["cluster_id"] if "cluster_id" in frame.columns else frame["record_id"]
+    key = frame["work_id"] if "work_id" in frame.columns else frame["record_id"]
     joined = columns.reindex(key.astype("Int64").to_numpy())
     joined.index = frame.index
     return pd.concat([frame, joined], axis=1)

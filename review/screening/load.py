@@ -23,8 +23,7 @@ def load_decisions(review, path: str | Path) -> int:
     path = Path(path)
     rows = read_csv_rows(path, DECISION_COLUMNS)
     records = review.store.records(with_raw=False)
-    clusters = review.store.clusters()
-    cluster_of = dict(zip(clusters["record_id"], clusters["cluster_id"])) if not clusters.empty else {}
+    work_of = review.store.work_of_records().to_dict()
     where = {(f, int(p)): int(r) for f, p, r in
              zip(records["source_file"], records["position"], records["record_id"])}
     reasons = {stage: {r.code for r in getattr(review.protocol.exclusion_reasons, stage)}
@@ -52,9 +51,12 @@ def load_decisions(review, path: str | Path) -> int:
         role = RESOLVER if (row.get("role") or "").strip() == RESOLVER else "screener"
         try:
             planned.append(decision_event(
-                stage=stage, record_id=int(cluster_of.get(record_id, record_id)),
+                stage=stage, record_id=int(work_of.get(record_id, record_id)),
                 reviewer=row["reviewer"].strip(), decision=decision, reason=reason,
                 note=(row.get("note") or "").strip(), role=role))
         except ValueError as exc:
             raise ReviewError(f"{path}, line {line}: {exc}; no decisions were recorded") from None
-    return review.store.append_events(planned)
+    try:
+        return len(review.store.record_decisions(planned))
+    except ReviewError as exc:
+        raise ReviewError(f"{path}: {exc}; no decisions were recorded") from None

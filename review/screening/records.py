@@ -1,5 +1,6 @@
-"""What is screened at each stage: one record per duplicate cluster, the merged view with every
-source it was found in; at full text, the records included at title/abstract."""
+"""What is screened at each stage: one row per work (a deduplicated item: the merged view of its
+records, with every source it was found in); at full text, the works included at title/abstract.
+Records imported since the last deduplication are works of their own until it runs again."""
 from __future__ import annotations
 
 import html
@@ -15,18 +16,12 @@ __all__ = ["screening_records", "highlight_keywords", "pdf_for"]
 
 
 def screening_records(review, stage: str) -> pd.DataFrame:
-    """The records to screen at `stage`, indexed by record id (the cluster id after dedup)."""
+    """The works to screen at `stage`, indexed by work id (column name `record_id`)."""
     store = review.store
     records = store.records(with_raw=False)
-    clusters = store.clusters()
-    if clusters.empty or set(clusters["record_id"]) != set(records["record_id"]):
-        mapping = pd.Series(records["record_id"].to_numpy(), index=records["record_id"].to_numpy())
-    else:
-        mapping = clusters.set_index("record_id")["cluster_id"]
-    merged = merged_records(records, mapping).set_index("record_id")
+    merged = merged_records(records, store.work_of_records()).set_index("record_id")
     if stage == "full_text":
-        needed = review.protocol.screening.reviewers_per_record
-        passed = final_decisions(store, "title_abstract", reviewers_per_record=needed)
+        passed = final_decisions(store, "title_abstract")
         keep = passed.loc[passed["final"] == "include", "record_id"]
         merged = merged[merged.index.isin(keep)]
     return merged

@@ -1,10 +1,13 @@
-"""The review store: SQLite in the review folder by default, PostgreSQL for a team, schema by Alembic."""
+"""The review store: SQLite in the review folder by default, PostgreSQL for a team, schema by Alembic.
+
+The one way to the store: every query and every command of the review's stages is a method of
+`Store`. Each command checks what it must and writes its event and the current state it changes
+in one transaction (`_write`), so two kernels cannot both act on what only one may."""
 from __future__ import annotations
 
-import datetime as dt
-import getpass
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -16,7 +19,12 @@ from alembic.runtime.migration import MigrationContext
 
 from ..errors import StoreError
 from ..records import LIST_FIELDS, RECORD_COLUMNS
-from .schema import SCHEMA_HEAD, dedup_pairs, events, record_clusters, records, settings, sources
+from ._log import current_user, next_id, now
+from .identity import IdentityMixin
+from .reviewing import ReviewingMixin
+from .schema import (SCHEMA_HEAD, dedup_pairs, events, record_clusters, record_works, records,
+                     settings, sources, works)
+from .verification import VerificationMixin
 
 __all__ = ["Store", "DATABASE_URL_ENV", "now", "current_user", "SCHEMA_HEAD"]
 
@@ -28,17 +36,6 @@ _INSERT_CHUNK = 2000
 SQLITE_PAGE_SIZE = 32768
 #: The encoder `json.dumps(..., ensure_ascii=False)` uses for a string (C speed).
 _json_string = json.encoder.encode_basestring
-
-
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
-def current_user() -> str:
-    try:
-        return os.environ.get("REVIEW_REVIEWER") or getpass.getuser()
-    except Exception:  # no user name on some containers
-        return "unknown"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -54,17 +51,45 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-class Store:
+def _sqlite_autocommit_driver(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see `_begin_immediate`)
+
+
+def _begin_immediate(connection) -> None:
+    """Writes on SQLite take the write lock when they begin, so a check and the write it allows
+    see the same store (a deferred transaction could read, then find another writer first)."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: Key of the PostgreSQL advisory lock that serialises a review's checked writes.
+_PG_WRITE_LOCK = 0x5EE1A0E
+
+
+class Store(IdentityMixin, ReviewingMixin, VerificationMixin):
     """One review's tables. Every write is one transaction: it lands whole or not at all."""
 
     def __init__(self, url: str):
         self.url = url
         try:
             self.engine = sa.create_engine(url, future=True)
+            self._writer = self.engine
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                self._writer = sa.create_engine(url, future=True)
+                sa.event.listen(self._writer, "connect", _sqlite_pragmas)
+                sa.event.listen(self._writer, "connect", _sqlite_autocommit_driver)
+                sa.event.listen(self._writer, "begin", _begin_immediate)
         except Exception as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
-        if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    @contextmanager
+    def _write(self):
+        """One checked write: a transaction holding the review's write lock from its start."""
+        with self._writer.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": _PG_WRITE_LOCK})
+            yield connection
 
     @classmethod
     def for_folder(cls, folder: str | Path, url: str | None = None) -> "Store":
@@ -138,7 +163,7 @@ class Store:
         at = now()
         if isinstance(rows, pd.DataFrame):
             rows = _frame_rows(rows)
-        with self.engine.begin() as connection:
+        with self._write() as connection:
             source_id = connection.execute(sources.insert().values(
                 file_name=file_name, file_path=file_path, sha256=sha256, format=format,
                 encoding=encoding, database=database, method=method, search_date=search_date,
@@ -163,12 +188,15 @@ class Store:
             warnings = [w.to_dict() if hasattr(w, "to_dict") else dict(w) for w in warnings]
             connection.execute(sources.update().where(sources.c.source_id == source_id).values(
                 record_count=count, warnings=json.dumps(warnings, ensure_ascii=False)))
-            connection.execute(events.insert().values(
+            first_work = next_id(connection, works.c.work_id)
+            event_id = connection.execute(events.insert().values(
                 at=at, actor=actor, stage="identification", action="import", source_id=source_id,
+                work_id=first_work if count else None,
                 payload=json.dumps({"file": file_name, "database": database, "method": method,
                                     "records": count, "sha256": sha256,
                                     "warnings": len(warnings)}, ensure_ascii=False),
-            ))
+            )).inserted_primary_key[0]
+            self._works_for_import(connection, int(source_id), first_work, int(event_id))
         return int(source_id)
 
     def sources(self) -> pd.DataFrame:
@@ -203,59 +231,23 @@ class Store:
             return pd.read_sql(query, connection)
 
     # -- event log ----------------------------------------------------------------------------
-    def append_event(self, *, actor: str, stage: str, action: str, record_id: int | None = None,
-                     source_id: int | None = None, payload: dict | None = None) -> int:
-        """Append one event (a decision, a note, an import) and return its id once committed."""
-        with self.engine.begin() as connection:
-            result = connection.execute(events.insert().values(
-                at=now(), actor=actor, stage=stage, action=action, record_id=record_id,
-                source_id=source_id, payload=json.dumps(payload or {}, ensure_ascii=False)))
-        return int(result.inserted_primary_key[0])
+    def event_count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(events)).scalar())
 
-    def append_events(self, rows: list[dict]) -> int:
-        """Append many events (actor, stage, action, record_id, payload) in one transaction."""
-        stamp = now()
-        values = [{"at": stamp, "actor": r["actor"], "stage": r["stage"], "action": r["action"],
-                   "record_id": r.get("record_id"), "source_id": r.get("source_id"),
-                   "payload": json.dumps(r.get("payload") or {}, ensure_ascii=False)} for r in rows]
-        with self.engine.begin() as connection:
-            for start in range(0, len(values), 5_000):
-                connection.execute(events.insert(), values[start:start + 5_000])
-        return len(values)
-
-    def events(self, stage: str | None = None) -> pd.DataFrame:
+    def events(self, stage: str | None = None, *, action: str | None = None) -> pd.DataFrame:
+        """The log (or one stage of it, one action) with its payloads decoded, oldest first."""
         query = sa.select(events).order_by(events.c.event_id)
         if stage is not None:
             query = query.where(events.c.stage == stage)
+        if action is not None:
+            query = query.where(events.c.action == action)
         with self.engine.connect() as connection:
             frame = pd.read_sql(query, connection)
         frame["payload"] = frame["payload"].map(json.loads)
         return frame
 
     # -- deduplication ------------------------------------------------------------------------
-    def replace_clusters(self, clusters: pd.Series, rules: dict, pairs: pd.DataFrame, *,
-                         actor: str, summary: dict) -> int:
-        """Store a deduplication run: clusters, pairs and the run's event, all or nothing."""
-        cluster_rows = [{"record_id": int(rid), "cluster_id": int(cid), "rule": rules.get(rid)}
-                        for rid, cid in clusters.items()]
-        pair_rows = [{"record_a": int(p.record_a), "record_b": int(p.record_b), "decision": p.decision,
-                      "rule": p.rule[:200], "score": float(p.score),
-                      "details": json.dumps(p.details, ensure_ascii=False)}
-                     for p in pairs.itertuples(index=False)]
-        with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":  # two reviewers' runs store one after the other
-                connection.execute(sa.text("LOCK TABLE record_clusters, dedup_pairs IN EXCLUSIVE MODE"))
-            connection.execute(dedup_pairs.delete())
-            connection.execute(record_clusters.delete())
-            for chunk in range(0, len(cluster_rows), 20_000):
-                connection.execute(record_clusters.insert(), cluster_rows[chunk:chunk + 20_000])
-            for chunk in range(0, len(pair_rows), 20_000):
-                connection.execute(dedup_pairs.insert(), pair_rows[chunk:chunk + 20_000])
-            result = connection.execute(events.insert().values(
-                at=now(), actor=actor, stage="dedup", action="run",
-                payload=json.dumps(summary, ensure_ascii=False)))
-        return int(result.inserted_primary_key[0])
-
     def clusters(self) -> pd.DataFrame:
         """record_id, cluster_id and the rule that joined the record, from the latest run."""
         query = sa.select(record_clusters).order_by(record_clusters.c.record_id)
@@ -273,6 +265,8 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writer is not self.engine:
+            self._writer.dispose()
 
 
 #: Columns of `records` an import fills, in the order of the insert's parameters.

@@ -1,0 +1,573 @@
+"""Screening decisions, studies, extracted values, judgements and the protocol: the commands that
+record them (checked, logged and applied to the current state in one transaction) and the
+queries that read the current state."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..errors import ReviewError
+from ..policy import INDEPENDENT, RESOLVER, outsider_message, panel
+from ._log import chunked, insert_event, insert_events, next_id, now
+from .schema import (events, extraction_finals, extraction_values, judgement_finals, judgements,
+                     protocol_versions, screening_decisions, screening_finals, studies,
+                     study_reports, works)
+from .state import (AUTOMATION, SCREENING_STAGES, VERDICTS, DecisionFold, Needed,
+                    extraction_finals_for, judgement_finals_for, screening_final)
+
+__all__ = ["ReviewingMixin", "DECISION_COLUMNS", "FINAL_COLUMNS"]
+
+DECISION_COLUMNS = ["work_id", "decided_on", "reviewer", "decision", "reason", "note", "role",
+                    "at", "event_id"]
+FINAL_COLUMNS = ["work_id", "final", "reason", "reviewers", "decisions", "resolved_by"]
+#: Screening answers a reviewer can give ("skip" is "not now").
+ANSWERS = (*VERDICTS, "skip")
+
+
+def _stage_label(stage: str) -> str:
+    return "title and abstract" if stage == "title_abstract" else stage.replace("_", " ")
+
+
+class ReviewingMixin:
+    _needed_cache: tuple[int, Needed] | None = None
+
+    # -- the protocol ------------------------------------------------------------------------------------
+    def save_protocol(self, text: str, *, actor: str) -> int:
+        """Store a version of the protocol (the team's one copy); returns its version number.
+        The same text as the version in force stores nothing new."""
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        with self._write() as connection:
+            latest = connection.execute(sa.select(protocol_versions.c.version,
+                                                  protocol_versions.c.sha256)
+                                        .order_by(protocol_versions.c.version.desc())
+                                        .limit(1)).first()
+            if latest is not None and latest.sha256 == digest:
+                return int(latest.version)
+            version = 1 if latest is None else int(latest.version) + 1
+            event_id = insert_event(connection, actor=actor, stage="protocol", action="protocol",
+                                    payload={"version": version, "text": text, "sha256": digest})
+            connection.execute(protocol_versions.insert().values(
+                version=version, event_id=event_id, text=text, sha256=digest))
+            self._refresh_all_finals(connection)
+        return version
+
+    def protocol_text(self) -> tuple[int, str] | None:
+        """(version, text) of the protocol in force, or None for a store without one."""
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(protocol_versions.c.version,
+                                               protocol_versions.c.text)
+                                     .order_by(protocol_versions.c.version.desc()).limit(1)).first()
+        return None if row is None else (int(row.version), row.text)
+
+    def _needed(self, connection) -> Needed:
+        """Reviewers per stage from the protocol in force (parsed once per version)."""
+        row = connection.execute(sa.select(protocol_versions.c.version, protocol_versions.c.text)
+                                 .order_by(protocol_versions.c.version.desc()).limit(1)).first()
+        if row is None:
+            return Needed()
+        if self._needed_cache is None or self._needed_cache[0] != row.version:
+            import yaml
+            data = yaml.safe_load(row.text) or {}
+            screening = (data.get("screening") or {}).get("reviewers_per_record", 2)
+            extraction = (data.get("extraction") or {}).get("extractors_per_study", 2)
+            appraisal = (data.get("risk_of_bias") or {}).get("assessors_per_study", 2)
+            self._needed_cache = (row.version, Needed(int(screening), int(extraction),
+                                                      int(appraisal)))
+        return self._needed_cache[1]
+
+    def needed(self) -> Needed:
+        with self.engine.connect() as connection:
+            return self._needed(connection)
+
+    def _refresh_all_finals(self, connection) -> None:
+        live = [int(w) for w in connection.execute(
+            sa.select(sa.distinct(works.c.current_work_id))
+            .join(screening_decisions, screening_decisions.c.work_id == works.c.work_id)).scalars()]
+        self._refresh_screening(connection, live)
+        self._refresh_studies(connection, self._live_studies(connection))
+
+    # -- screening ---------------------------------------------------------------------------------------
+    def record_decisions(self, rows: Sequence[dict]) -> list[int]:
+        """Record screening decisions (stage, work_id, reviewer, decision, reason, note, role,
+        ai_score) in one transaction; returns their event ids. A decision on a work since merged
+        into another is recorded on the merged work. Refused whole: a work not in the review, or
+        a screener beyond the work's first N who is not its resolver."""
+        if not rows:
+            return []
+        with self._write() as connection:
+            needed = self._needed(connection).screening
+            ids = {int(r["work_id"]) for r in rows}
+            current = self._currents(connection, ids)
+            missing = sorted(ids - set(current))
+            if missing:
+                raise ReviewError(f"no work {', '.join(map(str, missing))} in this review")
+            standing = self._standing_screeners(connection, set(current.values()))
+            planned = []
+            for row in rows:
+                work = current[int(row["work_id"])]
+                role = row.get("role") or "screener"
+                key = (row["stage"], work)
+                if role == "screener" and row["decision"] in VERDICTS:
+                    seen = standing.setdefault(key, [])
+                    members = panel(seen, needed)
+                    if row["reviewer"] not in members and len(members) >= needed:
+                        raise ReviewError(outsider_message(
+                            "screening", f"Record {work} ({_stage_label(row['stage'])})", members))
+                    seen.append((10**12 + len(planned), row["reviewer"]))
+                payload = {"reason": row.get("reason"), "note": row.get("note") or ""}
+                if row.get("ai_score") is not None:
+                    payload["ai_score"] = row["ai_score"]
+                planned.append({"actor": row["reviewer"], "stage": row["stage"],
+                                "action": row["decision"], "work_id": work, "role": role,
+                                "payload": payload})
+            event_ids = insert_events(connection, planned)
+            self._refresh_screening(connection, set(current.values()))
+        return event_ids
+
+    def undo_decision(self, *, stage: str, event_id: int, reviewer: str) -> int:
+        """Cancel an earlier decision with an undo event: checked and written in one
+        transaction, so two kernels cannot both undo it."""
+        with self._write() as connection:
+            target = connection.execute(sa.select(events).where(
+                events.c.event_id == int(event_id))).mappings().first()
+            if target is None or target["stage"] != stage or target["action"] not in ANSWERS:
+                raise ValueError(f"event {event_id} is not a {stage} decision")
+            if target["actor"] != reviewer:
+                raise ValueError(f"decision {event_id} was made by {target['actor']}; "
+                                 f"only they can undo it")
+            if connection.execute(sa.select(events.c.event_id)
+                                  .where(events.c.undoes == int(event_id))).first():
+                raise ValueError(f"decision {event_id} was already undone")
+            undo_id = insert_event(connection, actor=reviewer, stage=stage, action="undo",
+                                   work_id=target["work_id"], role=target["role"],
+                                   undoes=int(event_id))
+            live = self._current_work(connection, target["work_id"])
+            self._refresh_screening(connection, {live}, stages=(stage,))
+        return undo_id
+
+    def screening_decisions(self, stage: str) -> pd.DataFrame:
+        """Each reviewer's standing decision at `stage`, on the live work (`work_id`) and on the
+        work it was made on (`decided_on`, different once works merged)."""
+        query = (sa.select(works.c.current_work_id.label("work_id"),
+                           screening_decisions.c.work_id.label("decided_on"),
+                           *[screening_decisions.c[c] for c in DECISION_COLUMNS[2:]])
+                 .join(works, works.c.work_id == screening_decisions.c.work_id)
+                 .where(screening_decisions.c.stage == stage)
+                 .order_by(works.c.current_work_id, screening_decisions.c.event_id))
+        with self.engine.connect() as connection:
+            frame = pd.read_sql(query, connection)
+        if frame.empty:
+            return pd.DataFrame(columns=DECISION_COLUMNS)
+        frame["reason"] = frame["reason"].astype(object).where(frame["reason"].notna(), None)
+        return frame[DECISION_COLUMNS]
+
+    def screening_finals(self, stage: str) -> pd.DataFrame:
+        """The final decision per live work at `stage` (works with any decision only)."""
+        query = (sa.select(screening_finals).where(screening_finals.c.stage == stage)
+                 .order_by(screening_finals.c.work_id))
+        with self.engine.connect() as connection:
+            frame = pd.read_sql(query, connection)
+        if frame.empty:
+            return pd.DataFrame(columns=FINAL_COLUMNS)
+        frame["reviewers"] = [json.loads(v) for v in frame["reviewers"]]
+        frame["decisions"] = [json.loads(v) for v in frame["decisions"]]
+        for name in ("reason", "resolved_by"):
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+        return frame[FINAL_COLUMNS]
+
+    @staticmethod
+    def _currents(connection, ids: Iterable[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for chunk in chunked(sorted(ids)):
+            out.update(connection.execute(sa.select(works.c.work_id, works.c.current_work_id)
+                                          .where(works.c.work_id.in_(chunk))).tuples().all())
+        return out
+
+    @staticmethod
+    def _standing_screeners(connection, live: set[int]) -> dict[tuple[str, int], list]:
+        """(stage, live work) -> [(event id, reviewer)] of its standing screeners."""
+        out: dict[tuple[str, int], list] = {}
+        for chunk in chunked(sorted(live)):
+            query = (sa.select(screening_decisions.c.stage, works.c.current_work_id,
+                               screening_decisions.c.event_id, screening_decisions.c.reviewer)
+                     .join(works, works.c.work_id == screening_decisions.c.work_id)
+                     .where(works.c.current_work_id.in_(chunk),
+                            screening_decisions.c.role == "screener"))
+            for stage, work, event_id, reviewer in connection.execute(query):
+                out.setdefault((stage, int(work)), []).append((int(event_id), reviewer))
+        return out
+
+    def _refresh_screening(self, connection, live: Iterable[int],
+                           stages: Sequence[str] = SCREENING_STAGES) -> None:
+        """Recompute the standing decisions and the finals of these live works from the log,
+        with the same fold `review verify` applies to the whole log."""
+        live = sorted({int(w) for w in live})
+        if not live:
+            return
+        needed = self._needed(connection).screening
+        included: list[int] = []
+        for chunk in chunked(live, 400):
+            origins = dict(connection.execute(sa.select(works.c.work_id, works.c.current_work_id)
+                                              .where(works.c.current_work_id.in_(chunk)))
+                           .tuples().all())
+            log = []
+            for part in chunked(sorted(origins)):
+                log += connection.execute(sa.select(
+                    events.c.event_id, events.c.at, events.c.actor, events.c.stage,
+                    events.c.action, events.c.work_id, events.c.role, events.c.undoes,
+                    events.c.payload).where(events.c.stage.in_(stages),
+                                            events.c.work_id.in_(part))).mappings().all()
+                log += connection.execute(sa.select(
+                    events.c.event_id, events.c.work_id, events.c.other_work_id)
+                    .where(events.c.stage == "works", events.c.action == "merge",
+                           events.c.other_work_id.in_(part))).mappings().all()
+            undone = {int(e["undoes"]) for e in log if e.get("undoes") is not None}
+            fold = DecisionFold()
+            for event in sorted(log, key=lambda e: e["event_id"]):
+                if "other_work_id" in event:
+                    fold.apply_merge(int(event["work_id"]), int(event["other_work_id"]))
+                elif DecisionFold.counts(event, undone):
+                    fold.apply_decision(event)
+            for part in chunked(sorted(origins)):
+                connection.execute(screening_decisions.delete().where(
+                    screening_decisions.c.stage.in_(stages),
+                    screening_decisions.c.work_id.in_(part)))
+                connection.execute(screening_finals.delete().where(
+                    screening_finals.c.stage.in_(stages), screening_finals.c.work_id.in_(part)))
+            if fold.rows:
+                connection.execute(screening_decisions.insert(), list(fold.rows.values()))
+            by_work: dict[tuple[str, int], list[dict]] = {}
+            for row in fold.rows.values():
+                by_work.setdefault((row["stage"], origins[row["work_id"]]), []).append(row)
+            finals = []
+            for (stage, work), rows in by_work.items():
+                final = screening_final(rows, needed)
+                finals.append({"stage": stage, "work_id": work, "final": final["final"],
+                               "reason": final["reason"], "resolved_by": final["resolved_by"],
+                               "reviewers": json.dumps(final["reviewers"], ensure_ascii=False),
+                               "decisions": json.dumps(final["decisions"])})
+                if stage == "full_text" and final["final"] == "include":
+                    included.append(work)
+            if finals:
+                connection.execute(screening_finals.insert(), finals)
+        if included:
+            self._studies_for_reports(connection, included)
+
+    # -- studies -----------------------------------------------------------------------------------------
+    def _studies_for_reports(self, connection, included: list[int]) -> None:
+        """A report included at full text becomes a study of its own unless it already has one."""
+        linked: set[int] = set()
+        for chunk in chunked(sorted(included)):
+            linked |= set(connection.execute(sa.select(study_reports.c.work_id)
+                                             .where(study_reports.c.work_id.in_(chunk))).scalars())
+        for work in sorted(set(included) - linked):
+            self._create_study(connection, actor="review", work_id=work)
+
+    @staticmethod
+    def _create_study(connection, *, actor: str, work_id: int | None = None,
+                      name: str | None = None) -> int:
+        study_id = next_id(connection, studies.c.study_id)
+        event_id = insert_event(connection, actor=actor, stage="extraction", action="create_study",
+                                study_id=study_id, work_id=work_id, payload={"name": name})
+        connection.execute(studies.insert().values(study_id=study_id, name=name,
+                                                   current_study_id=study_id,
+                                                   created_event_id=event_id))
+        if work_id is not None:
+            connection.execute(study_reports.insert().values(work_id=work_id, study_id=study_id))
+        return study_id
+
+    def study_reports(self) -> pd.DataFrame:
+        """work_id, study_id (the live study) and its given name, for every linked report."""
+        query = (sa.select(study_reports.c.work_id, studies.c.current_study_id.label("study_id"))
+                 .join(studies, studies.c.study_id == study_reports.c.study_id)
+                 .order_by(study_reports.c.work_id))
+        names = sa.select(studies.c.study_id, studies.c.name)
+        with self.engine.connect() as connection:
+            frame = pd.read_sql(query, connection)
+            named = dict(connection.execute(names).tuples().all())
+        frame["name"] = [named.get(int(s)) for s in frame["study_id"]]
+        return frame
+
+    def studies(self, *, live: bool = True) -> pd.DataFrame:
+        query = sa.select(studies).order_by(studies.c.study_id)
+        if live:
+            query = query.where(studies.c.current_study_id == studies.c.study_id)
+        with self.engine.connect() as connection:
+            return pd.read_sql(query, connection)
+
+    def link_reports(self, study_id: int | None, work_ids: Iterable[int], *, reviewer: str,
+                     name: str | None = None) -> int:
+        """Link included reports to one study (None: each becomes a study of its own; `name`:
+        the new or existing study's display name). A study left without reports joins the
+        target with its values and judgements. Returns the target study's id (or the last new)."""
+        work_ids = list(dict.fromkeys(int(w) for w in work_ids))
+        with self._write() as connection:
+            current = self._currents(connection, work_ids)
+            unknown = [w for w in work_ids if w not in current]
+            if unknown:
+                raise ReviewError(f"no work {', '.join(map(str, unknown))} in this review")
+            work_ids = list(dict.fromkeys(current[w] for w in work_ids))
+            included = set(connection.execute(sa.select(screening_finals.c.work_id).where(
+                screening_finals.c.stage == "full_text", screening_finals.c.final == "include",
+                screening_finals.c.work_id.in_(work_ids))).scalars())
+            excluded = [w for w in work_ids if w not in included]
+            if excluded:
+                raise ReviewError(
+                    f"record(s) {', '.join(map(str, excluded))} are not included reports (their "
+                    "final full-text decision is not include); no links were recorded")
+            before = dict(connection.execute(sa.select(study_reports.c.work_id,
+                                                       study_reports.c.study_id)
+                                             .where(study_reports.c.work_id.in_(work_ids)))
+                          .tuples().all())
+            if study_id is None:
+                last = None
+                for work in work_ids:
+                    connection.execute(study_reports.delete().where(study_reports.c.work_id == work))
+                    last = self._create_study(connection, actor=reviewer, work_id=work, name=name)
+                target = last
+            else:
+                target = self._live_study(connection, study_id)
+                for work in work_ids:
+                    insert_event(connection, actor=reviewer, stage="extraction",
+                                 action="link_report", work_id=work, study_id=target)
+                    connection.execute(study_reports.delete().where(study_reports.c.work_id == work))
+                    connection.execute(study_reports.insert().values(work_id=work, study_id=target))
+                if name is not None:
+                    self._name_study(connection, target, name, reviewer)
+            for old in set(before.values()):
+                left = connection.execute(sa.select(sa.func.count()).select_from(study_reports)
+                                          .where(study_reports.c.study_id == old)).scalar()
+                if not left and target is not None and old != target and study_id is not None:
+                    self._merge_studies(connection, target, old, reviewer)
+            self._refresh_studies(connection, {target} if target is not None else set())
+        return int(target) if target is not None else None
+
+    def name_study(self, study_id: int, name: str | None, *, reviewer: str) -> None:
+        """Give a study a display name (None: named after its earliest report again)."""
+        with self._write() as connection:
+            self._name_study(connection, self._live_study(connection, study_id), name, reviewer)
+
+    @staticmethod
+    def _name_study(connection, study_id: int, name: str | None, reviewer: str) -> None:
+        insert_event(connection, actor=reviewer, stage="extraction", action="name_study",
+                     study_id=study_id, payload={"name": name})
+        connection.execute(studies.update().where(studies.c.study_id == study_id)
+                           .values(name=name))
+
+    @staticmethod
+    def _live_study(connection, study_id: int) -> int:
+        found = connection.execute(sa.select(studies.c.current_study_id)
+                                   .where(studies.c.study_id == int(study_id))).scalar()
+        if found is None:
+            raise ReviewError(f"no study {study_id} in this review")
+        return int(found)
+
+    @staticmethod
+    def _live_studies(connection) -> set[int]:
+        return {int(s) for s in connection.execute(
+            sa.select(studies.c.study_id).where(studies.c.current_study_id == studies.c.study_id))
+            .scalars()}
+
+    # -- extraction and appraisal ------------------------------------------------------------------------
+    def _check_panel(self, connection, table, live: int, reviewer: str, needed: int,
+                     stage: str, what: str, extra: list, tool: str | None = None) -> None:
+        """Refuse an independent reviewer beyond a study's first N."""
+        query = (sa.select(table.c.event_id, table.c.reviewer)
+                 .join(studies, studies.c.study_id == table.c.study_id)
+                 .where(studies.c.current_study_id == live, table.c.role != RESOLVER))
+        if tool is not None:
+            query = query.where(table.c.tool == tool)
+        if table is extraction_values:
+            query = query.where(table.c.value.not_in(["null", "[]"]))
+        seen = list(connection.execute(query).tuples().all()) + extra
+        members = panel(seen, needed)
+        if reviewer not in members and len(members) >= needed:
+            raise ReviewError(outsider_message(stage, what, members))
+
+    def record_values(self, rows: Sequence[dict], *, describe=lambda study: f"Study {study}"
+                      ) -> list[int]:
+        """Record extracted values (study_id, form_group, instance, field, value, unit,
+        reviewer, role) in one transaction; returns their event ids. Refused whole: a study not
+        in the review, or an extractor beyond the study's first N who is not its resolver."""
+        if not rows:
+            return []
+        with self._write() as connection:
+            needed = self._needed(connection).extraction
+            planned, touched, extra, stamp = [], set(), {}, now()
+            for row in rows:
+                live = self._live_study(connection, row["study_id"])
+                touched.add(live)
+                role = row.get("role") or INDEPENDENT["extraction"]
+                if role != RESOLVER and row["value"] is not None and row["value"] != []:
+                    mine = extra.setdefault(live, [])
+                    self._check_panel(connection, extraction_values, live, row["reviewer"],
+                                      needed, "extraction", describe(live), mine)
+                    mine.append((10**12 + len(planned), row["reviewer"]))
+                planned.append({"actor": row["reviewer"], "stage": "extraction", "at": stamp,
+                                "action": "value", "study_id": live,
+                                "form_group": row["form_group"], "instance": int(row["instance"]),
+                                "field": row["field"], "role": role,
+                                "payload": {"value": row["value"], "unit": row.get("unit")}})
+            ids = insert_events(connection, planned)
+            state = {}
+            for event_id, event in zip(ids, planned):
+                key = (event["study_id"], event["form_group"], event["instance"], event["field"],
+                       event["actor"], event["role"])
+                state[key] = {"study_id": key[0], "form_group": key[1], "instance": key[2],
+                              "field": key[3], "reviewer": key[4], "role": key[5],
+                              "value": json.dumps(event["payload"]["value"], ensure_ascii=False),
+                              "unit": event["payload"]["unit"], "at": stamp,
+                              "event_id": event_id}
+            for key, row in state.items():
+                connection.execute(extraction_values.delete().where(sa.and_(*(
+                    extraction_values.c[c] == v for c, v in zip(
+                        ("study_id", "form_group", "instance", "field", "reviewer", "role"), key)))))
+            connection.execute(extraction_values.insert(), list(state.values()))
+            self._refresh_studies(connection, touched)
+        return ids
+
+    def record_judgements(self, rows: Sequence[dict], *, describe=lambda study: f"Study {study}"
+                          ) -> list[int]:
+        """Record judgements (study_id, tool, domain, judgement, support, answers, reviewer,
+        role) in one transaction; returns their event ids. Refused whole like values."""
+        if not rows:
+            return []
+        with self._write() as connection:
+            needed = self._needed(connection).appraisal
+            planned, touched, extra, stamp = [], set(), {}, now()
+            for row in rows:
+                live = self._live_study(connection, row["study_id"])
+                touched.add(live)
+                role = row.get("role") or INDEPENDENT["appraisal"]
+                if role != RESOLVER:
+                    mine = extra.setdefault((live, row["tool"]), [])
+                    self._check_panel(connection, judgements, live, row["reviewer"], needed,
+                                      "appraisal", f"{describe(live)} ({row['tool']})", mine,
+                                      tool=row["tool"])
+                    mine.append((10**12 + len(planned), row["reviewer"]))
+                planned.append({"actor": row["reviewer"], "stage": "risk_of_bias", "at": stamp,
+                                "action": "judgement", "study_id": live,
+                                "tool": row["tool"], "domain": row["domain"], "role": role,
+                                "payload": {"judgement": row["judgement"],
+                                            "support": row.get("support") or "",
+                                            "answers": dict(row.get("answers") or {})}})
+            ids = insert_events(connection, planned)
+            state = {}
+            for event_id, event in zip(ids, planned):
+                key = (event["study_id"], event["tool"], event["domain"], event["actor"],
+                       event["role"])
+                p = event["payload"]
+                state[key] = {"study_id": key[0], "tool": key[1], "domain": key[2],
+                              "reviewer": key[3], "role": key[4], "judgement": p["judgement"],
+                              "support": p["support"],
+                              "answers": json.dumps(p["answers"], ensure_ascii=False,
+                                                    sort_keys=True),
+                              "at": stamp, "event_id": event_id}
+            for key in state:
+                connection.execute(judgements.delete().where(sa.and_(*(
+                    judgements.c[c] == v for c, v in zip(
+                        ("study_id", "tool", "domain", "reviewer", "role"), key)))))
+            connection.execute(judgements.insert(), list(state.values()))
+            self._refresh_studies(connection, touched)
+        return ids
+
+    def _refresh_studies(self, connection, live: Iterable[int]) -> None:
+        """Recompute the final values and judgements of these live studies."""
+        needed = self._needed(connection)
+        for chunk in chunked(sorted({int(s) for s in live})):
+            origin = dict(connection.execute(sa.select(studies.c.study_id,
+                                                       studies.c.current_study_id)
+                                             .where(studies.c.current_study_id.in_(chunk)))
+                          .tuples().all())
+            values = connection.execute(sa.select(extraction_values).where(
+                extraction_values.c.study_id.in_(list(origin)))).mappings().all()
+            by_study: dict[int, list[dict]] = {}
+            for row in values:
+                by_study.setdefault(origin[row["study_id"]], []).append(
+                    {**row, "value": json.loads(row["value"])})
+            connection.execute(extraction_finals.delete().where(
+                extraction_finals.c.study_id.in_(list(origin))))
+            finals = [{"study_id": study, **final,
+                       "value": json.dumps(final["value"], ensure_ascii=False)}
+                      for study, rows in by_study.items()
+                      for final in extraction_finals_for(rows, needed.extraction)]
+            if finals:
+                connection.execute(extraction_finals.insert(), finals)
+            judged = connection.execute(sa.select(judgements).where(
+                judgements.c.study_id.in_(list(origin)))).mappings().all()
+            by_tool: dict[tuple[int, str], list[dict]] = {}
+            for row in judged:
+                by_tool.setdefault((origin[row["study_id"]], row["tool"]), []).append(dict(row))
+            connection.execute(judgement_finals.delete().where(
+                judgement_finals.c.study_id.in_(list(origin))))
+            finals = [{"study_id": study, "tool": tool, **final,
+                       "assessors": json.dumps(final["assessors"], ensure_ascii=False)}
+                      for (study, tool), rows in by_tool.items()
+                      for final in judgement_finals_for(rows, needed.appraisal)]
+            if finals:
+                connection.execute(judgement_finals.insert(), finals)
+
+    def extraction_values(self) -> pd.DataFrame:
+        """Every reviewer's standing values, on the live study (`study_id`)."""
+        query = (sa.select(studies.c.current_study_id.label("study_id"),
+                           *[extraction_values.c[c] for c in (
+                               "form_group", "instance", "field", "reviewer", "role", "value",
+                               "unit", "at", "event_id")])
+                 .join(studies, studies.c.study_id == extraction_values.c.study_id)
+                 .order_by(extraction_values.c.event_id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return _objects([{**r, "value": json.loads(r["value"])} for r in rows],
+                        ["study_id", "form_group", "instance", "field", "reviewer", "role",
+                         "value", "unit", "at", "event_id"])
+
+    def extraction_finals(self) -> pd.DataFrame:
+        query = sa.select(extraction_finals).order_by(
+            extraction_finals.c.study_id, extraction_finals.c.form_group,
+            extraction_finals.c.instance, extraction_finals.c.field)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return _objects([{**r, "value": json.loads(r["value"])} for r in rows],
+                        ["study_id", "form_group", "instance", "field", "value", "unit", "status",
+                         "decided_by"])
+
+    def judgements(self, tool: str | None = None) -> pd.DataFrame:
+        """Every reviewer's standing judgements, on the live study."""
+        query = (sa.select(studies.c.current_study_id.label("study_id"),
+                           *[judgements.c[c] for c in (
+                               "tool", "domain", "reviewer", "role", "judgement", "support",
+                               "answers", "at", "event_id")])
+                 .join(studies, studies.c.study_id == judgements.c.study_id)
+                 .order_by(judgements.c.event_id))
+        if tool is not None:
+            query = query.where(judgements.c.tool == tool)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return _objects([{**r, "answers": json.loads(r["answers"])} for r in rows],
+                        ["study_id", "tool", "domain", "reviewer", "role", "judgement", "support",
+                         "answers", "at", "event_id"])
+
+    def judgement_finals(self, tool: str | None = None) -> pd.DataFrame:
+        query = sa.select(judgement_finals).order_by(judgement_finals.c.study_id,
+                                                     judgement_finals.c.domain)
+        if tool is not None:
+            query = query.where(judgement_finals.c.tool == tool)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return _objects([{**r, "assessors": json.loads(r["assessors"])} for r in rows],
+                        ["study_id", "tool", "domain", "judgement", "support", "status",
+                         "assessors", "decided_by"])
+
+
+def _objects(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """A frame whose gaps stay None (not NaN beside numbers)."""
+    frame = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in columns},
+                         columns=columns)
+    for name in ("study_id", "instance", "event_id"):
+        if name in frame.columns and len(frame):
+            frame[name] = frame[name].astype(int)
+    return frame

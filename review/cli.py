@@ -179,6 +179,57 @@ def cmd_dedup(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    from .project import open_review
+    from .verify import format_verify, verify_review
+    result = verify_review(open_review(args.review))
+    if args.json:
+        _print_json(result)
+    else:
+        print(format_verify(result))
+    return 0 if result["ok"] else 1
+
+
+def cmd_upgrade(args) -> int:
+    from .project import SETTINGS_FILE, open_review
+    from .store import SCHEMA_HEAD, Store
+    import yaml
+    folder = Path(args.review)
+    settings_path = folder / SETTINGS_FILE
+    if not settings_path.exists():
+        raise ReviewError(f"{folder}: not a review folder (no {SETTINGS_FILE})")
+    settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) or {}
+    store = Store.for_folder(folder, settings.get("database_url"))
+    before = store.schema_version()
+    if before is None:
+        raise ReviewError(f"{folder} holds no review store (run `review init` first)")
+    if before == SCHEMA_HEAD:
+        print(f"The review store is already at schema {SCHEMA_HEAD}; nothing to do")
+        return 0
+    events = store.event_count()
+    store.upgrade()
+    store.dispose()
+    review = open_review(folder)  # stores the folder's protocol as the first version
+    from .store.state import Needed
+    review.store.rebuild_state(Needed.from_protocol(review.protocol))
+    print(f"Upgraded the review store from schema {before} to {SCHEMA_HEAD}: {events} events "
+          f"kept, {review.store.event_count() - events} added by the migration")
+    return 0
+
+
+def cmd_protocol(args) -> int:
+    from .project import open_review
+    review = open_review(args.review)
+    if args.set:
+        version = review.update_protocol(args.set, actor=args.reviewer)
+        print(f"Protocol version {version} is now in force for everyone sharing this review")
+        return 0
+    print(f"Protocol version {review.protocol_version} is in force: {review.protocol.title}")
+    if review.protocol_notice:
+        print(review.protocol_notice)
+    return 0
+
+
 def cmd_simulate(args) -> int:
     from .screening.simulate import run
     return run(args)
@@ -316,6 +367,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dedup)
 
     from .screening.simulate import configure_parser
+    p = sub.add_parser("verify", help="check the store: state rebuilt from the log, orphans, PRISMA",
+                       description="Rebuild the current state from the event log and compare it "
+                                   "with the stored state, check that every decision, value and "
+                                   "judgement belongs to an existing work or study, check the "
+                                   "PRISMA arithmetic, and list works that need a reviewer "
+                                   "after a merge, split or new import. Exit status 1 when not ok.")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.add_argument("--json", action="store_true",
+                   help='print one JSON line: {"ok", "events", "orphaned", "state_matches_log", '
+                        '"attention", "problems"}')
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("upgrade", help="migrate a review store to this version's schema",
+                       description="Migrate the review store to the schema this version expects, "
+                                   "keeping every event; the current state is rebuilt from the log.")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_upgrade)
+
+    p = sub.add_parser("protocol", help="show or change the protocol the team works to",
+                       description="The protocol lives in the review store, versioned, so a team "
+                                   "sharing a store works to one protocol. Without --set, show "
+                                   "the version in force.")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.add_argument("--set", metavar="FILE", help="validate FILE and make it the new version")
+    p.add_argument("--reviewer", metavar="NAME", help="who changes it (default: your user name)")
+    p.set_defaults(func=cmd_protocol)
+
     p = sub.add_parser("simulate", help="replay a labelled dataset through the prioritiser",
                        description="Screen a labelled CSV (title, abstract, label_included) as if "
                                    "a reviewer followed the prioritiser's order, and report records "

@@ -114,7 +114,7 @@ def test_final_judgements_agree_conflict_pending_and_reconcile(review):
     reconcile(review, reviewer=CHEN, tool="SYRCLE", study_id="Rossi 2016", domain="D2",
               judgement="unclear", support="Figure 2 shows day-7 volumes only as a pooled mean.")
     final = judgements(review, "SYRCLE").set_index("domain")
-    assert ("unclear", "reconciled", CHEN) == tuple(final.loc["D2", ["judgement", "status", "decided_by"]])
+    assert ("unclear", "resolved", CHEN) == tuple(final.loc["D2", ["judgement", "status", "decided_by"]])
     assert "Figure 2 shows day-7 volumes only as a pooled mean." == final.loc["D2", "support"]
     single = judgements(review, "SYRCLE", assessors=1).set_index("domain")
     assert ("unclear", "agreed") == tuple(single.loc["D3", ["judgement", "status"]])
@@ -134,7 +134,7 @@ def test_differences_list_who_said_what_and_who_decided(review):
     assert [("Lugini 2012", "D8", "Incomplete outcome data", {AMARA: "low", BRUNO: "unclear"},
              {AMARA: "All wells reported.", BRUNO: "Replicates unclear."}, "conflict", None, None),
             ("Rossi 2016", "D7", "Blinding of outcome assessment", {AMARA: "unclear", BRUNO: "high"},
-             {AMARA: "Not stated.", BRUNO: "Calipers by the treating author."}, "reconciled",
+             {AMARA: "Not stated.", BRUNO: "Calipers by the treating author."}, "resolved",
              CHEN, "high")] == list(found.itertuples(index=False, name=None))
 
 
@@ -289,8 +289,8 @@ def test_example_judgements_load_complete_and_reconciled(review):
     assert not syrcle.isna().any().any() and not misev.isna().any().any()
     for tool, count in (("SYRCLE", 5), ("MISEV", 4)):
         found = differences(review, tool)
-        assert (count, {"reconciled"}, {CHEN}) == (len(found), set(found["status"]),
-                                                   set(found["reconciled_by"]))
+        assert (count, {"resolved"}, {CHEN}) == (len(found), set(found["status"]),
+                                                   set(found["resolved_by"]))
     by_study = syrcle.set_index("Study")
     assert ("High", "Low") == (by_study.loc["Huang 2020", "D8"], by_study.loc["Kim 2018", "D1"])
     standing = judgements(review, "MISEV", final=False)

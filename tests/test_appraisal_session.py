@@ -100,7 +100,7 @@ def test_assessors_are_blind_and_the_reconciler_settles_differences(review):
     assessor = AppraisalSession(review, AMARA, "SYRCLE", STUDIES)
     assessor.go("Kim 2018")
     assert None is assessor.state("D7").others
-    reconciler = AppraisalSession(review, CHEN, "SYRCLE", role="reconciler")
+    reconciler = AppraisalSession(review, CHEN, "SYRCLE", role="resolver")
     assert ["Kim 2018"] == reconciler.studies
     state = reconciler.state("D7")
     assert (True, None) == (state.in_conflict, state.judgement)
@@ -115,7 +115,7 @@ def test_assessors_are_blind_and_the_reconciler_settles_differences(review):
     p = reconciler.progress
     assert (1, 1, 1, 1, []) == (p.studies_done, p.studies, p.judged, p.total, p.remaining)
     final = judgements(review, "SYRCLE").set_index(["study_id", "domain"])
-    assert ("high", "reconciled", CHEN) == tuple(final.loc[("Kim 2018", "D7"),
+    assert ("high", "resolved", CHEN) == tuple(final.loc[("Kim 2018", "D7"),
                                                            ["judgement", "status", "decided_by"]])
 
 

@@ -76,7 +76,7 @@ def test_status_json_of_example(example_review, capsys):
     assert dedup["unique"] + dedup["duplicates_removed"] == status["records"]
     extraction = status["extraction"]
     assert (15, 16) == (extraction["studies"], extraction["reports"])
-    assert {"agreed", "reconciled"} == set(extraction["values"])  # nothing left open
+    assert {"agreed", "resolved"} == set(extraction["values"])  # nothing left open
     assert {"SYRCLE": 12, "MISEV": 15} == {tool: counts["studies"]
                                          for tool, counts in status["risk_of_bias"].items()}
 

@@ -33,7 +33,7 @@ def test_extraction_long_has_one_row_per_final_value(example, tmp_path, capsys):
     expected = extraction_long(open_review(example))
     assert len(expected) == len(frame)
     assert f"Wrote {len(frame)} rows to {out} (extraction-long)" in capsys.readouterr().out
-    assert {"agreed", "reconciled"} == set(frame["status"])
+    assert {"agreed", "resolved"} == set(frame["status"])
     rossi = frame[(frame["study_id"] == "Rossi 2016") & (frame["field"] == "mean_size")]
     assert ["128"] == [v.removesuffix(".0") for v in rossi["value"]]
 

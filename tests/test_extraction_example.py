@@ -68,16 +68,16 @@ def test_sixteen_reports_make_fifteen_studies(example):
     assert {1} == set(listed.loc[listed["study_id"] != "Kim 2018", "reports"])
 
 
-def test_every_difference_is_reconciled_by_chen_wei(example, long):
+def test_every_difference_is_resolved_by_chen_wei(example, long):
     """The two extractors differ on 15 fields, each decided by the reconciler; all values are final."""
     every = differences(example, include_decided=True)
     assert 15 == len(every)
     assert {"Chen Wei"} == set(every["decided_by"])
     assert {("Amara Okafor", "Bruno Lindqvist")} == set(zip(every["reviewer_a"], every["reviewer_b"]))
     assert differences(example).empty
-    assert {"agreed": len(long) - 15, "reconciled": 15} == long["status"].value_counts().to_dict()
+    assert {"agreed": len(long) - 15, "resolved": 15} == long["status"].value_counts().to_dict()
     rossi = long[(long["study_id"] == "Rossi 2016") & (long["field"] == "mean_size")].iloc[0]
-    assert (128.0, "nm", "reconciled", "Chen Wei") == (rossi["value"], rossi["unit"], rossi["status"],
+    assert (128.0, "nm", "resolved", "Chen Wei") == (rossi["value"], rossi["unit"], rossi["status"],
                                                        rossi["decided_by"])
 
 

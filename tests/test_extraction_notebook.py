@@ -99,7 +99,7 @@ def test_reconciler_overview_counts_open_differences(review):
     extract(review, "Amara", "Rossi 2016a", COMPLETE)
     extract(review, "Bruno", "Rossi 2016a", COMPLETE)
     extract(review, "Bruno", "Kim 2020", COMPLETE)
-    session = ExtractionSession(review, "Chen", role="reconciler")
+    session = ExtractionSession(review, "Chen", role="resolver")
     assert [("Kim 2018", 1, "Amara; Bruno", 2, 0, "to reconcile"),
             ("Kim 2020", 1, "Bruno", 0, 0, "waiting for extractors"),
             ("Rossi 2016a", 1, "Amara; Bruno", 0, 0, "settled"),
@@ -127,7 +127,7 @@ def test_final_value_counts_per_study_and_in_total(review):
               value="native", reviewer="Chen")
     extract(review, "Amara", "Rossi 2016a", {"strategy": "native", "cargo": "none"})
     counts = final_value_counts(review)
-    assert ["study_id", "agreed", "reconciled", "conflict", "pending", "total"] == list(counts.columns)
+    assert ["study_id", "agreed", "resolved", "conflict", "pending", "total"] == list(counts.columns)
     assert [("Kim 2018", 4, 1, 1, 0, 6),
             ("Kim 2020", 0, 0, 0, 0, 0),
             ("Rossi 2016a", 0, 0, 0, 2, 2),

@@ -121,7 +121,7 @@ def test_final_values_agreed_reconciled_conflict_pending(review):
     status = finals["status"].to_dict()
     assert "agreed" == status[("Kim 2018", "vesicle", 1, "positive_markers")]
     assert ["CD63", "CD81", "HSP70"] == finals.loc[("Kim 2018", "vesicle", 1, "positive_markers"), "value"]
-    assert ("reconciled", 128.0, "Chen") == tuple(finals.loc[("Kim 2018", "vesicle", 1, "mean_size"),
+    assert ("resolved", 128.0, "Chen") == tuple(finals.loc[("Kim 2018", "vesicle", 1, "mean_size"),
                                                             ["status", "value", "decided_by"]])
     assert ("Kim 2018", "outcome", 2, "treated_mean") not in status  # decided: no value
     assert "conflict" == status[("Kim 2018", "experiment", 1, "dose")]

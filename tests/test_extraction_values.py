@@ -175,7 +175,7 @@ def test_latest_value_wins_and_null_clears(review):
     record_value(review, reviewer="Amara", study_id="Kim 2018", field="targeting_ligand", value="RGD")
     record_value(review, reviewer="Amara", study_id="Kim 2018", field="targeting_ligand", value="")
     record_value(review, reviewer="Chen", study_id="Kim 2018", field="targeting_ligand", value=None,
-                 role="reconciler")
+                 role="resolver")
     stored = reviewer_values(review.store)
     assert [("Amara", "extractor", "cargo", "paclitaxel"), ("Chen", "reconciler", "targeting_ligand", None)] == \
         [(r.reviewer, r.role, r.field, r.value) for r in stored.itertuples()]

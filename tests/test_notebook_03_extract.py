@@ -105,7 +105,7 @@ def test_runs_as_the_reconciler(example, tmp_path):
     assert "Chen Wei, reconciling; appraisal tool: SYRCLE\n" == text(outputs["open-review"])
     ids = list(studies(example)["study_id"])
     progress = table(outputs["progress"])
-    expected = extraction_overview(ExtractionSession(example, "Chen Wei", role="reconciler"))
+    expected = extraction_overview(ExtractionSession(example, "Chen Wei", role="resolver"))
     pd.testing.assert_frame_equal(as_shown(expected), progress)
     assert ids == list(progress["study_id"])
     assert "ReconciliationView" == widget(outputs["extract"])

@@ -150,7 +150,7 @@ def test_the_reconciler_sees_the_assessors_escaped(review):
     for reviewer, judgement in ((AMARA, "low"), (BRUNO, "high")):
         record_judgement(review, reviewer=reviewer, tool="SYRCLE", study_id=study, domain="D7",
                          judgement=judgement, support=f"<b>{reviewer}</b> & co said so")
-    view = Appraiser(AppraisalSession(review, CHEN, "SYRCLE", role="reconciler"))
+    view = Appraiser(AppraisalSession(review, CHEN, "SYRCLE", role="resolver"))
     assert [study] == view.session.studies
     others = view.panels["D7"].others.value
     assert "The assessors differ: your judgement is final." in others

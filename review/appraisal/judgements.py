@@ -36,7 +36,7 @@ REVIEWER_COLUMNS = ["study_id", "study", "domain", "reviewer", "role", "judgemen
 FINAL_COLUMNS = ["study_id", "study", "domain", "judgement", "label", "support", "status",
                  "assessors", "decided_by"]
 DIFFERENCE_COLUMNS = ["study_id", "domain", "domain_name", "judgements", "supports", "status",
-                      "reconciled_by", "final"]
+                      "resolved_by", "final"]
 
 
 def judgement_event(tool: Tool | str, *, reviewer: str, study_id: str, domain: str,

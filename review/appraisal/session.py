@@ -43,12 +43,14 @@ class AppraisalProgress:
 
 
 class AppraisalSession:
-    """Appraise `studies` with `tool` as `reviewer`; `role="reconciler"` settles differences."""
+    """Appraise `studies` with `tool` as `reviewer`; `role="resolver"` settles differences."""
 
     def __init__(self, review, reviewer: str, tool: Tool | str, studies: list[str] | None = None,
-                 *, role: str = ASSESSOR, assessors: int = 2):
+                 *, role: str = ASSESSOR, assessors: int | None = None):
         if not reviewer or not str(reviewer).strip():
             raise ValueError("an appraisal session needs the reviewer's name")
+        role = RECONCILER if role == "reconciler" else role
+        assessors = assessors or review.protocol.risk_of_bias.assessors_per_study
         if role not in (ASSESSOR, RECONCILER):
             raise ValueError(f"role must be {ASSESSOR!r} or {RECONCILER!r}, not {role!r}")
         self.review, self.reviewer, self.role = review, str(reviewer).strip(), role
@@ -62,6 +64,10 @@ class AppraisalSession:
     # -- studies ----------------------------------------------------------------------------------
     def reload(self) -> None:
         """Re-read the log (other kernels, other machines) and the study list."""
+        from ..extraction.studies import study_table
+        table = study_table(self.review)
+        #: label -> surrogate id: judgements are written under the study's id, never its label
+        self._study_of = dict(zip(table["study_id"], table["study"].astype(int)))
         standing = reviewer_judgements(self.review, self.tool)
         self._standing = standing
         self._conflicts = differences(self.review, self.tool, assessors=self.assessors)
@@ -70,8 +76,7 @@ class AppraisalSession:
         elif self.role == RECONCILER:
             studies = sorted(set(self._conflicts["study_id"]))
         else:
-            from ..extraction.studies import study_table
-            studies = list(dict.fromkeys(study_table(self.review)["study_id"]))
+            studies = list(dict.fromkeys(table["study_id"]))
         current = self.current if getattr(self, "studies", None) else None
         self.studies = studies
         self._index = studies.index(current) if current in studies else min(self._index, max(len(studies) - 1, 0))
@@ -166,7 +171,8 @@ class AppraisalSession:
         target = self.tool.domain(domain)
         answers = self.answers(target.id) if answers is None else dict(answers)
         event_id = record_judgement(self.review, reviewer=self.reviewer, tool=self.tool,
-                                    study_id=study_id, domain=target.id, judgement=judgement,
+                                    study_id=self._study_of.get(study_id, study_id),
+                                    domain=target.id, judgement=judgement,
                                     support=support, answers=answers, role=self.role)
         self._drafts.pop((study_id, target.id), None)
         self.reload()
@@ -196,7 +202,7 @@ class AppraisalSession:
         """Assessor: studies with every domain judged. Reconciler: differences settled."""
         if self.role == RECONCILER:
             c = self._conflicts[self._conflicts["study_id"].isin(self.studies)]
-            settled = int((c["status"] == "reconciled").sum())
+            settled = int((c["status"] == "resolved").sum())
             open_studies = sorted(set(c.loc[c["status"] == "conflict", "study_id"]))
             done = len(self.studies) - len(open_studies)
             return AppraisalProgress(done, len(self.studies), settled, len(c), open_studies)

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 #: The statuses of a final value (see `review.extraction.reconcile`), in the order shown.
-STATUSES = ("agreed", "reconciled", "conflict", "pending")
+STATUSES = ("agreed", "resolved", "conflict", "pending")
 #: Label of the totals row of `final_value_counts`.
 ALL_STUDIES = "all studies"
 #: The `tool` parameter that skips appraisal.
@@ -70,7 +70,7 @@ def extraction_overview(session: ExtractionSession) -> pd.DataFrame:
                  "complete" if p.complete else "started" if p.started else "not started")
                 for p in progress]
         return pd.DataFrame(rows, columns=EXTRACTOR_COLUMNS)
-    values = reviewer_values(session.store)
+    values = reviewer_values(session.review)
     who = extractors_of(values)
     still_open = differences(session.review, values=values)
     open_counts = still_open.groupby("study_id").size().to_dict() if not still_open.empty else {}

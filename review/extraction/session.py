@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import ReviewError
 from .form import Form, FormGroup, check_required, form_for, same_value
 from .studies import studies, study_table
-from .values import EXTRACTOR, object_frame, record_values, reviewer_values, value_event
+from .values import EXTRACTOR, object_frame, record_values, reviewer_values, store_values, value_event
 
 __all__ = ["ExtractionSession", "StudyProgress"]
 
@@ -55,7 +55,9 @@ class ExtractionSession:
         """Re-read studies, reports and this reviewer's values from the store."""
         self.reports = study_table(self.review)
         self.studies = studies(self.review, table=self.reports)
-        values = reviewer_values(self.store)
+        #: label -> surrogate id: values are written under the study's id, never its label
+        self._study_of = dict(zip(self.reports["study_id"], self.reports["study"].astype(int)))
+        values = reviewer_values(self.review)
         mine = values[(values["reviewer"] == self.reviewer) & (values["role"] == self.role)]
         # study -> (group, instance, field) -> (value, unit)
         self._values: dict[str, dict[tuple[str, int, str], tuple[Any, Any]]] = {}
@@ -126,17 +128,17 @@ class ExtractionSession:
         """Check and commit one value (None or "" clears it); returns the event id, or None when
         the value is unchanged and nothing was written."""
         study_id = self._study(study_id)
-        row = value_event(self.form, reviewer=self.reviewer, study_id=study_id, field=field,
+        row = value_event(self.form, reviewer=self.reviewer,
+                          study_id=self._study_of.get(study_id, study_id), field=field,
                           value=value, unit=unit, instance=instance, role=self.role)
-        p = row["payload"]
-        key = (p["group"], p["instance"], field)
+        key = (row["form_group"], row["instance"], field)
         old = self._values.get(study_id, {}).get(key)
-        new = (p["value"], p["unit"]) if p["value"] is not None else None
+        new = (row["value"], row["unit"]) if row["value"] is not None else None
         if old is None and new is None:
             return None
         if old is not None and new is not None and same_value(old[0], new[0]) and old[1] == new[1]:
             return None
-        event_id = self.store.append_event(**row)
+        event_id = store_values(self.review, [row])[0]
         self._put(study_id, key, new)
         return event_id
 
@@ -181,7 +183,8 @@ class ExtractionSession:
                 new = mine.get((group, number + 1, spec.name))
                 if old == new:
                     continue
-                changes.append({"reviewer": self.reviewer, "study_id": study_id, "group": group,
+                changes.append({"reviewer": self.reviewer, "group": group,
+                                "study_id": self._study_of.get(study_id, study_id),
                                 "instance": number, "field": spec.name, "role": self.role,
                                 "value": new[0] if new else None, "unit": new[1] if new else None})
         written = record_values(self.review, changes, form=self.form) if changes else 0

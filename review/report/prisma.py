@@ -80,6 +80,11 @@ class PrismaCounts:
     awaiting_full_text: int = 0
     previous_studies: int | None = None
     previous_reports: int | None = None
+    #: Open work per column, for checking an unfinished review's arithmetic.
+    dbr_awaiting_screening: int = 0
+    other_awaiting_screening: int = 0
+    dbr_awaiting_full_text: int = 0
+    other_awaiting_full_text: int = 0
 
     @property
     def database_results(self) -> int:
@@ -226,6 +231,10 @@ def counts_from_flow(flow: pd.DataFrame, identified: pd.DataFrame, studies: pd.D
         new_reports=len(studies),
         awaiting_screening=int((flow["box"] == "awaiting_screening").sum()),
         awaiting_full_text=int((flow["box"] == "awaiting_full_text").sum()),
+        dbr_awaiting_screening=dbr.get("awaiting_screening", 0),
+        other_awaiting_screening=other.get("awaiting_screening", 0),
+        dbr_awaiting_full_text=dbr.get("awaiting_full_text", 0),
+        other_awaiting_full_text=other.get("awaiting_full_text", 0),
         previous_studies=_count_or_none(previous_studies, "previous_studies"),
         previous_reports=_count_or_none(previous_reports, "previous_reports"))
 
@@ -269,30 +278,39 @@ def _equation(terms: list[tuple[str, int]], result: tuple[str, int]) -> str | No
     return f"{text} = {total}, but {result[0]} = {result[1]}"
 
 
-def _checks(c: PrismaCounts) -> list[str | None]:
+def _checks(c: PrismaCounts, unfinished: bool = False) -> list[str | None]:
+    """Every equation the diagram must satisfy. `unfinished`: open work (records and reports
+    still awaiting a decision) is counted as such rather than reported."""
     excluded_db, excluded_other = sum(c.dbr_excluded.values()), sum(c.other_excluded.values())
+
+    def open_(name: str, value: int) -> list[tuple[str, int]]:
+        return [(name, value)] if unfinished else []
     checks = [
         _equation([("records identified from databases and registers",
                     c.database_results + c.register_results),
                    ("duplicate records removed", c.duplicates),
                    ("records marked as ineligible by automation tools", c.excluded_automatic),
-                   ("records removed for other reasons", c.excluded_other)],
+                   ("records removed for other reasons", c.excluded_other),
+                   *open_("records awaiting screening", c.dbr_awaiting_screening)],
                   ("records screened", c.records_screened)),
         _equation([("records screened", c.records_screened),
                    ("records excluded", c.records_excluded)],
                   ("reports sought for retrieval (databases and registers)", c.dbr_sought_reports)),
         _equation([("reports sought for retrieval (databases and registers)", c.dbr_sought_reports),
-                   ("reports not retrieved", c.dbr_notretrieved_reports)],
+                   ("reports not retrieved", c.dbr_notretrieved_reports),
+                   *open_("reports awaiting a full-text decision", c.dbr_awaiting_full_text)],
                   ("reports assessed for eligibility (databases and registers)", c.dbr_assessed)),
         _equation([("reports assessed for eligibility (databases and registers)", c.dbr_assessed),
                    ("reports excluded", excluded_db)],
                   ("reports included (databases and registers)", c.dbr_included_reports)),
         _equation([("records identified from other methods", c.other_results),
                    ("duplicate records", c.other_duplicates),
-                   ("records excluded", c.other_excluded_records)],
+                   ("records excluded", c.other_excluded_records),
+                   *open_("records awaiting screening", c.other_awaiting_screening)],
                   ("reports sought for retrieval (other methods)", c.other_sought_reports)),
         _equation([("reports sought for retrieval (other methods)", c.other_sought_reports),
-                   ("reports not retrieved", c.other_notretrieved_reports)],
+                   ("reports not retrieved", c.other_notretrieved_reports),
+                   *open_("reports awaiting a full-text decision", c.other_awaiting_full_text)],
                   ("reports assessed for eligibility (other methods)", c.other_assessed)),
         _equation([("reports assessed for eligibility (other methods)", c.other_assessed),
                    ("reports excluded", excluded_other)],
@@ -304,10 +322,10 @@ def _checks(c: PrismaCounts) -> list[str | None]:
     if c.new_studies > c.new_reports or (c.new_reports and not c.new_studies):
         checks.append(f"studies included ({c.new_studies}) must be at least 1 and at most the "
                       f"reports of included studies ({c.new_reports})")
-    if c.awaiting_screening:
+    if c.awaiting_screening and not unfinished:
         checks.append(f"{c.awaiting_screening} record(s) still await a title/abstract decision "
                       "(not screened yet, pending a second reviewer, or in conflict)")
-    if c.awaiting_full_text:
+    if c.awaiting_full_text and not unfinished:
         checks.append(f"{c.awaiting_full_text} report(s) still await a full-text decision "
                       "(not assessed yet, pending a second reviewer, or in conflict)")
     for name, value in counts_to_json(c).items():
@@ -318,10 +336,10 @@ def _checks(c: PrismaCounts) -> list[str | None]:
     return checks
 
 
-def check_counts(counts: PrismaCounts) -> PrismaCounts:
+def check_counts(counts: PrismaCounts, *, unfinished: bool = False) -> PrismaCounts:
     """Raise ReviewError listing every equation the counts break, with its numbers; returns the
-    counts when they add up."""
-    problems = [p for p in _checks(counts) if p]
+    counts when they add up. `unfinished` accepts open work (counted, not a problem)."""
+    problems = [p for p in _checks(counts, unfinished) if p]
     if problems:
         raise ReviewError("PRISMA counts do not add up:\n  - " + "\n  - ".join(problems))
     return counts

@@ -35,11 +35,14 @@ __all__ = [
     "run_report",
 ]
 
-#: The report's notebooks, in the order they run (identification first: it deduplicates).
+#: The report's notebooks, in the order they run.
 REPORT_NOTEBOOKS = ("01_identify", "10_prisma", "11_evidence_tables", "12_figures",
                     "13_meta_analysis")
 #: Parameters the runner itself gives to every notebook that declares them.
 REPORT_PARAMETERS = ("review_dir", "out_dir", "figures_dir", "tables_dir")
+#: Parameters that would make a notebook write to the store, and the value a report gives them:
+#: a report only reads (deduplication and imports are steps the reviewer runs).
+READ_ONLY_PARAMETERS = {"deduplicate": False, "import_files": []}
 #: Sub-folder of the output folder holding the executed notebooks. Not `notebooks/`: with
 #: `--out .` in a checkout that would overwrite the notebooks being run.
 EXECUTED_FOLDER = "executed"
@@ -179,11 +182,15 @@ def _plan(paths: dict[str, Path], declared: dict[str, dict], given: Mapping[str,
           report: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Each notebook's parameters: the report's own ones it declares, then the caller's, which
     it must declare (a plain NAME goes to every notebook run, NOTEBOOK.NAME to one)."""
-    plan = {name: {key: value for key, value in report.items() if key in declared[name]}
-            for name in paths}
+    plan = {name: {key: value for key, value in {**report, **READ_ONLY_PARAMETERS}.items()
+                   if key in declared[name]} for name in paths}
     unknown: dict[str, list[str]] = {name: [] for name in paths}
     for key, value in given.items():
         notebook, dot, name = key.rpartition(".")
+        if name in READ_ONLY_PARAMETERS and value not in (READ_ONLY_PARAMETERS[name], "false",
+                                                          "False", "no", "0", "[]"):
+            raise ReviewError(f"parameter {key}: a report only reads the review store; run "
+                              f"`review dedup` or `review import` before the report instead")
         if name in REPORT_PARAMETERS:
             raise ReviewError(f"parameter {key} is set by the report itself (from the review "
                               f"folder and the output folder), not by a parameter")
@@ -275,6 +282,25 @@ def _error_text(ename: str, evalue: str) -> str:
     return f"{ename}: {evalue}" if evalue else ename
 
 
+def _check_deduplicated(review, review_dir: Path, log: Callable[[str], None]) -> None:
+    """A report counts works: refuse when records were imported after the last deduplication
+    (their duplicates would be counted twice), and say when it ran."""
+    store = review.store
+    last = store.last_dedup()
+    if last is None:
+        if store.records_since_dedup():
+            raise ReviewError(f"{review_dir} has not been deduplicated: run `review dedup "
+                              f"--review {review_dir}` before the report")
+        return
+    waiting = store.records_since_dedup()
+    if waiting:
+        raise ReviewError(f"{waiting} record(s) were imported after the last deduplication "
+                          f"({last['at'][:19]} UTC, by {last['by']}): run `review dedup --review "
+                          f"{review_dir}` before the report, so that their duplicates are not "
+                          f"counted twice")
+    log(f"last deduplication: {last['at'][:19]} UTC by {last['by']}")
+
+
 def run_report(review_dir: str | Path, out_dir: str | Path | None = None, *,
                notebooks_dir: str | Path | None = None,
                parameters: Mapping[str, Any] | None = None, only: Iterable[str] | None = None,
@@ -291,7 +317,11 @@ def run_report(review_dir: str | Path, out_dir: str | Path | None = None, *,
     from ..project import open_review
 
     review_dir = Path(review_dir)
-    open_review(review_dir).store.dispose()  # not a review folder: say so before any kernel starts
+    review = open_review(review_dir)  # not a review folder: say so before any kernel starts
+    try:
+        _check_deduplicated(review, review_dir, log)
+    finally:
+        review.store.dispose()
     folders = report_folders(review_dir, out_dir)
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
     paths = {name: notebooks_dir / f"{name}.ipynb" for name in _selected(only)}

@@ -104,10 +104,10 @@ class IdentityMixin:
         label_of = {int(r): label for r, label in clusters.items()}
         with self._write() as connection:
             current = dict(connection.execute(sa.select(record_works.c.record_id,
-                                                        record_works.c.work_id)).tuples().all())
+                                                        record_works.c.work_id)).all())
             heads = dict(connection.execute(
                 sa.select(works.c.work_id, works.c.head_record_id)
-                .where(works.c.current_work_id == works.c.work_id)).tuples().all())
+                .where(works.c.current_work_id == works.c.work_id)).all())
             keeper = {w: label_of.get(h) for w, h in heads.items()}
             claims: dict[Any, list[int]] = {}
             for work, label in keeper.items():
@@ -183,7 +183,7 @@ class IdentityMixin:
                            .values(current_work_id=survivor))
         links = dict(connection.execute(sa.select(study_reports.c.work_id, study_reports.c.study_id)
                                         .where(study_reports.c.work_id.in_([survivor, absorbed])))
-                     .tuples().all())
+                     .all())
         if absorbed not in links:
             return
         connection.execute(study_reports.delete().where(study_reports.c.work_id == absorbed))

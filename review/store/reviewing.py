@@ -85,8 +85,9 @@ class ReviewingMixin:
 
     def _refresh_all_finals(self, connection) -> None:
         live = [int(w) for w in connection.execute(
-            sa.select(sa.distinct(works.c.current_work_id))
-            .join(screening_decisions, screening_decisions.c.work_id == works.c.work_id)).scalars()]
+            sa.select(works.c.current_work_id)
+            .join(screening_decisions, screening_decisions.c.work_id == works.c.work_id)
+            .distinct()).scalars()]
         self._refresh_screening(connection, live)
         self._refresh_studies(connection, self._live_studies(connection))
 
@@ -184,7 +185,7 @@ class ReviewingMixin:
         out: dict[int, int] = {}
         for chunk in chunked(sorted(ids)):
             out.update(connection.execute(sa.select(works.c.work_id, works.c.current_work_id)
-                                          .where(works.c.work_id.in_(chunk))).tuples().all())
+                                          .where(works.c.work_id.in_(chunk))).all())
         return out
 
     @staticmethod
@@ -213,7 +214,7 @@ class ReviewingMixin:
         for chunk in chunked(live, 400):
             origins = dict(connection.execute(sa.select(works.c.work_id, works.c.current_work_id)
                                               .where(works.c.current_work_id.in_(chunk)))
-                           .tuples().all())
+                           .all())
             log = []
             for part in chunked(sorted(origins)):
                 log += connection.execute(sa.select(
@@ -288,7 +289,7 @@ class ReviewingMixin:
         names = sa.select(studies.c.study_id, studies.c.name)
         with self.engine.connect() as connection:
             frame = pd.read_sql(query, connection)
-            named = dict(connection.execute(names).tuples().all())
+            named = dict(connection.execute(names).all())
         frame["name"] = [named.get(int(s)) for s in frame["study_id"]]
         return frame
 
@@ -322,7 +323,7 @@ class ReviewingMixin:
             before = dict(connection.execute(sa.select(study_reports.c.work_id,
                                                        study_reports.c.study_id)
                                              .where(study_reports.c.work_id.in_(work_ids)))
-                          .tuples().all())
+                          .all())
             if study_id is None:
                 last = None
                 for work in work_ids:
@@ -383,7 +384,7 @@ class ReviewingMixin:
             query = query.where(table.c.tool == tool)
         if table is extraction_values:
             query = query.where(table.c.value.not_in(["null", "[]"]))
-        seen = list(connection.execute(query).tuples().all()) + extra
+        seen = list(connection.execute(query).all()) + extra
         members = panel(seen, needed)
         if reviewer not in members and len(members) >= needed:
             raise ReviewError(outsider_message(stage, what, members))
@@ -482,7 +483,7 @@ class ReviewingMixin:
             origin = dict(connection.execute(sa.select(studies.c.study_id,
                                                        studies.c.current_study_id)
                                              .where(studies.c.current_study_id.in_(chunk)))
-                          .tuples().all())
+                          .all())
             values = connection.execute(sa.select(extraction_values).where(
                 extraction_values.c.study_id.in_(list(origin)))).mappings().all()
             by_study: dict[int, list[dict]] = {}

@@ -204,8 +204,8 @@ class Appraiser(widgets.VBox):
         """Redraw progress, the study on screen, its domains and the overall judgement."""
         session, tool = self.session, self.session.tool
         p = session.progress
-        role = "reconciling" if session.role == "reconciler" else "appraising"
-        done = (f"{p.judged} / {p.total} differences reconciled" if session.role == "reconciler"
+        role = "reconciling" if session.role == "resolver" else "appraising"
+        done = (f"{p.judged} / {p.total} differences reconciled" if session.role == "resolver"
                 else f"{p.judged} / {p.total} domain judgements")
         self.header.value = (
             f"<h3 style='margin:4px 0'>{p.studies_done} / {p.studies} studies complete · "

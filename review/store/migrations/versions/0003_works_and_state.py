@@ -151,7 +151,7 @@ def upgrade() -> None:
         "SELECT event_id, at, actor, stage, action, record_id, source_id, payload FROM events "
         "ORDER BY event_id")).mappings()]
     clusters = dict(connection.execute(sa.text(
-        "SELECT record_id, cluster_id FROM record_clusters")).tuples().all())
+        "SELECT record_id, cluster_id FROM record_clusters")).all())
     record_ids = [int(r) for r in connection.execute(sa.text(
         "SELECT record_id FROM records ORDER BY record_id")).scalars()]
     work_of = {r: int(clusters.get(r, r)) for r in record_ids}

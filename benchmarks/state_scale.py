@@ -70,7 +70,7 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
-# -- synthetic records ------------------------------------------------------------------------------
+# -- synthetic records -----------------------------------------------------------------------------
 _ONSETS = ("b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "br", "cl", "dr",
            "gr", "pl", "pr", "st", "tr", "sh", "ch", "th", "k", "z")
 _VOWELS = ("a", "e", "i", "o", "u", "ai", "ea", "io", "ou")
@@ -128,8 +128,10 @@ class Layout:
         work = self.work_of_slot[slot]
         rng = random.Random(work * 1_000_003 + 17)
         title = " ".join(rng.choices(self.words, k=rng.randint(9, 15))).capitalize()
-        authors = [f"{rng.choice(self.surnames)}, {'. '.join(rng.choices('ABCDEFGHJKLMNPRSTVW', k=rng.randint(1, 2)))}."
-                   for _ in range(rng.randint(1, 6))]
+        authors = []
+        for _ in range(rng.randint(1, 6)):
+            initials = rng.choices("ABCDEFGHJKLMNPRSTVW", k=rng.randint(1, 2))
+            authors.append(f"{rng.choice(self.surnames)}, {'. '.join(initials)}.")
         year = str(rng.randint(2000, 2025))
         journal = _JOURNALS[rng.randrange(len(_JOURNALS))]
         volume, issue = str(rng.randint(1, 60)), str(rng.randint(1, 12))
@@ -160,7 +162,6 @@ def _only_from(root: Path) -> None:
     the work tree: take it out."""
     sys.meta_path[:] = [f for f in sys.meta_path
                         if not getattr(f, "__module__", "").startswith("__editable___review")]
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT or root == ROOT]
 
 
 def _check_package(root: Path) -> str:
@@ -233,7 +234,8 @@ def worker_build(side: str, code: Path, folder: Path, n_records: int) -> dict:
         units = sorted(set(int(c) for c in clusters))
     out["dedup_seconds"] = round(time.perf_counter() - t, 3)
     if len(units) != layout.unique:
-        raise SystemExit(f"{side}: {len(units)} works after deduplication, expected {layout.unique}")
+        raise SystemExit(f"{side}: {len(units)} works after deduplication, "
+                         f"expected {layout.unique}")
 
     rng = random.Random(SEED + 1)
     included = sorted(rng.sample(units, round(len(units) * INCLUDED_SHARE)))
@@ -447,7 +449,7 @@ def worker_measure(side: str, code: Path, folder: Path, operation: str, profile:
     return out
 
 
-# -- the driver --------------------------------------------------------------------------------------
+# -- the driver ------------------------------------------------------------------------------------
 def run_worker(code: Path, args: list[str]) -> dict:
     """Run this file as a worker whose `review` is the package in `code`; its JSON answer."""
     env = {k: v for k, v in os.environ.items() if k not in ("REVIEW_DATABASE_URL", "PYTHONPATH")}
@@ -520,10 +522,11 @@ def table(results: dict) -> str:
             if key == "import_seconds" else [0, 0]
         n = nb.get(key)
         o = ob.get(key)
+        total = key == "build_seconds"
         row(label, _seconds(None if n is None else n + extra[0]),
             _seconds(None if o is None else o + extra[1]), "minutes",
-            f"- / {nb['build_max_rss_mb']:.0f}" if key == "build_seconds" and "build_max_rss_mb" in nb else "",
-            f"- / {ob['build_max_rss_mb']:.0f}" if key == "build_seconds" and "build_max_rss_mb" in ob else "")
+            f"- / {nb['build_max_rss_mb']:.0f}" if total and "build_max_rss_mb" in nb else "",
+            f"- / {ob['build_max_rss_mb']:.0f}" if total and "build_max_rss_mb" in ob else "")
 
     def verdict(seconds, target):
         if seconds is None:
@@ -556,8 +559,8 @@ def table(results: dict) -> str:
               for k, v in e.items() if k.endswith("traced_mb") and v is not None]
     if peaks:
         worst = max(peaks + traced)
-        lines.append(f"peak memory of the new code's operations: {max(traced or [0]):.0f} MB traced, "
-                     f"{max(peaks):.0f} MB RSS (target <= {TARGET_MEMORY_MB} MB: "
+        lines.append(f"peak memory of the new code's operations: {max(traced or [0]):.0f} MB "
+                     f"traced, {max(peaks):.0f} MB RSS (target <= {TARGET_MEMORY_MB} MB: "
                      f"{'met' if worst <= TARGET_MEMORY_MB else 'NOT met'})")
     lines.append("")
     for side, status in (("new", st_n), ("old", st_o)):
@@ -585,7 +588,8 @@ def table(results: dict) -> str:
     for side in ("new", "old"):
         click = results[side]["operations"].get("click", {})
         if click and not click.get("restored", True):
-            lines.append(f"{side}: the works clicked did not come back to 'include' after the undos")
+            lines.append(f"{side}: the works clicked did not come back to 'include' after "
+                         "the undos")
     for side in ("new", "old"):
         for key, entry in [("build", results[side]["build"]),
                            *results[side]["operations"].items()]:
@@ -595,7 +599,7 @@ def table(results: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="5,000 records")
     parser.add_argument("--json", action="store_true",
@@ -605,7 +609,8 @@ def main(argv=None) -> int:
                         help="build the reviews in this folder and leave them there")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of each operation (both sides) to stderr")
-    parser.add_argument("--only", choices=("new", "old"), default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=("new", "old"), default=None,
+                        help="build and measure one side only")
     # Worker mode (internal): one side's build or one operation, answer in --out.
     parser.add_argument("--worker", choices=("build", *OPERATIONS), help=argparse.SUPPRESS)
     parser.add_argument("--side", choices=("new", "old"), help=argparse.SUPPRESS)

@@ -28,7 +28,8 @@ def review_status(review: Review) -> dict:
              "search_date": row.search_date, "sha256": row.sha256}
             for row in sources.itertuples()
         ],
-        "events": int(len(store.events())),
+        "events": store.event_count(),
+        "event_actions": store.event_counts(),
         "deduplication": _deduplication(store, by_database),
         "screening": _screening(review),
         "extraction": _extraction(review),
@@ -72,26 +73,24 @@ def _screening(review) -> dict:
     from .screening.decisions import final_decisions
     out = {}
     for stage in STAGES:
-        finals = final_decisions(review.store, stage,
-                                 reviewers_per_record=review.protocol.screening.reviewers_per_record)
+        finals = final_decisions(review.store, stage)
         out[stage] = {k: int(v) for k, v in finals["final"].value_counts().sort_index().items()}
     return out
 
 
 def _deduplication(store, by_database) -> dict | None:
     """The latest dedup run's counts, and whether records were imported after it."""
-    runs = store.events("dedup")
-    runs = runs[runs["action"] == "run"]
-    if runs.empty:
+    last = store.last_dedup()
+    if last is None:
         return None
-    last = runs.iloc[-1]
-    summary = dict(last["payload"])
-    records = int(by_database["records"].sum()) if len(by_database) else 0
-    return {"at": last["at"], "by": last["actor"], "records": summary.get("records"),
+    summary = last["summary"]
+    return {"at": last["at"], "by": last["by"], "records": summary.get("records"),
             "unique": summary.get("unique"), "duplicates_removed": summary.get("duplicates_removed"),
             "unsure_waiting": summary.get("unsure_waiting"),
             "reviewer_decisions": summary.get("reviewer_decisions"),
-            "out_of_date": summary.get("records") != records}
+            "merged": summary.get("merged"), "split": summary.get("split"),
+            "imported_since": store.records_since_dedup(),
+            "out_of_date": store.records_since_dedup() > 0}
 
 
 def format_status(status: dict) -> str:

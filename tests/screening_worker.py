@@ -100,12 +100,31 @@ ROOT = Path(__file__).resolve().parents[1]
 PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
 
 
-def build_review(folder: Path, n_records: int, database_url: str | None = None) -> Path:
-    """A review made with the CLI: `review init` and the import of `n_records` distinct RIS records."""
+def protocol_for(folder: Path, reviewers_per_record: int) -> Path:
+    """The example's protocol with `reviewers_per_record` independent screeners (its files
+    named by absolute paths, so the copy validates where it is)."""
+    import yaml
+    data = yaml.safe_load(PROTOCOL.read_text(encoding="utf-8"))
+    data["screening"]["reviewers_per_record"] = reviewers_per_record
+    for search in data.get("searches", []):
+        if search.get("file"):
+            search["file"] = str(PROTOCOL.parent / search["file"])
+    for source in data.get("other_methods", []):
+        source["files"] = [str(PROTOCOL.parent / f) for f in source.get("files", [])]
+    path = Path(folder) / "protocol.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def build_review(folder: Path, n_records: int, database_url: str | None = None, *,
+                 reviewers_per_record: int = 4) -> Path:
+    """A review made with the CLI: `review init` and the import of `n_records` distinct RIS
+    records; `reviewers_per_record` independent screeners (four: every worker counts)."""
     from review.cli import main as cli
     folder = Path(folder)
     url = ["--database-url", database_url] if database_url else []
-    if cli(["init", str(folder / "rev"), "--protocol", str(PROTOCOL), *url]) != 0:
+    protocol = protocol_for(folder, reviewers_per_record)
+    if cli(["init", str(folder / "rev"), "--protocol", str(protocol), *url]) != 0:
         raise RuntimeError("review init failed")
     ris = folder / "search.ris"
     ris.write_text("".join(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from review.store import SCHEMA_HEAD
 from review.cli import main
 from review.project import open_review
 
@@ -68,7 +69,7 @@ def test_import_prints_counts_and_status_shows_them(review_dir, ris_file, capsys
     assert main(["status", "--review", str(review_dir), "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["databases"] == [{"database": "Embase", "method": "database", "files": 1, "records": 2}]
-    assert status["records"] == 2 and status["schema_version"] == "0002"
+    assert status["records"] == 2 and status["schema_version"] == SCHEMA_HEAD
 
 
 def test_reimport_is_detected_by_hash(review_dir, ris_file, tmp_path, capsys):

@@ -24,8 +24,9 @@ def test_decision_round_trip(store):
     events = store.events("dedup")
     assert events["event_id"].tolist() == [event_id]
     event = events.iloc[0]
-    assert (event["action"], event["actor"], event["record_id"]) == ("same", "ana", r1)
-    assert event["payload"] == {"other": r2, "note": "same DOI, typo in title"}
+    assert (event["action"], event["actor"], event["record_id"], event["other_record_id"]) == \
+        ("same", "ana", r1, r2)
+    assert event["payload"] == {"note": "same DOI, typo in title"}
     decided = pair_decisions(store)
     assert decided[["record_a", "record_b", "decision", "reviewer", "event_id", "note"]] \
         .to_dict("records") == [{"record_a": r1, "record_b": r2, "decision": "same",
@@ -42,7 +43,7 @@ def test_undo_appends_and_restores_the_earlier_verdict(store):
     undo = undo_pair_decision(store, second, "bo")
     events = store.events("dedup")
     assert events["action"].tolist() == ["different", "same", "undo"]
-    assert events.iloc[2]["payload"] == {"undoes": second, "other": r2}
+    assert (events.iloc[2]["undoes"], events.iloc[2]["other_record_id"]) == (second, r2)
     assert events.iloc[2]["record_id"] == r1 and undo == events.iloc[2]["event_id"]
     decided = pair_decisions(store)
     assert decided[["decision", "reviewer", "event_id"]].to_dict("records") == [

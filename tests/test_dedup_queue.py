@@ -90,7 +90,7 @@ def test_undo_appends_an_event_and_goes_back(store, records):
     assert queue.progress == (0, 0, 3, 3) and queue.history == []
     events = store.events("dedup")
     assert events["action"].tolist() == ["same", "skip", "undo", "undo"]
-    assert events.iloc[3]["payload"] == {"undoes": first, "other": 2}
+    assert (events.iloc[3]["undoes"], events.iloc[3]["other_record_id"]) == (first, 2)
     assert pair_decisions(store).empty
     queue.decide("different")
     assert [a.decision for a in queue.history] == ["different"]

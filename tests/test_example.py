@@ -67,9 +67,16 @@ def test_status_json_of_example(example_review, capsys):
                      for name in ("studies.csv", "extraction.csv"))
     judgements = sum(len(pd.read_csv(EXAMPLE / "risk_of_bias" / name))
                      for name in ("syrcle.csv", "misev.csv"))
-    # one import event per file, one dedup run, one event per screening decision, study link,
-    # extracted value and risk-of-bias judgement
-    assert status["events"] == status["sources"] + 1 + decisions + extraction + judgements
+    # one import event per file, the protocol, one dedup run and a merge per duplicate, one
+    # event per screening decision, extracted value and risk-of-bias judgement, a new study per
+    # included report, and the links and names of studies.csv
+    dedup = status["deduplication"]
+    studies_csv = len(pd.read_csv(EXAMPLE / "extraction" / "studies.csv"))
+    assert status["events"] == (status["sources"] + 1 + 1 + dedup["duplicates_removed"]
+                                + decisions + extraction - studies_csv + judgements
+                                + 16 + status["event_actions"].get("link_report", 0)
+                                + status["event_actions"].get("name_study", 0)
+                                + status["event_actions"].get("merge_study", 0))
     assert status["screening"]["full_text"] == {"exclude": 12, "include": 16, "not_retrieved": 2}
     dedup = status["deduplication"]
     assert dedup["records"] == status["records"] and not dedup["out_of_date"]

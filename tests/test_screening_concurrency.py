@@ -16,7 +16,8 @@ import pytest
 from review.project import open_review
 from review.screening.agreement import agreement
 from review.screening.decisions import final_decisions, reviewer_decisions
-from screening_worker import CYCLE, build_review, decision_for, read_acks, spawn, wait_ready
+from screening_worker import (CYCLE, build_review, decision_for, protocol_for, read_acks, spawn,
+                              wait_ready)
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +69,7 @@ def check_log(review, workers, acks) -> tuple[list[tuple], object]:
     events = review.store.events(STAGE)
     assert set(events["action"]) <= set(CYCLE)
     logged = sorted(zip(events["event_id"].astype(int), events["actor"],
-                        events["record_id"].astype(int), events["action"]))
+                        events["work_id"].astype(int), events["action"]))
     acknowledged = sorted((event_id, workers[i][0], record_id, decision)
                           for i, rows in acks.items() for event_id, record_id, decision in rows)
     assert len(logged) == len(acknowledged)  # none lost, none duplicated
@@ -95,7 +96,7 @@ def test_four_reviewers_each_decide_every_record(review_dir, tmp_path):
     logged, events = check_log(review, workers, acks)
     assert len(logged) == 4 * RECORDS
     # one decision event, hence one standing decision, per reviewer and record
-    assert events.groupby(["actor", "record_id"]).size().eq(1).all()
+    assert events.groupby(["actor", "work_id"]).size().eq(1).all()
     standing = reviewer_decisions(review.store, STAGE)
     records = sorted(review.store.records()["record_id"])
     assert len(standing) == 4 * RECORDS
@@ -124,6 +125,9 @@ def test_one_reviewer_in_two_kernels_and_two_others(review_dir, tmp_path):
     decision on a record is her latest."""
     workers = [(name, ["--mode", "session", "--pattern", "record"])
                for name in ("ana", "ana", "bo", "cy")]
+    before = open_review(review_dir)  # three screeners here: the protocol says so
+    before.update_protocol(protocol_for(tmp_path, 3), actor="test")
+    before.store.dispose()
     acks = run_together(review_dir, tmp_path, workers)
     review = open_review(review_dir)
     logged, _ = check_log(review, workers, acks)

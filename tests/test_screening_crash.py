@@ -64,7 +64,7 @@ def test_killed_screener_loses_no_acknowledged_decision(review_dir, tmp_path):
     review = open_review(review_dir)  # opens cleanly, schema at head
     events = review.store.events(STAGE)
     decisions = events[events["action"].isin(CYCLE)]
-    logged = {(int(e), int(r), a) for e, r, a in zip(decisions["event_id"], decisions["record_id"],
+    logged = {(int(e), int(r), a) for e, r, a in zip(decisions["event_id"], decisions["work_id"],
                                                       decisions["action"])}
     # every acknowledged decision is in the log, exactly as acknowledged
     assert len(set(acks)) == len(acks)
@@ -75,7 +75,7 @@ def test_killed_screener_loses_no_acknowledged_decision(review_dir, tmp_path):
           f"{len(unacked)} committed but not acknowledged, {len(acks)} acknowledged in all")
     assert len(unacked) <= KILLS
     # restarts continued where the store said: each record decided once, none left out ...
-    assert sorted(decisions["record_id"]) == sorted(review.store.records()["record_id"])
+    assert sorted(decisions["work_id"]) == sorted(review.store.records()["record_id"])
     assert set(decisions["actor"]) == {"ana"} and (events["action"] != "undo").all()
     # ... and the include/exclude/maybe cycle never skipped or repeated a step across kills
     assert decisions["action"].tolist() == [CYCLE[k % 3] for k in range(len(decisions))]

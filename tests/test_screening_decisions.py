@@ -49,9 +49,9 @@ def test_round_trip(store):
     events = store.events(TA)
     assert events["event_id"].tolist() == [first, second] and first < second
     event = events.iloc[0]
-    assert (event["actor"], event["stage"], event["action"], event["record_id"]) == \
-        ("ana", TA, "exclude", r1)
-    assert event["payload"] == {"reason": "wrong_population", "note": "mice only", "role": "screener"}
+    assert (event["actor"], event["stage"], event["action"], event["work_id"], event["role"]) == \
+        ("ana", TA, "exclude", r1, "screener")
+    assert event["payload"] == {"reason": "wrong_population", "note": "mice only"}
     assert store.events(FT).empty
     decided = reviewer_decisions(store, TA)
     assert rows(decided, ["record_id", "reviewer", "decision", "reason", "note", "role",
@@ -92,7 +92,7 @@ def test_undo_brings_back_the_latest_decision_not_undone(store):
     assert reviewer_decisions(store, TA)["event_id"].tolist() == [first]
     events = store.events(TA)
     assert events["action"].tolist() == ["include", "exclude", "maybe", "undo", "undo"]
-    assert events.iloc[3]["payload"] == {"undoes": third} and events.iloc[3]["record_id"] == r1
+    assert events.iloc[3]["undoes"] == third and events.iloc[3]["work_id"] == r1
     assert events.iloc[3]["event_id"] == undo3
     undo_decision(store, stage=TA, event_id=first, reviewer="ana")
     assert reviewer_decisions(store, TA).empty and final_decisions(store, TA).empty

@@ -94,12 +94,28 @@ def test_import_writes_an_event(store):
 
 def test_event_log_is_append_only(store):
     """Events cannot be updated or deleted, only appended."""
-    store.append_event(actor="ana", stage="title_abstract", action="decision", payload={"d": "include"})
+    store.set_setting("k", 1)
+    _add(store, _frame(1))
     for statement in ("UPDATE events SET actor = 'eve'", "DELETE FROM events"):
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
             with store.engine.begin() as connection:
                 connection.execute(sa.text(statement))
-    assert store.events()["actor"].tolist() == ["ana"]
+    assert store.events()["actor"].tolist() == ["tester"]
+
+
+@pytest.mark.parametrize("column, value, constraint", [
+    ("stage", "'somewhere'", "ck_events_stage"), ("action", "'decision'", "ck_events_action"),
+    ("role", "'boss'", "ck_events_role")])
+def test_event_columns_are_checked_by_the_database(store, column, value, constraint):
+    """Typed columns with CHECK constraints: a stage, action or role the code does not know is
+    refused by the database itself."""
+    values = {"stage": "'dedup'", "action": "'run'", "role": "NULL", column: value}
+    with pytest.raises(sa.exc.IntegrityError):
+        with store.engine.begin() as connection:
+            connection.execute(sa.text(
+                f"INSERT INTO events (at, actor, stage, action, role, payload) VALUES "
+                f"('2026', 'ana', {values['stage']}, {values['action']}, {values['role']}, '{{}}')"))
+    assert store.events().empty
 
 
 def test_settings_round_trip(store):

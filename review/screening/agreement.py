@@ -92,12 +92,14 @@ def _conflicts(decisions: pd.DataFrame, stage: str, reviewers_per_record: int) -
 
 
 def agreement(store, stage: str, *, reviewers: Sequence[str] | None = None,
-              reviewers_per_record: int = 2) -> dict:
+              reviewers_per_record: int | None = None) -> dict:
     """Agreement between the stage's screeners (or the named `reviewers`) on the records they
     all decided; the conflict counts cover every record, with `reviewers_per_record` as in the
     protocol. Cohen's kappa when two reviewers are compared, Fleiss' kappa and pairwise Cohen's
     kappas (each pair on the records both decided) when three or more."""
     decisions = reviewer_decisions(store, stage)
+    if reviewers_per_record is None:
+        reviewers_per_record = store.needed().screening
     rated = decisions[decisions["role"] != RESOLVER]
     names = sorted(set(rated["reviewer"])) if reviewers is None else list(dict.fromkeys(reviewers))
     rated = rated[rated["reviewer"].isin(names)]

@@ -53,12 +53,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _sqlite_autocommit_driver(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see `_begin_immediate`)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")  # `_begin_immediate` waits, in short fair steps
+    cursor.close()
+
+
+#: How long a write waits for another writer before it gives up, in seconds.
+WRITE_WAIT = 30.0
 
 
 def _begin_immediate(connection) -> None:
     """Writes on SQLite take the write lock when they begin, so a check and the write it allows
-    see the same store (a deferred transaction could read, then find another writer first)."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    see the same store (a deferred transaction could read, then find another writer first).
+
+    The wait is ours, in steps of a millisecond or two: SQLite's own busy handler sleeps up to
+    100 ms at a time, so a writer that commits and begins again at once would starve the
+    others (four screeners would take turns of a whole queue each)."""
+    import random
+    import sqlite3
+    import time
+    deadline = time.monotonic() + WRITE_WAIT
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except sa.exc.OperationalError as exc:
+            if not isinstance(exc.orig, sqlite3.OperationalError) or "locked" not in str(exc.orig) \
+                    or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.0005, 0.002))
 
 
 #: Key of the PostgreSQL advisory lock that serialises a review's checked writes.
@@ -234,6 +257,12 @@ class Store(IdentityMixin, ReviewingMixin, VerificationMixin):
     def event_count(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(events)).scalar())
+
+    def event_counts(self) -> dict[str, int]:
+        """How many events of each action the log holds."""
+        query = sa.select(events.c.action, sa.func.count()).group_by(events.c.action)
+        with self.engine.connect() as connection:
+            return {action: int(n) for action, n in connection.execute(query)}
 
     def events(self, stage: str | None = None, *, action: str | None = None) -> pd.DataFrame:
         """The log (or one stage of it, one action) with its payloads decoded, oldest first."""

@@ -14,19 +14,28 @@ from openpyxl import load_workbook
 from review.appraisal import (differences, judgements, load_judgements, reconcile,
                               record_judgement, robvis_table, write_robvis)
 from review.errors import ReviewError
-from review.project import init_review
+from review.extraction.studies import study_table
+from studies import review_with_studies
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
 AMARA, BRUNO, CHEN = "Amara Okafor", "Bruno Lindqvist", "Chen Wei"
 STUDIES = ["Lugini 2012", "Rossi 2016"]
+#: The included studies of the test review: a judgement is only recorded for a study that exists.
+INCLUDED = [*STUDIES, "Jensen 2021", '=HYPERLINK("x") 2020']
 
 
 @pytest.fixture
 def review(tmp_path):
-    review = init_review(tmp_path / "r", PROTOCOL)
+    review = review_with_studies(tmp_path / "r", INCLUDED)
     yield review
     review.store.dispose()
+
+
+def _study(review, label: str) -> int:
+    """The surrogate id of the included study labelled `label`."""
+    table = study_table(review)
+    return int(table.loc[table["study_id"] == label, "study"].iloc[0])
 
 
 def _judge(review, reviewer, study, domain, judgement, support="As reported.", **extra):
@@ -47,11 +56,16 @@ def test_a_judgement_is_one_event_with_the_contract_payload(review):
                                 answers={"1.1": "NI", "1.2": "Y", "1.3": "", "9": None})
     log = review.store.events("risk_of_bias")
     assert [event_id] == list(log["event_id"])
-    assert (AMARA, "judgement", None) == (log["actor"][0], log["action"][0],
-                                          None if pd.isna(log["record_id"][0]) else log["record_id"][0])
-    assert {"tool": "RoB2", "study_id": "Rossi 2016", "domain": "D1",
-            "judgement": "some_concerns", "support": "Randomised; method not given.",
-            "answers": {"1.1": "NI", "1.2": "Y"}, "role": "assessor"} == log["payload"][0]
+    event = log.iloc[0]
+    assert (AMARA, "judgement") == (event["actor"], event["action"])
+    # What identifies the judgement is typed columns: the study's surrogate id, tool, domain, role.
+    assert (_study(review, "Rossi 2016"), "RoB2", "D1", "assessor") == \
+        (int(event["study_id"]), event["tool"], event["domain"], event["role"])
+    assert all(pd.isna(event[c]) for c in ("record_id", "work_id", "form_group", "instance",
+                                           "field", "undoes"))
+    # The payload keeps only the free values.
+    assert {"judgement": "some_concerns", "support": "Randomised; method not given.",
+            "answers": {"1.1": "NI", "1.2": "Y"}} == event["payload"]
 
 
 @pytest.mark.parametrize("change, message", [
@@ -67,7 +81,7 @@ def test_a_judgement_is_one_event_with_the_contract_payload(review):
     ({"answers": {"1.1": "Y"}}, "SYRCLE, study 'Rossi 2016', D3 (Allocation concealment): no "
                                 "signalling question '1.1' in this domain; expected one of 3.1"),
     ({"role": "boss"}, "SYRCLE, study 'Rossi 2016', D3 (Allocation concealment): role must be "
-                       "one of assessor, reconciler, not 'boss'"),
+                       "one of assessor, resolver, not 'boss'"),
     ({"reviewer": ""}, "SYRCLE, study 'Rossi 2016', D3 (Allocation concealment): a judgement "
                        "needs the reviewer's name"),
 ])
@@ -88,8 +102,9 @@ def test_round_trip_latest_judgement_wins(review):
     bruno = _judge(review, BRUNO, "Rossi 2016", "D1", "low", "Table of random numbers.")
     _judge(review, BRUNO, "Lugini 2012", "Sequence generation", "Unclear risk", "Not described.")
     standing = judgements(review, "SYRCLE", final=False)
+    lugini, rossi = _study(review, "Lugini 2012"), _study(review, "Rossi 2016")
     expected = pd.DataFrame({
-        "study_id": ["Lugini 2012", "Rossi 2016", "Rossi 2016"],
+        "study_id": ["Lugini 2012", "Rossi 2016", "Rossi 2016"], "study": [lugini, rossi, rossi],
         "domain": ["D1", "D1", "D1"], "reviewer": [BRUNO, AMARA, BRUNO],
         "role": ["assessor"] * 3, "judgement": ["unclear", "low", "low"],
         "support": ["Not described.", "Random-number table, methods p.3.", "Table of random numbers."],
@@ -106,10 +121,11 @@ def test_final_judgements_agree_conflict_pending_and_reconcile(review):
     _judge(review, BRUNO, "Rossi 2016", "D2", "unclear", "Baseline volumes not given by group.")
     _judge(review, AMARA, "Rossi 2016", "D3", "unclear", "Not described.")
     final = judgements(review, "SYRCLE")
-    assert [("Rossi 2016", "D1", "low", "Low risk", f"{AMARA}: Random-number table.\n{BRUNO}: "
-             "Randomised by table.", "agreed", [AMARA, BRUNO], None),
-            ("Rossi 2016", "D2", None, None, "", "conflict", [AMARA, BRUNO], None),
-            ("Rossi 2016", "D3", None, None, "", "pending", [AMARA], None)] == \
+    rossi = _study(review, "Rossi 2016")
+    assert [("Rossi 2016", rossi, "D1", "low", "Low risk", f"{AMARA}: Random-number table.\n"
+             f"{BRUNO}: Randomised by table.", "agreed", [AMARA, BRUNO], None),
+            ("Rossi 2016", rossi, "D2", None, None, "", "conflict", [AMARA, BRUNO], None),
+            ("Rossi 2016", rossi, "D3", None, None, "", "pending", [AMARA], None)] == \
         list(final.itertuples(index=False, name=None))
     reconcile(review, reviewer=CHEN, tool="SYRCLE", study_id="Rossi 2016", domain="D2",
               judgement="unclear", support="Figure 2 shows day-7 volumes only as a pooled mean.")
@@ -214,7 +230,7 @@ def test_load_judgements_records_every_row_in_one_go(review, tmp_path):
     assert [("Lugini 2012", "D4", AMARA, "assessor", "high", {}),
             ("Rossi 2016", "D1", AMARA, "assessor", "low", {"1.1": "Y"}),
             ("Rossi 2016", "D1", BRUNO, "assessor", "unclear", {}),
-            ("Rossi 2016", "D1", CHEN, "reconciler", "low", {})] == list(
+            ("Rossi 2016", "D1", CHEN, "resolver", "low", {})] == list(
         standing[["study_id", "domain", "reviewer", "role", "judgement", "answers"]]
         .itertuples(index=False, name=None))
     assert 1 == review.store.events("risk_of_bias")["at"].nunique()  # one transaction
@@ -274,11 +290,19 @@ def test_example_files_are_what_the_generator_writes(tmp_path):
         assert (EXAMPLE / "risk_of_bias" / name).read_bytes() == (tmp_path / name).read_bytes()
 
 
-def test_example_judgements_load_complete_and_reconciled(review):
+def test_example_judgements_load_complete_and_reconciled(tmp_path):
     """12 animal studies by SYRCLE and 15 by MISEV, every difference settled by Chen Wei."""
     studies = _generator().studies()
     ids = [s.study_id for s in studies]
     assert 15 == len(ids) and "Kim 2018" in ids and "Kim 2020" not in ids
+    review = review_with_studies(tmp_path / "ex", ids)  # the example's included studies
+    try:
+        _check_example_judgements(review, studies, ids)
+    finally:
+        review.store.dispose()
+
+
+def _check_example_judgements(review, studies, ids):
     assert 245 == load_judgements(review, EXAMPLE / "risk_of_bias" / "syrcle.csv", "SYRCLE",
                                   studies=ids)
     assert 244 == load_judgements(review, EXAMPLE / "risk_of_bias" / "misev.csv", "MISEV",

@@ -10,7 +10,8 @@ import pytest
 
 from review.appraisal import AppraisalSession, judgements, record_judgement
 from review.errors import ReviewError
-from review.project import init_review
+from review.extraction.studies import resolve_study
+from studies import review_with_studies
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
@@ -20,7 +21,7 @@ STUDIES = ["Rossi 2016", "Kim 2018", "Sun 2019"]
 
 @pytest.fixture
 def review(tmp_path):
-    review = init_review(tmp_path / "r", PROTOCOL)
+    review = review_with_studies(tmp_path / "r", STUDIES)
     yield review
     review.store.dispose()
 
@@ -49,9 +50,10 @@ def test_answers_suggest_and_a_judgement_is_committed_at_once(review):
     event_id = session.set_judgement("D1", "Some concerns", "Baseline imbalance in Table 1.")
     log = review.store.events("risk_of_bias")
     assert [event_id] == list(log["event_id"])
-    assert {"tool": "RoB2", "study_id": "Rossi 2016", "domain": "D1", "judgement": "some_concerns",
-            "support": "Baseline imbalance in Table 1.", "answers": {"1.1": "Y", "1.2": "Y", "1.3": "PY"},
-            "role": "assessor"} == log["payload"][0]
+    assert (resolve_study(review, "Rossi 2016"), "RoB2", "D1", "assessor") == (
+        int(log["study_id"][0]), log["tool"][0], log["domain"][0], log["role"][0])
+    assert {"judgement": "some_concerns", "support": "Baseline imbalance in Table 1.",
+            "answers": {"1.1": "Y", "1.2": "Y", "1.3": "PY"}} == log["payload"][0]
     state = session.state("D1")
     assert ("some_concerns", "Baseline imbalance in Table 1.", {"1.1": "Y", "1.2": "Y", "1.3": "PY"},
             "some_concerns", event_id, None) == (state.judgement, state.support, state.answers,
@@ -135,8 +137,10 @@ def test_a_session_needs_a_reviewer_and_a_known_role(review):
     with pytest.raises(ValueError, match=re.escape("an appraisal session needs the reviewer's name")):
         AppraisalSession(review, " ", "SYRCLE", STUDIES)
     with pytest.raises(ValueError, match=re.escape(
-            "role must be 'assessor' or 'reconciler', not 'resolver'")):
-        AppraisalSession(review, AMARA, "SYRCLE", STUDIES, role="resolver")
+            "role must be 'assessor' or 'resolver', not 'boss'")):
+        AppraisalSession(review, AMARA, "SYRCLE", STUDIES, role="boss")
+    # The old name of the resolver is still understood.
+    assert "resolver" == AppraisalSession(review, CHEN, "SYRCLE", STUDIES, role="reconciler").role
 
 
 @pytest.mark.slow

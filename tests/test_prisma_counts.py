@@ -193,9 +193,9 @@ def test_changing_one_full_text_decision_moves_the_counts(example_copy):
     """A resolver excluding Lugini 2012 at full text: one report and one study fewer, one more
     exclusion for its reason; the counts still add up."""
     lugini = cluster_of(example_copy, "W001")
-    example_copy.store.append_event(**decision_event(
+    example_copy.store.record_decisions([decision_event(
         stage="full_text", record_id=lugini, reviewer=CHEN, decision="exclude",
-        reason="wrong_outcome", role="resolver"))
+        reason="wrong_outcome", role="resolver")])
     counts = check_counts(prisma_counts(example_copy))
     reasons = dict(EXAMPLE_COUNTS.dbr_excluded, **{"No anti-tumour outcome reported": 5})
     assert dataclasses.replace(EXAMPLE_COUNTS, dbr_excluded=reasons, dbr_included_reports=15,
@@ -208,8 +208,8 @@ def test_changing_one_full_text_decision_moves_the_counts(example_copy):
 def test_a_pending_title_abstract_decision_makes_the_check_fail(example_copy):
     """Withdrawing a record's decisions by a conflict leaves it awaiting: the check says so."""
     lugini = cluster_of(example_copy, "W001")
-    example_copy.store.append_event(**decision_event(
-        stage="title_abstract", record_id=lugini, reviewer="Amara Okafor", decision="maybe"))
+    example_copy.store.record_decisions([decision_event(
+        stage="title_abstract", record_id=lugini, reviewer="Amara Okafor", decision="maybe")])
     counts = prisma_counts(example_copy)
     assert (1, 149, 29) == (counts.awaiting_screening, counts.records_screened,
                             counts.dbr_sought_reports)
@@ -344,7 +344,7 @@ def test_a_register_and_citation_searching_each_count_in_their_column(register_r
     rows += [decision_event(stage="full_text", record_id=ids[n], reviewer="ana", decision=d,
                             reason="wrong_outcome" if d == "exclude" else None)
              for n, d in zip("ACFG", ("include", "not_retrieved", "exclude", "include"))]
-    review.store.append_events(rows)
+    review.store.record_decisions(rows)
     exclude_by_automation(review, [ids["E"]], reviewer="stopping rule")
     counts = check_counts(prisma_counts(review))
     assert PrismaCounts(

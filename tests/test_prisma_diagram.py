@@ -210,9 +210,9 @@ def test_write_prisma_refuses_counts_that_do_not_add_up(example, tmp_path):
     example.store.dispose()
     shutil.copytree(example.path, tmp_path / "ex")
     review = open_review(tmp_path / "ex")
-    review.store.append_event(**decision_event(
+    review.store.record_decisions([decision_event(
         stage="title_abstract", record_id=cluster_of(review, "W001"), reviewer="Amara Okafor",
-        decision="maybe"))
+        decision="maybe")])
     with pytest.raises(ReviewError, match=re.escape(
             "1 record(s) still await a title/abstract decision")):
         write_prisma(review, tmp_path / "out")

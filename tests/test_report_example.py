@@ -88,9 +88,9 @@ def test_one_changed_decision_moves_the_diagram_and_the_tables(report, tmp_path)
     single = table.groupby("study_id").filter(lambda g: len(g) == 1).iloc[0]
     finals = final_decisions(review.store, "full_text")
     assert "include" == finals.set_index("record_id").loc[single["record_id"], "final"]
-    review.store.append_event(**decision_event(
+    review.store.record_decisions([decision_event(
         stage="full_text", record_id=int(single["record_id"]), reviewer="Chen Wei",
-        decision="exclude", reason="wrong_outcome", role=RESOLVER))
+        decision="exclude", reason="wrong_outcome", role=RESOLVER)])
     review.store.dispose()
     out = tmp_path / "out"
     assert 0 == main(["report", "--review", str(tmp_path / "ex"), "--out", str(out),

@@ -345,13 +345,13 @@ def test_synthetic_studies_get_the_examples_extraction_and_appraisal(synthetic):
     every report notebook has data to show."""
     from review.extraction.studies import study_table
     review, summary = synthetic
-    studies = set(study_table(review)["study_id"])
+    studies = set(study_table(review)["study"])
     values = review.store.events("extraction")
     values = values[values["action"] == "value"]
     judged = review.store.events("risk_of_bias")
     assert 20 == len(studies)
-    assert studies == {p["study_id"] for p in values["payload"]}
-    assert studies == {p["study_id"] for p in judged["payload"]}
+    assert studies == set(values["study_id"])
+    assert studies == set(judged["study_id"])
     assert (summary.extraction_values, summary.judgements) == (len(values), len(judged))
 
 

@@ -56,7 +56,8 @@ def test_buttons_write_decisions_and_move_on(reviewer, store):
     reviewer.same_button.click()
     events = store.events("dedup")
     assert events["action"].tolist() == ["same"]
-    assert events.iloc[0]["payload"] == {"other": 2, "note": "year is a typo"}
+    assert events.iloc[0]["payload"] == {"note": "year is a typo"}
+    assert events.iloc[0]["other_record_id"] == 2
     assert reviewer.note.value == ""
     assert "1 of 2 pairs decided" in reviewer.header.value
     assert "Record 3" in reviewer.table.value and "event" in reviewer.status.value
@@ -105,9 +106,9 @@ def test_undo_with_nothing_to_undo_and_undo_restores_the_note(reviewer, store):
 
 
 def test_a_failed_write_is_shown_and_the_pair_stays(reviewer, store, monkeypatch):
-    def refuse(**_kwargs):
+    def refuse(*_args, **_kwargs):
         raise RuntimeError("database is locked <now>")
-    monkeypatch.setattr(store, "append_event", refuse)
+    monkeypatch.setattr(store, "record_pair_verdict", refuse)
     reviewer.same_button.click()
     assert "Not saved" in reviewer.status.value and "&lt;now&gt;" in reviewer.status.value
     assert reviewer.queue.current.key == (1, 2) and reviewer.queue.progress.decided == 0

@@ -72,8 +72,8 @@ def _key(key: str, **extra) -> dict:
 def _decisions(review, stage="title_abstract", reviewer="tester") -> list[tuple]:
     events = review.store.events(stage)
     mine = events[events["actor"] == reviewer]
-    return [(a, p.get("reason"), p.get("note")) if a != "undo" else (a, p["undoes"], None)
-            for a, p in zip(mine["action"], mine["payload"])]
+    return [(a, p.get("reason"), p.get("note")) if a != "undo" else (a, int(u), None)
+            for a, p, u in zip(mine["action"], mine["payload"], mine["undoes"])]
 
 
 def _to_full_text(review, record_id: int) -> None:
@@ -124,7 +124,7 @@ def test_buttons_write_decisions_and_move_on(screener, review):
     screener.note.value = "clear yes"
     screener.action_buttons["include"].click()
     assert _decisions(review) == [("include", None, "clear yes")]
-    assert review.store.events("title_abstract").iloc[-1]["record_id"] == first
+    assert review.store.events("title_abstract").iloc[-1]["work_id"] == first
     assert screener.note.value == ""
     assert "1 / 152 screened · 1 included" in screener.header.value
     assert "event" in screener.status.value and screener.session.current.record_id != first
@@ -275,7 +275,7 @@ def test_resolver_sees_the_screeners_decisions_and_their_agreement(review):
     view.wait_for_agreement()  # drawn on its own thread after a click
     assert "2 conflicts, 2 resolved" in view.agreement.value
     assert [d[0] for d in _decisions(review, reviewer="arbiter")] == ["include", "exclude"]
-    roles = review.store.events("title_abstract")["payload"].map(lambda p: p.get("role"))
+    roles = review.store.events("title_abstract")["role"]
     assert (roles == "resolver").sum() == 2
 
 
@@ -304,9 +304,9 @@ def test_a_reviewer_with_nothing_left_sees_that_all_is_screened(screened_example
 def test_a_failed_write_is_shown_and_the_record_stays(screener, review, monkeypatch):
     first = screener.session.current.record_id
 
-    def refuse(**_kwargs):
+    def refuse(*_args, **_kwargs):
         raise RuntimeError("database is locked <now>")
-    monkeypatch.setattr(review.store, "append_event", refuse)
+    monkeypatch.setattr(review.store, "record_decisions", refuse)
     screener.action_buttons["include"].click()
     assert "Not saved" in screener.status.value and "&lt;now&gt;" in screener.status.value
     assert screener.session.current.record_id == first and screener.session.progress.screened == 0

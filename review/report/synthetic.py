@@ -296,14 +296,14 @@ def build_synthetic_review(folder: str | Path, n_records: int = 100_000, *, incl
     from ..dedup.run import deduplicate_review
     summary, _ = deduplicate_review(review, actor="synthetic")
     echo(f"  deduplicated: {summary.records} records, {summary.unique} unique")
-    clusters = review.store.clusters()
-    cluster_ids = sorted(int(c) for c in clusters["cluster_id"].unique())
+    cluster_ids = sorted(int(w) for w in review.store.works()["work_id"])
     reasons = {stage: [r.code for r in getattr(review.protocol.exclusion_reasons, stage)]
                for stage in ("title_abstract", "full_text")}
     rng = random.Random(seed + 1)
     included = min(included, len(cluster_ids))
     events, kept = _screening_events(cluster_ids, included, rng, reasons)
-    review.store.append_events(events)
+    for start in range(0, len(events), 20_000):
+        review.store.record_decisions(events[start:start + 20_000])
     echo(f"  screening: {len(events)} decisions, {kept} records to full text, {included} included")
     values = judgements = 0
     if with_extraction:

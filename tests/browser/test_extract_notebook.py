@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from review.cli import main
 from review.extraction.studies import study_table
@@ -20,14 +21,16 @@ SUPPORT = "Allocation by cage <b>not</b> described; \"randomised\" only in the a
 
 def wait_events(review_dir: Path, stage: str, action: str, count: int,
                 timeout: float = 30) -> list[dict]:
-    """The payloads of the reviewer's `stage`/`action` events, once there are `count`."""
+    """The reviewer's `stage`/`action` events (typed columns and payload in one dict), once
+    there are `count`."""
     deadline = time.time() + timeout
     while True:
         review = open_review(review_dir)
         events = review.store.events(stage)
         review.store.dispose()
         mine = events[(events["actor"] == REVIEWER) & (events["action"] == action)]
-        payloads = list(mine["payload"])
+        payloads = [{**{k: v for k, v in row.items() if k != "payload"}, **row["payload"]}
+                    for row in mine.to_dict("records")]
         if len(payloads) >= count or time.time() > deadline:
             return payloads
         time.sleep(0.1)
@@ -42,7 +45,15 @@ def test_extract_and_appraise_a_study_in_the_notebook(lab, page, tmp_path):
     review_dir = tmp_path / "rev"
     assert main(["example", str(review_dir)]) == 0
     review = open_review(review_dir)
-    first = study_table(review)["study_id"].iloc[0]
+    table = study_table(review)
+    first, first_id = table["study_id"].iloc[0], int(table["study"].iloc[0])
+    # the example's studies have their two extractors and assessors: a third person may join
+    # only when the protocol asks for three
+    data = yaml.safe_load((review_dir / "protocol.yaml").read_text(encoding="utf-8"))
+    data["extraction"]["extractors_per_study"] = 3
+    data["risk_of_bias"]["assessors_per_study"] = 3
+    (tmp_path / "protocol-3.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    review.update_protocol(tmp_path / "protocol-3.yaml", actor="test")
     review.store.dispose()
 
     name = f"{tmp_path.name}/03_extract.ipynb"
@@ -97,10 +108,11 @@ def test_extract_and_appraise_a_study_in_the_notebook(lab, page, tmp_path):
             (first, "study", 1, "strategy"): ("drug-loaded", None),
             (first, "experiment", 2, "tumour_type"): ("lung", None),
             (first, "vesicle", 1, "tem_imaging"): (True, None)} == \
-        {(p["study_id"], p["group"], p["instance"], p["field"]): (p["value"], p["unit"])
-         for p in values}
+        {(first if p["study_id"] == first_id else p["study_id"], p["form_group"], p["instance"],
+          p["field"]): (p["value"], p["unit"]) for p in values}
     assert {"extractor"} == {p["role"] for p in values}
     judgements = wait_events(review_dir, "risk_of_bias", "judgement", 1)
-    assert [{"tool": "SYRCLE", "study_id": first, "domain": "D1", "judgement": "high",
-             "support": SUPPORT, "answers": {"1.1": "N"}, "role": "assessor"}] == judgements
+    assert [("SYRCLE", first_id, "D1", "high", SUPPORT, {"1.1": "N"}, "assessor")] == [
+        (j["tool"], j["study_id"], j["domain"], j["judgement"], j["support"], j["answers"],
+         j["role"]) for j in judgements]
     print(f"\n[timing] lab start -> values asserted: {time.perf_counter() - lab.started:.1f}s")

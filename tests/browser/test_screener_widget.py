@@ -37,7 +37,7 @@ def wait_events(review_dir: Path, count: int, timeout: float = 30) -> list[tuple
         review.store.dispose()
         mine = events[events["actor"] == REVIEWER]
         rows = [(int(r), a, p.get("reason"), p.get("note"))
-                for r, a, p in zip(mine["record_id"], mine["action"], mine["payload"])]
+                for r, a, p in zip(mine["work_id"], mine["action"], mine["payload"])]
         if len(rows) >= count or time.time() > deadline:
             return rows
         time.sleep(0.1)

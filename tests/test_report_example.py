@@ -28,13 +28,49 @@ HAND_COUNTS = {
 }
 
 
+def _store_snapshot(folder) -> dict:
+    """The event count and every state table's rows, to compare before and after a report."""
+    import sqlalchemy as sa
+
+    from review.store.schema import STATE_TABLES, protocol_versions
+    review = open_review(folder)
+    try:
+        with review.store.engine.connect() as connection:
+            tables = {t.name: sorted(map(tuple, connection.execute(sa.select(t)).all()))
+                      for t in (*STATE_TABLES, protocol_versions)}
+        return {"events": review.store.event_count(), **tables}
+    finally:
+        review.store.dispose()
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """The example review and the report the README's main command writes for it."""
     folder = tmp_path_factory.mktemp("report")
     build_example(folder / "ex").store.dispose()
+    before = _store_snapshot(folder / "ex")
     assert 0 == main(["report", "--review", str(folder / "ex"), "--out", str(folder / "out")])
+    (folder / "snapshots.json").write_text(json.dumps(
+        {"before": before, "after": _store_snapshot(folder / "ex")}, default=str))
     return folder
+
+
+def test_the_report_leaves_the_store_unchanged(report):
+    """Reports only read: the same events and the same state tables after as before."""
+    snapshots = json.loads((report / "snapshots.json").read_text())
+    assert snapshots["before"]["events"] == snapshots["after"]["events"]
+    assert snapshots["before"] == snapshots["after"]
+
+
+def test_the_report_refuses_records_imported_after_the_last_deduplication(report, tmp_path):
+    shutil.copytree(report / "ex", tmp_path / "ex")
+    extra = tmp_path / "extra.ris"
+    extra.write_text("TY  - JOUR\nTI  - NK cell exosomes and glioma\nAU  - Novak, J.\n"
+                     "PY  - 2024\nER  - \n", encoding="utf-8")
+    assert 0 == main(["import", str(extra), "--review", str(tmp_path / "ex"),
+                      "--database", "Embase"])
+    assert 1 == main(["report", "--review", str(tmp_path / "ex"), "--out", str(tmp_path / "o")])
+    assert not (tmp_path / "o").exists()
 
 
 def test_prisma_json_equals_the_store_and_the_hand_count(report):

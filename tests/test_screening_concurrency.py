@@ -32,8 +32,9 @@ def review_dir(request, tmp_path):
 
 
 def run_together(review_dir: Path, tmp_path: Path, workers: list[tuple[str, list[str]]],
-                 timeout: float = 60.0) -> dict[int, list[tuple[int, int, str]]]:
-    """Start the workers, release them at once, wait; each one's acknowledgements by index."""
+                 timeout: float = 60.0, during=None) -> dict[int, list[tuple[int, int, str]]]:
+    """Start the workers, release them at once, wait; each one's acknowledgements by index.
+    `during` runs in this process while they work."""
     go = tmp_path / "go"
     outs = [tmp_path / f"worker{i}.out" for i in range(len(workers))]
     processes = [spawn(review_dir, reviewer, out, "--go", str(go), *options)
@@ -42,6 +43,8 @@ def run_together(review_dir: Path, tmp_path: Path, workers: list[tuple[str, list
         for process, out in zip(processes, outs):
             wait_ready(process, out)
         go.touch()
+        if during is not None:
+            during()
         deadline = time.monotonic() + timeout
         for process in processes:
             _, stderr = process.communicate(timeout=max(1.0, deadline - time.monotonic()))
@@ -64,13 +67,15 @@ def run_together(review_dir: Path, tmp_path: Path, workers: list[tuple[str, list
     return acks
 
 
-def check_log(review, workers, acks) -> tuple[list[tuple], object]:
-    """The decision events are exactly the acknowledged decisions, by the right reviewers."""
+def check_log(review, workers, acks, *, merged: bool = False) -> tuple[list[tuple], object]:
+    """The decision events are exactly the acknowledged decisions, by the right reviewers
+    (`merged`: works merged meanwhile, so both sides are compared by the work they are now)."""
     events = review.store.events(STAGE)
     assert set(events["action"]) <= set(CYCLE)
+    now = review.store.current_work if merged else (lambda work: work)
     logged = sorted(zip(events["event_id"].astype(int), events["actor"],
-                        events["work_id"].astype(int), events["action"]))
-    acknowledged = sorted((event_id, workers[i][0], record_id, decision)
+                        events["work_id"].astype(int).map(now), events["action"]))
+    acknowledged = sorted((event_id, workers[i][0], now(record_id), decision)
                           for i, rows in acks.items() for event_id, record_id, decision in rows)
     assert len(logged) == len(acknowledged)  # none lost, none duplicated
     assert logged == acknowledged
@@ -151,4 +156,45 @@ def test_one_reviewer_in_two_kernels_and_two_others(review_dir, tmp_path):
         assert sorted(reviewers) == ["ana", "bo", "cy"]
         assert final == expected_final([decision_for(record_id, 0)])
     assert sum(len(rows) for rows in acks.values()) == len(logged)
+    review.store.dispose()
+
+
+def test_deduplication_runs_while_two_reviewers_screen(review_dir, tmp_path):
+    """A chair declares five pairs the same and deduplicates five times while ana and bo screen:
+    every acknowledged decision is kept, on the work it now belongs to, and the store verifies."""
+    from review.dedup.decisions import record_pair_decision
+    from review.dedup.run import deduplicate_review
+    from review.verify import verify_review
+    before = open_review(review_dir)
+    before.update_protocol(protocol_for(tmp_path, 2), actor="test")
+    before.store.dispose()
+    runs = []
+
+    def deduplicate_meanwhile():
+        review = open_review(review_dir)
+        try:
+            for k in range(5):
+                record_pair_decision(review.store, 2 * k + 1, 2 * k + 2, "same", "chair")
+                runs.append(deduplicate_review(review, actor="chair")[0].changes)
+        finally:
+            review.store.dispose()
+
+    workers = [(name, ["--mode", "direct", "--pattern", "record"]) for name in ("ana", "bo")]
+    acks = run_together(review_dir, tmp_path, workers, during=deduplicate_meanwhile)
+    assert 5 == len(runs) and 5 == sum(len(run["merged"]) for run in runs)
+    review = open_review(review_dir)
+    logged, _ = check_log(review, workers, acks, merged=True)
+    assert len(logged) == 2 * RECORDS
+    result = verify_review(review)
+    assert result["ok"] and 0 == result["orphaned"], result["problems"]
+    assert RECORDS - 5 == len(review.store.works())
+    standing = reviewer_decisions(review.store, STAGE)
+    latest = {}  # a reviewer's latest decision on a work (as it is now) always stands
+    for _, reviewer, work, decision in logged:
+        latest[(reviewer, work)] = decision
+    for (reviewer, work), decision in latest.items():
+        mine = standing[(standing["reviewer"] == reviewer) & (standing["record_id"] == work)]
+        assert decision in set(mine["decision"]), (reviewer, work)
+    finals = final_decisions(review.store, STAGE)
+    assert sorted(finals["record_id"]) == sorted(review.store.works()["work_id"])
     review.store.dispose()

@@ -259,3 +259,15 @@ def test_verify_finds_a_state_that_does_not_match_the_log(review):
     assert any("screening_finals" in p for p in result["problems"])
     review.store.rebuild_state()
     _ok(review)
+
+
+def test_a_third_extractor_is_told_when_the_form_opens(review):
+    from review.extraction.session import ExtractionSession
+    from review.widgets.extraction import ExtractionForm
+    include(review, [1])
+    for who in SCREENERS:
+        record_value(review, reviewer=who, study_id="Zhu 2017", field="strategy", value="native")
+    assert ExtractionSession(review, AMARA).outsider() is None
+    form = ExtractionForm(ExtractionSession(review, DANA))
+    assert "Study Zhu 2017 already has its 2 extractors (Amara Okafor and Bruno Lindqvist)" in \
+        form.missing.value

@@ -58,6 +58,12 @@ class ExtractionSession:
         #: label -> surrogate id: values are written under the study's id, never its label
         self._study_of = dict(zip(self.reports["study_id"], self.reports["study"].astype(int)))
         values = reviewer_values(self.review)
+        from ..policy import panel
+        needed = self.review.protocol.extraction.extractors_per_study
+        extractors = values[values["role"] == EXTRACTOR]
+        #: study -> its first N extractors (the ones who count)
+        self._panels = {study: panel(zip(g["event_id"], g["reviewer"]), needed)
+                        for study, g in extractors.groupby("study_id")}
         mine = values[(values["reviewer"] == self.reviewer) & (values["role"] == self.role)]
         # study -> (group, instance, field) -> (value, unit)
         self._values: dict[str, dict[tuple[str, int, str], tuple[Any, Any]]] = {}
@@ -70,6 +76,17 @@ class ExtractionSession:
             self._values.get(study_id, {}).pop(key, None)
         else:
             self._values.setdefault(study_id, {})[key] = new
+
+    def outsider(self, study_id: str | None = None) -> str | None:
+        """What this reviewer is told when a study already has its extractors and they are not
+        one of them (their values would not count); None otherwise."""
+        from ..policy import outsider_message
+        study_id = study_id or self._current
+        members = self._panels.get(study_id, [])
+        needed = self.review.protocol.extraction.extractors_per_study
+        if self.role != EXTRACTOR or self.reviewer in members or len(members) < needed:
+            return None
+        return outsider_message("extraction", f"Study {study_id}", members)
 
     @property
     def study_ids(self) -> list[str]:

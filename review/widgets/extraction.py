@@ -210,6 +210,10 @@ class ExtractionForm(widgets.VBox):
         if session.current is None:
             self.missing.value = "<p><b>No included studies to extract yet.</b></p>"
             return
+        outsider = session.outsider()
+        if outsider:
+            self.missing.value = _ERROR.format(html.escape(outsider))
+            return
         missing = session.missing()
         self.missing.value = ("<p style='color:#2e7d32'>All required fields are filled.</p>" if not missing
                               else "<p><b>Still required:</b></p><ul>" + "".join(

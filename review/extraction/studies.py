@@ -80,9 +80,8 @@ def included_reports(review) -> pd.DataFrame:
     keep = set(finals.loc[finals["final"] == "include", "work_id"].astype(int))
     if not keep:
         return _empty(REPORT_COLUMNS)
-    records = store.records(with_raw=False)
+    members = store.records(with_raw=False, works=keep)
     mapping = store.work_of_records()
-    members = records[records["record_id"].map(mapping).isin(keep)]
     merged = merged_records(members, mapping)
     out = pd.DataFrame({
         "record_id": merged["record_id"].astype("Int64"),

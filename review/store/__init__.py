@@ -228,14 +228,23 @@ class Store(IdentityMixin, ReviewingMixin, VerificationMixin):
         frame["warnings"] = frame["warnings"].map(json.loads)
         return frame
 
-    def records(self, *, with_raw: bool = True) -> pd.DataFrame:
-        """Every stored record in the canonical table, with `source_id`."""
+    def records(self, *, with_raw: bool = True, works: Iterable[int] | None = None) -> pd.DataFrame:
+        """Every stored record in the canonical table, with `source_id` (only the records of
+        these live `works`, when given)."""
         columns = [records.c[name] for name in records.c.keys() if with_raw or name != "raw"]
         query = (sa.select(*columns, sources.c.file_name.label("source_file"))
                  .join(sources, records.c.source_id == sources.c.source_id)
                  .order_by(records.c.record_id))
         with self.engine.connect() as connection:
-            frame = pd.read_sql(query, connection)
+            if works is None:
+                frame = pd.read_sql(query, connection)
+            else:
+                parts = [pd.read_sql(query.join(record_works, record_works.c.record_id
+                                                == records.c.record_id)
+                                     .where(record_works.c.work_id.in_(chunk)), connection)
+                         for chunk in _chunks(sorted({int(w) for w in works}))]
+                frame = (pd.concat(parts, ignore_index=True).sort_values("record_id")
+                         .reset_index(drop=True) if parts else pd.read_sql(query.limit(0), connection))
         for name in LIST_FIELDS:
             frame[name] = frame[name].map(lambda v: json.loads(v) if v else [])
         for name in ("year", "position", "line"):
@@ -304,6 +313,11 @@ _INSERT_COLUMNS = ("source_id", "position", "line", "title", "abstract", "author
                    "language", "publication_type", "url", "database", "raw_format", "raw")
 #: Placeholder of each DB-API parameter style that takes plain tuples.
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _record_inserter(connection):

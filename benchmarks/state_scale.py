@@ -324,6 +324,48 @@ def _profile(label: str, function) -> None:
     log(f"--- profile of {label} ---\n{text.getvalue()}")
 
 
+def _status_parts(review, status_module) -> dict[str, float]:
+    """`review_status` run once more with its parts timed: every call it makes to a helper of
+    `review.status` or to a method of the store, outermost calls only (a helper's own store
+    calls count in the helper); `other` is the rest."""
+    import inspect
+    spent: dict[str, float] = {}
+    depth = [0]
+
+    def timed(name: str, function):
+        def call(*args, **kwargs):
+            depth[0] += 1
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if depth[0] == 0:
+                    spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+        return call
+
+    helpers = {name: value for name, value in vars(status_module).items()
+               if inspect.isfunction(value) and value.__module__ == status_module.__name__
+               and name not in ("review_status", "format_status")}
+    store = review.store
+    methods = [name for name in dir(type(store)) if not name.startswith("__")
+               and inspect.isfunction(inspect.getattr_static(type(store), name, None))]
+    for name, function in helpers.items():
+        setattr(status_module, name, timed(name, function))
+    for name in methods:
+        setattr(store, name, timed(f"store.{name}", getattr(store, name)))
+    try:
+        _, total = _timed(lambda: status_module.review_status(review))
+    finally:
+        for name, function in helpers.items():
+            setattr(status_module, name, function)
+        for name in methods:
+            delattr(store, name)
+    parts = dict(sorted(spent.items(), key=lambda item: -item[1]))
+    parts["other"] = max(0.0, total - sum(spent.values()))
+    return {name: round(seconds, 4) for name, seconds in parts.items()}
+
+
 def worker_measure(side: str, code: Path, folder: Path, operation: str, profile: bool) -> dict:
     from review.project import open_review
     from review.screening import decisions as screening
@@ -396,18 +438,7 @@ def worker_measure(side: str, code: Path, folder: Path, operation: str, profile:
         out["rss_mb"] = round(max_rss_mb(), 1)
         out["screening"] = result["screening"]
         out["events"] = result["events"]
-        # The same calls one by one, to see which part is slow.
-        parts = {}
-        by_database, parts["count_by_database"] = _timed(store.count_by_database)
-        _, parts["sources"] = _timed(store.sources)
-        _, parts["schema_version"] = _timed(store.schema_version)
-        _, parts["events (len(store.events()))"] = _timed(lambda: len(store.events()))
-        _, parts["_deduplication"] = _timed(
-            lambda: status_module._deduplication(store, by_database))
-        _, parts["_screening"] = _timed(lambda: status_module._screening(review))
-        _, parts["_extraction"] = _timed(lambda: status_module._extraction(review))
-        _, parts["_risk_of_bias"] = _timed(lambda: status_module._risk_of_bias(review))
-        out["parts_seconds"] = {k: round(v, 4) for k, v in parts.items()}
+        out["parts_seconds"] = _status_parts(review, status_module)
         out["traced_mb"] = round(_traced(lambda: status_module.review_status(review))[1], 1)
         if profile:
             _profile(f"{side} review status", lambda: status_module.review_status(review))

@@ -18,7 +18,6 @@ from review.extraction.studies import study_table
 from studies import review_with_studies
 
 ROOT = Path(__file__).resolve().parents[1]
-PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
 AMARA, BRUNO, CHEN = "Amara Okafor", "Bruno Lindqvist", "Chen Wei"
 STUDIES = ["Lugini 2012", "Rossi 2016"]
 #: The included studies of the test review: a judgement is only recorded for a study that exists.

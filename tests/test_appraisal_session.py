@@ -4,7 +4,6 @@ assessors and settles their differences."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,6 @@ from review.errors import ReviewError
 from review.extraction.studies import resolve_study
 from studies import review_with_studies
 
-ROOT = Path(__file__).resolve().parents[1]
-PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
 AMARA, BRUNO, CHEN = "Amara Okafor", "Bruno Lindqvist", "Chen Wei"
 STUDIES = ["Rossi 2016", "Kim 2018", "Sun 2019"]
 

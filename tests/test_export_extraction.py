@@ -25,13 +25,16 @@ def _csv(path) -> pd.DataFrame:
 
 
 def test_extraction_long_has_one_row_per_final_value(example, tmp_path, capsys):
-    """Long form: the reconciled values, every one agreed or reconciled in the example."""
+    """Long form: the final values, every one agreed or resolved in the example, each with its
+    study's label and surrogate id."""
     out = tmp_path / "long.csv"
     assert 0 == main(["export", "--review", str(example), "--format", "extraction-long",
                       "--out", str(out)])
     frame = _csv(out)
     expected = extraction_long(open_review(example))
     assert len(expected) == len(frame)
+    assert ["study_id", "group", "instance", "field", "study", "label", "type", "value", "unit",
+            "status", "decided_by"] == list(frame.columns) == list(expected.columns)
     assert f"Wrote {len(frame)} rows to {out} (extraction-long)" in capsys.readouterr().out
     assert {"agreed", "resolved"} == set(frame["status"])
     rossi = frame[(frame["study_id"] == "Rossi 2016") & (frame["field"] == "mean_size")]

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 def example(tmp_path_factory):
     """The worked example with its extraction loaded (by `review example`, or here)."""
     review = build_example(tmp_path_factory.mktemp("extraction") / "ex")
-    if review.store.events("extraction").empty:
+    if review.store.events("extraction", action="value").empty:
         load_extraction(review, FOLDER)
     yield review
     review.store.dispose()
@@ -69,7 +69,7 @@ def test_sixteen_reports_make_fifteen_studies(example):
 
 
 def test_every_difference_is_resolved_by_chen_wei(example, long):
-    """The two extractors differ on 15 fields, each decided by the reconciler; all values are final."""
+    """The two extractors differ on 15 fields, each decided by the resolver; all values are final."""
     every = differences(example, include_decided=True)
     assert 15 == len(every)
     assert {"Chen Wei"} == set(every["decided_by"])

@@ -105,8 +105,8 @@ def test_reconciling_records_the_agreed_value_and_who_decided(review):
     assert [("cargo", "Chen", "paclitaxel"), ("mean_size", "Chen", 128.0),
             ("outcome_measure", "Chen", None), ("treated_mean", "Chen", None)] == \
         list(zip(decided["field"], decided["decided_by"], decided["agreed_value"]))
-    events = review.store.events("extraction")
-    assert {"reconciler"} == {p["role"] for a, p in zip(events["actor"], events["payload"]) if a == "Chen"}
+    events = review.store.events("extraction", action="value")
+    assert {"resolver"} == set(events.loc[events["actor"] == "Chen", "role"])
 
 
 def test_final_values_agreed_reconciled_conflict_pending(review):
@@ -117,7 +117,7 @@ def test_final_values_agreed_reconciled_conflict_pending(review):
               value="128", reviewer="Chen")
     reconcile(review, study_id="Kim 2018", group="outcome", instance=2, field="treated_mean",
               value=None, reviewer="Chen")
-    finals = final_values(reviewer_values(review.store)).set_index(["study_id", "group", "instance", "field"])
+    finals = final_values(reviewer_values(review)).set_index(["study_id", "group", "instance", "field"])
     status = finals["status"].to_dict()
     assert "agreed" == status[("Kim 2018", "vesicle", 1, "positive_markers")]
     assert ["CD63", "CD81", "HSP70"] == finals.loc[("Kim 2018", "vesicle", 1, "positive_markers"), "value"]

@@ -27,7 +27,7 @@ def session(review):
 
 
 def _stored(review, reviewer="Amara"):
-    values = reviewer_values(review.store)
+    values = reviewer_values(review)
     mine = values[values["reviewer"] == reviewer]
     return [(r.study_id, r.group, r.instance, r.field, r.value, r.unit) for r in mine.itertuples()]
 
@@ -61,7 +61,7 @@ def test_each_value_is_committed_at_once(session, review):
     assert (50.0, "ug protein") == session.value("dose", 2)
     assert session.set_value("strategy", "") is not None
     assert [("Kim 2018", "experiment", 2, "dose", 50.0, "ug protein")] == _stored(review)
-    assert 3 == len(review.store.events("extraction"))
+    assert 3 == len(review.store.events("extraction", action="value"))
     again = ExtractionSession(review, "Amara")
     assert (50.0, "ug protein") == again.value("dose", 2)
     assert (None, None) == ExtractionSession(review, "Bruno").value("dose", 2)
@@ -72,7 +72,7 @@ def test_a_refused_value_stores_nothing(session, review):
     with pytest.raises(ExtractionValueError, match=re.escape(
             "field 'treated_n' (Treated n), outcome 1: expected a whole number, found 'six'")):
         session.set_value("treated_n", "six")
-    assert review.store.events("extraction").empty
+    assert review.store.events("extraction", action="value").empty
 
 
 def test_instances_are_added_and_removed_keeping_numbers_dense(session, review):
@@ -85,9 +85,9 @@ def test_instances_are_added_and_removed_keeping_numbers_dense(session, review):
     session.set_value("route", "intravenous", instance=2)
     assert 3 == session.add_instance("experiment")
     session.set_value("cell_line", "B16", instance=3)
-    before = len(review.store.events("extraction"))
+    before = len(review.store.events("extraction", action="value"))
     assert 3 == session.remove_instance("experiment", 2)
-    assert before + 3 == len(review.store.events("extraction"))
+    assert before + 3 == len(review.store.events("extraction", action="value"))
     assert [1, 2] == session.instances("experiment")
     assert [("Kim 2018", "experiment", 1, "cell_line", "A375", None),
             ("Kim 2018", "experiment", 2, "cell_line", "B16", None)] == _stored(review)

@@ -117,36 +117,44 @@ def test_included_reports_and_default_study_ids(review):
     assert [1, 2, 3, 4] == list(reports["record_id"])
     assert ["Rossi", "Rossi", "Kim", "Kim"] == list(reports["first_author"])
     table = study_table(review)
-    assert ["study_id", "record_id", "title", "first_author", "year"] == list(table.columns)
+    assert ["study_id", "study", "record_id", "title", "first_author", "year"] == list(table.columns)
     assert [("Kim 2018", 3), ("Kim 2020", 4), ("Rossi 2016a", 1), ("Rossi 2016b", 2)] == \
         list(zip(table["study_id"], table["record_id"]))
+    # Each included report is a study of its own, with a surrogate id of its own.
+    assert 4 == table["study"].nunique()
 
 
 def test_linking_reports_makes_one_study_and_unlinking_undoes_it(review):
     """A later report linked to a default-named study joins it; the study keeps its name."""
-    assert 2 == link_reports(review, "Kim 2018", [4], reviewer="C")
+    kim = int(study_table(review).set_index("record_id").loc[3, "study"])
+    assert 1 == link_reports(review, "Kim 2018", [4], reviewer="C")
     table = study_table(review)
+    assert {kim} == set(table.loc[table["record_id"].isin([3, 4]), "study"])
     assert [("Kim 2018", 3, 2018), ("Kim 2018", 4, 2020), ("Rossi 2016a", 1, 2016),
             ("Rossi 2016b", 2, 2016)] == list(zip(table["study_id"], table["record_id"], table["year"]))
     listed = studies(review)
     assert [("Kim 2018", 2, [3, 4]), ("Rossi 2016a", 1, [1]), ("Rossi 2016b", 1, [2])] == \
         list(zip(listed["study_id"], listed["reports"], listed["record_ids"]))
-    links = review.store.events("extraction")
-    assert [(3, "C", {"study_id": "Kim 2018"}), (4, "C", {"study_id": "Kim 2018"})] == \
-        sorted(zip(links["record_id"], links["actor"], links["payload"]))
+    links = review.store.events("extraction", action="link_report")
+    assert [(4, kim, "C")] == list(zip(links["work_id"], links["study_id"], links["actor"]))
     unlink_reports(review, [4], reviewer="C")
     assert ["Kim 2018", "Kim 2020"] == list(study_table(review)["study_id"])[:2]
 
 
 def test_linking_refuses_reports_that_are_not_included(review):
     """Only included reports can be linked, and nothing is recorded otherwise."""
-    message = ("record(s) 5, 9 are not included reports (their final full-text decision is not "
+    message = ("record(s) 5 are not included reports (their final full-text decision is not "
                "include); no links were recorded")
     with pytest.raises(ReviewError, match=re.escape(message)):
-        link_reports(review, "Kim 2018", [3, 5, 9], reviewer="C")
+        link_reports(review, "Kim 2018", [3, 5], reviewer="C")
+    with pytest.raises(ReviewError, match=re.escape("no work 9 in this review")):
+        link_reports(review, "Kim 2018", [3, 9], reviewer="C")
     with pytest.raises(ReviewError, match=re.escape("expected a study id (text such as 'Lugini 2012'), found ' '")):
         link_reports(review, " ", [3], reviewer="C")
-    assert review.store.events("extraction").empty
+    assert review.store.events("extraction", action="link_report").empty
+    assert review.store.events("extraction", action="name_study").empty
+    assert [("Kim 2018", 3), ("Kim 2020", 4)] == \
+        list(zip(study_table(review)["study_id"], study_table(review)["record_id"]))[:2]
 
 
 def test_every_type_round_trips_through_the_store(review):
@@ -161,7 +169,7 @@ def test_every_type_round_trips_through_the_store(review):
                ("treated_n", "outcome", 1, "6", None, 6, None)]
     record_values(review, [{"reviewer": "Amara", "study_id": "Kim 2018", "field": f, "group": g,
                             "instance": i, "value": v, "unit": u} for f, g, i, v, u, _, _ in entered])
-    stored = reviewer_values(review.store)
+    stored = reviewer_values(review)
     got = [(r.field, r.group, r.instance, r.value, r.unit) for r in stored.itertuples()]
     assert [(f, g, i, value, unit) for f, g, i, _, _, value, unit in entered] == got
     assert {"Amara"} == set(stored["reviewer"]) and {"extractor"} == set(stored["role"])
@@ -176,10 +184,10 @@ def test_latest_value_wins_and_null_clears(review):
     record_value(review, reviewer="Amara", study_id="Kim 2018", field="targeting_ligand", value="")
     record_value(review, reviewer="Chen", study_id="Kim 2018", field="targeting_ligand", value=None,
                  role="resolver")
-    stored = reviewer_values(review.store)
-    assert [("Amara", "extractor", "cargo", "paclitaxel"), ("Chen", "reconciler", "targeting_ligand", None)] == \
+    stored = reviewer_values(review)
+    assert [("Amara", "extractor", "cargo", "paclitaxel"), ("Chen", "resolver", "targeting_ligand", None)] == \
         [(r.reviewer, r.role, r.field, r.value) for r in stored.itertuples()]
-    assert 5 == len(review.store.events("extraction"))
+    assert 5 == len(review.store.events("extraction", action="value"))
 
 
 def test_values_are_checked_before_anything_is_stored(review):
@@ -201,7 +209,11 @@ def test_values_are_checked_before_anything_is_stored(review):
                      value="native")
     with pytest.raises(ReviewError, match=re.escape("field 'colour' is not in the protocol's extraction schema")):
         record_value(review, reviewer="A", study_id="Kim 2018", field="colour", value="red")
-    assert review.store.events("extraction").empty
+    with pytest.raises(ReviewError, match=re.escape(  # a study is one of the included studies
+            "no study 'Other 2019' in this review (its included studies are Kim 2018, Kim 2020, "
+            "Rossi 2016a, Rossi 2016b)")):
+        record_value(review, reviewer="A", study_id="Other 2019", field="strategy", value="native")
+    assert review.store.events("extraction", action="value").empty
 
 
 def _both(review, study_id: str, field: str, value, unit=None, *, group=None, instance=1, b_value="same"):
@@ -220,8 +232,10 @@ def test_long_and_wide_exports_of_final_values(review, tmp_path):
     _both(review, "Kim 2018", "treated_n", "8", group="outcome", instance=2, b_value="9")
     record_value(review, reviewer="Amara", study_id="Kim 2020", field="strategy", value="native")
     long = extraction_long(review)
-    assert ["study_id", "group", "instance", "field", "label", "type", "value", "unit", "status",
-            "decided_by"] == list(long.columns)
+    assert ["study_id", "group", "instance", "field", "study", "label", "type", "value", "unit",
+            "status", "decided_by"] == list(long.columns)
+    kim = dict(zip(study_table(review)["study_id"], study_table(review)["study"]))
+    assert [kim["Kim 2018"]] * 5 + [kim["Kim 2020"]] == list(long["study"])
     assert [("Kim 2018", "study", 1, "strategy", "native", None, "agreed"),
             ("Kim 2018", "vesicle", 1, "mean_size", 141.0, "nm", "agreed"),
             ("Kim 2018", "vesicle", 1, "tem_imaging", False, None, "agreed"),
@@ -253,7 +267,7 @@ def test_long_and_wide_exports_of_final_values(review, tmp_path):
     from openpyxl import load_workbook
     sheet = load_workbook(tmp_path / "long.xlsx").active
     assert ["study_id", "group", "instance", "field"] == [c.value for c in sheet[1]][:4]
-    assert "no" == sheet.cell(row=4, column=7).value
+    assert ("value", "no") == (sheet.cell(row=1, column=8).value, sheet.cell(row=4, column=8).value)
     with pytest.raises(ReviewError, match=re.escape("long.txt: expected a file name ending in .csv or .xlsx, found '.txt'")):
         write_extraction(long, tmp_path / "long.txt")
 

@@ -231,7 +231,7 @@ def example(tmp_path_factory):
     from review.example import build_example
     from review.extraction.load import load_extraction
     review = build_example(tmp_path_factory.mktemp("evidence") / "ex")
-    if review.store.events("extraction").empty:
+    if review.store.events("extraction", action="value").empty:
         load_extraction(review, EXAMPLE_DIR / "extraction")
     return review
 
@@ -264,15 +264,30 @@ def test_example_tables_in_five_formats_list_exactly_the_included_studies(exampl
     assert latex.count(r"\multicolumn") >= groups and r"\toprule" in latex
 
 
-@pytest.mark.slow
-def test_values_of_a_study_that_is_not_included_are_left_out_and_named(example, tmp_path):
-    """A value recorded under an unknown study id does not add a row; the writer says so."""
+def test_values_of_a_study_that_is_not_included_are_left_out_and_named(tmp_path):
+    """Values can only be recorded for an included study; when its report is excluded later (a
+    resolver's full-text decision), its values stay in the store but add no row, and the writer
+    names the study."""
+    from review.extraction.studies import study_table
     from review.extraction.values import record_values
-    record_values(example, [{"reviewer": "Chen Wei", "role": "reconciler", "study_id": "Ghost 1999",
-                             "field": "strategy", "value": "native"}])
-    said: list[str] = []
-    write_evidence_tables(example, tmp_path, formats=("csv",), echo=said.append)
-    assert said == ["evidence table: values recorded for study id(s) that are not included "
-                    "studies were left out: Ghost 1999"]
-    with open(tmp_path / "evidence_table.csv", encoding="utf-8-sig", newline="") as handle:
-        assert "Ghost 1999" not in {r["Study"] for r in csv.DictReader(handle)}
+    from review.screening.decisions import record_decision
+    from studies import review_with_studies
+    review = review_with_studies(tmp_path / "r", ["Rossi 2016", "Ghost 1999"])
+    try:
+        record_values(review, [{"reviewer": "Chen Wei", "role": "reconciler", "study_id": study,
+                                "field": "strategy", "value": "native"}
+                               for study in ("Rossi 2016", "Ghost 1999")])
+        table = study_table(review)
+        ghost = int(table.loc[table["study_id"] == "Ghost 1999", "record_id"].iloc[0])
+        record_decision(review.store, stage="full_text", record_id=ghost, reviewer="Chen Wei",
+                        decision="exclude", role="resolver", reason="not_primary_research")
+        assert ["Rossi 2016"] == list(study_table(review)["study_id"])
+        said: list[str] = []
+        write_evidence_tables(review, tmp_path / "out", formats=("csv",), echo=said.append)
+        assert said == ["evidence table: values recorded for study id(s) that are not included "
+                        "studies were left out: Ghost 1999"]
+        with open(tmp_path / "out" / "evidence_table.csv", encoding="utf-8-sig",
+                  newline="") as handle:
+            assert ["Rossi 2016"] == [r["Study"] for r in csv.DictReader(handle)]
+    finally:
+        review.store.dispose()

@@ -26,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 from hypothesis import HealthCheck, event, note, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, invariant,
-                                 multiple, rule)
+from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
+                                 rule)
 
 from review.appraisal import record_judgement
 from review.dedup.decisions import record_pair_decision
@@ -85,8 +85,8 @@ class Decision:
 
 
 class ReviewMachine(RuleBasedStateMachine):
-    records = Bundle("records")
-    works = Bundle("works")
+    """Records and works are picked by position (`pick`, modulo how many there are), so that
+    every rule can run from the first step; each step notes the ids it used."""
 
     def __init__(self):
         super().__init__()
@@ -94,10 +94,12 @@ class ReviewMachine(RuleBasedStateMachine):
         self.review = None
         self.files = 0
         self.decisions: list[Decision] = []
+        self.included_once = False  # a full-text include was recorded: studies may exist
 
-    @initialize()
-    def create_review(self):
+    @initialize(picks=st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=3))
+    def create_review(self, picks):
         self.review = init_review(self.folder / "r", PROTOCOL)
+        self.import_export(picks)
 
     def teardown(self):
         if self.review is not None:
@@ -108,6 +110,15 @@ class ReviewMachine(RuleBasedStateMachine):
     @property
     def store(self):
         return self.review.store
+
+    def _record(self, pick: int) -> int:
+        ids = self.store.work_of_records().index
+        return int(ids[pick % len(ids)])
+
+    def _work(self, pick: int) -> int:
+        """Any work, merged ones too (a decision on one is recorded on the work it is in)."""
+        ids = self.store.works(live=False)["work_id"]
+        return int(ids.iloc[pick % len(ids)])
 
     def _live_group(self, work: int) -> tuple[int, frozenset]:
         everything = self.store.works(live=False)
@@ -125,25 +136,32 @@ class ReviewMachine(RuleBasedStateMachine):
         outsider = (role == "screener" and decision in VERDICTS and reviewer not in members
                     and len(members) >= 2)
         try:
-            event = record_decision(self.store, stage=stage, record_id=work, reviewer=reviewer,
-                                    decision=decision, role=role,
-                                    reason=reason if decision == "exclude" else None)
+            event_id = record_decision(self.store, stage=stage, record_id=work, reviewer=reviewer,
+                                       decision=decision, role=role,
+                                       reason=reason if decision == "exclude" else None)
         except ReviewError as exc:
             assert outsider, f"{reviewer} ({role}) refused on work {live} at {stage}: {exc}"
             assert "already has its 2 screeners" in str(exc)
             note(f"refused: {exc}")
             event("screening: a third screener refused")
             return
-        event(f"screening: {decision} recorded by a {role}")
         assert not outsider, f"{reviewer} screened work {live} beside its panel {members}"
-        note(f"event {event}: {reviewer} ({role}) {decision} work {work} (live {live}) at {stage}")
-        self.decisions.append(Decision(event, stage, live, reviewer, decision, group))
+        event(f"screening: {decision} recorded by a {role}")
+        note(f"event {event_id}: {reviewer} ({role}) {decision} work {work} (live {live}) "
+             f"at {stage}")
+        self.decisions.append(Decision(event_id, stage, live, reviewer, decision, group))
+        if stage == "full_text" and decision == "include":
+            self.included_once = True
 
-    def _studies(self) -> pd.DataFrame:
-        return study_table(self.review)
+    def _study(self, pick: int) -> tuple[int | None, pd.DataFrame]:
+        table = study_table(self.review)
+        if table.empty:
+            return None, table
+        ids = sorted(set(int(s) for s in table["study"]))
+        return ids[pick % len(ids)], table
 
     # -- identification and deduplication ---------------------------------------------------------
-    @rule(target=records, picks=st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=3))
+    @rule(picks=st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=3))
     def import_export(self, picks):
         self.files += 1
         texts = [ris_record(*POOL[i]) for i in picks]
@@ -153,15 +171,7 @@ class ReviewMachine(RuleBasedStateMachine):
         path.write_text("".join(texts), encoding="utf-8")
         result = self.review.import_file(path, database="Embase", actor="t")
         assert result.already_imported is None and result.records == len(picks)
-        records = self.store.records(with_raw=False)
-        ids = [int(r) for r in records.loc[records["source_id"] == result.source_id, "record_id"]]
-        note(f"import {self.files}: records {ids} = pool {picks}")
-        return multiple(*ids)
-
-    @rule(target=works, record=records)
-    def work_of(self, record):
-        """The work a record is in now (new works come from imports and splits)."""
-        return int(self.store.work_of_records()[record])
+        note(f"import {self.files}: source {result.source_id}, pool {picks}")
 
     @rule()
     def dedup(self):
@@ -171,9 +181,10 @@ class ReviewMachine(RuleBasedStateMachine):
             if summary.changes[kind]:
                 event(f"dedup: works {kind}")
 
-    @rule(a=records, b=records, verdict=st.sampled_from(("same", "different")),
+    @rule(a=st.integers(0, 30), b=st.integers(0, 30), verdict=st.sampled_from(("same", "different")),
           reviewer=st.sampled_from(PEOPLE))
     def pair_verdict(self, a, b, verdict, reviewer):
+        a, b = self._record(a), self._record(b)
         try:
             record_pair_decision(self.store, a, b, verdict, reviewer)
         except ValueError:
@@ -183,26 +194,26 @@ class ReviewMachine(RuleBasedStateMachine):
         note(f"pair {a}, {b}: {verdict}")
 
     # -- screening ----------------------------------------------------------------------------------
-    @rule(work=works, stage=st.sampled_from(STAGES), reviewer=st.sampled_from(PEOPLE),
+    @rule(work=st.integers(0, 30), stage=st.sampled_from(STAGES), reviewer=st.sampled_from(PEOPLE),
           decision=st.sampled_from((*VERDICTS, "skip")),
           role=st.sampled_from(("screener", "screener", "resolver")),
           reason=st.sampled_from(FULL_TEXT_REASONS))
     def screen(self, work, stage, reviewer, decision, role, reason):
         if decision == "not_retrieved" and stage != "full_text":
             decision = "exclude"
-        self._screen(stage, work, reviewer, decision, role, reason)
+        self._screen(stage, self._work(work), reviewer, decision, role, reason)
 
-    @rule(work=works, stages=st.sampled_from((("full_text",), STAGES)))
+    @rule(work=st.integers(0, 30), stages=st.sampled_from((("full_text",), STAGES)))
     def both_screeners_include(self, work, stages):
         """What a review mostly does, so that studies exist to extract and appraise."""
+        work = self._work(work)
         for stage in stages:
             for reviewer in SCREENERS:
                 self._screen(stage, work, reviewer, "include", "screener", None)
 
+    @precondition(lambda self: self.decisions)
     @rule(pick=st.integers(0, 50), someone_else=st.booleans())
     def undo(self, pick, someone_else):
-        if not self.decisions:
-            return
         target = self.decisions[pick % len(self.decisions)]
         reviewer = target.reviewer
         if someone_else:
@@ -219,14 +230,13 @@ class ReviewMachine(RuleBasedStateMachine):
         note(f"undo event {target.event_id}")
 
     # -- extraction and appraisal ---------------------------------------------------------------------
+    @precondition(lambda self: self.included_once)
     @rule(pick=st.integers(0, 20), reviewer=st.sampled_from(PEOPLE),
           field=st.sampled_from(sorted(EXTRACTED)), choice=st.integers(0, 2))
     def extract(self, pick, reviewer, field, choice):
-        table = self._studies()
-        if table.empty:
+        study, _ = self._study(pick)
+        if study is None:
             return
-        ids = sorted(set(int(s) for s in table["study"]))
-        study = ids[pick % len(ids)]
         try:
             record_value(self.review, reviewer=reviewer, study_id=study, field=field,
                          value=EXTRACTED[field][choice])
@@ -238,26 +248,24 @@ class ReviewMachine(RuleBasedStateMachine):
         event("extraction: value recorded")
         note(f"{reviewer} extracted {field} of study {study}")
 
+    @precondition(lambda self: self.included_once)
     @rule(pick=st.integers(0, 20), report=st.integers(0, 20), reviewer=st.sampled_from(PEOPLE))
     def link(self, pick, report, reviewer):
-        table = self._studies()
-        if table.empty:
+        study, table = self._study(pick)
+        if study is None:
             return
-        ids = sorted(set(int(s) for s in table["study"]))
-        study = ids[pick % len(ids)]
         work = int(table["record_id"].iloc[report % len(table)])
         link_reports(self.review, study, [work], reviewer=reviewer)
         note(f"{reviewer} linked work {work} to study {study}")
         event("studies: report linked")
 
+    @precondition(lambda self: self.included_once)
     @rule(pick=st.integers(0, 20), reviewer=st.sampled_from(PEOPLE),
           judgement=st.sampled_from(("Low risk", "High risk")))
     def judge(self, pick, reviewer, judgement):
-        table = self._studies()
-        if table.empty:
+        study, _ = self._study(pick)
+        if study is None:
             return
-        ids = sorted(set(int(s) for s in table["study"]))
-        study = ids[pick % len(ids)]
         try:
             record_judgement(self.review, reviewer=reviewer, tool="SYRCLE", study_id=study,
                              domain="D1", judgement=judgement, support="x")

@@ -3,23 +3,22 @@ a real store with its support, the overall is computed, navigation warns about u
 and text from reviewers and studies is escaped."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from review.appraisal import AppraisalSession, record_judgement
-from review.project import init_review
+from review.extraction.studies import resolve_study
 from review.widgets.appraisal import Appraiser
+from studies import review_with_studies
 
-ROOT = Path(__file__).resolve().parents[1]
-PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
 AMARA, BRUNO, CHEN = "Amara Okafor", "Bruno Lindqvist", "Chen Wei"
 STUDIES = ["Rossi 2016", "Kim 2018"]
+#: An included study whose label is hostile HTML (labels are data too).
+HOSTILE = "<img src=x onerror=alert(1)> 2020"
 
 
 @pytest.fixture
 def review(tmp_path):
-    review = init_review(tmp_path / "r", PROTOCOL)
+    review = review_with_studies(tmp_path / "r", [*STUDIES, HOSTILE])
     yield review
     review.store.dispose()
 
@@ -62,10 +61,13 @@ def test_answers_preselect_the_suggestion_and_save_commits_it(review):
     assert "high" == panel.judgement.value
     panel.support.value = "Sealed envelopes, but opened by the enrolling surgeon."
     panel.save_button.click()
-    assert [{"tool": "RoB2", "study_id": "Rossi 2016", "domain": "D1", "judgement": "high",
+    assert [{"judgement": "high",
              "support": "Sealed envelopes, but opened by the enrolling surgeon.",
-             "answers": {"1.1": "Y", "1.2": "PY", "1.3": "N"}, "role": "assessor"}] == _payloads(review)
-    event_id = int(review.store.events("risk_of_bias")["event_id"][0])
+             "answers": {"1.1": "Y", "1.2": "PY", "1.3": "N"}}] == _payloads(review)
+    log = review.store.events("risk_of_bias")
+    assert [(resolve_study(review, "Rossi 2016"), "RoB2", "D1", "assessor")] == list(zip(
+        log["study_id"].astype(int), log["tool"], log["domain"], log["role"]))
+    event_id = int(log["event_id"][0])
     assert f"Saved: D1 High risk for Rossi 2016 (event {event_id})." == view.status.value
     assert "D1 · Bias arising from the randomisation process — High risk" == view.accordion.get_title(0)
     assert "0 / 2 studies complete · 1 / 10 domain judgements" in view.header.value
@@ -146,7 +148,7 @@ def test_tools_without_algorithm_say_so(review):
 
 def test_the_reconciler_sees_the_assessors_escaped(review):
     """Study names and support texts are data: they reach the page escaped."""
-    study = "<img src=x onerror=alert(1)> 2020"
+    study = HOSTILE
     for reviewer, judgement in ((AMARA, "low"), (BRUNO, "high")):
         record_judgement(review, reviewer=reviewer, tool="SYRCLE", study_id=study, domain="D7",
                          judgement=judgement, support=f"<b>{reviewer}</b> & co said so")
@@ -164,4 +166,4 @@ def test_the_reconciler_sees_the_assessors_escaped(review):
     panel.support.value = "Calipers by the treating author."
     panel.save_button.click()
     assert "1 / 1 differences reconciled" in view.header.value
-    assert "reconciler" == _payloads(review)[-1]["role"]
+    assert "resolver" == review.store.events("risk_of_bias")["role"].iloc[-1]

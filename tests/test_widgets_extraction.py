@@ -26,7 +26,7 @@ def form(review):
 
 
 def _stored(review, reviewer="Amara"):
-    values = reviewer_values(review.store)
+    values = reviewer_values(review)
     mine = values[values["reviewer"] == reviewer]
     return {(r.group, r.instance, r.field): (r.value, r.unit) for r in mine.itertuples()}
 
@@ -78,7 +78,7 @@ def test_a_refused_value_shows_beside_its_field(form, review):
     size.widget.value = "big"
     assert ("field &#x27;mean_size&#x27; (Mean or modal size): expected a number, found "
             "&#x27;big&#x27;") in size.message.value
-    assert "Not saved" in form.status.value and review.store.events("extraction").empty
+    assert "Not saved" in form.status.value and review.store.events("extraction", action="value").empty
     size.widget.value = "131"
     assert "" == size.message.value and (131.0, "nm") == _stored(review)[("vesicle", 1, "mean_size")]
 
@@ -109,7 +109,7 @@ def test_moving_between_studies_shows_each_studys_values(form, review):
     assert "doxorubicin" == form.inputs[("study", 1, "cargo")].widget.value
     assert [("Kim 2018", "study", 1, "cargo", "doxorubicin")] == [
         (r.study_id, r.group, r.instance, r.field, r.value)
-        for r in reviewer_values(review.store).itertuples()]
+        for r in reviewer_values(review).itertuples()]
 
 
 def _extract_twice(review):

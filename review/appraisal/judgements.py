@@ -39,9 +39,9 @@ DIFFERENCE_COLUMNS = ["study_id", "domain", "domain_name", "judgements", "suppor
                       "resolved_by", "final"]
 
 
-def judgement_event(tool: Tool | str, *, reviewer: str, study_id: str, domain: str,
+def judgement_event(tool: Tool | str, *, reviewer: str, study_id, domain: str,
                     judgement: str, support: str, answers: Mapping[str, str] | None = None,
-                    role: str = ASSESSOR) -> dict:
+                    role: str = ASSESSOR, label: str | None = None) -> dict:
     """A checked judgement for `Store.record_judgements` (the study as given: label or surrogate
     id). Errors name the tool, study and domain and say what was expected."""
     tool = load_tool(tool)
@@ -53,9 +53,10 @@ def judgement_event(tool: Tool | str, *, reviewer: str, study_id: str, domain: s
     try:
         target = tool.domain(domain)
     except ReviewError as exc:
-        raise ReviewError(f"{tool.name}, study {study_id!r}: "
+        raise ReviewError(f"{tool.name}, study {(label or study_id)!r}: "
                           f"{str(exc).removeprefix(tool.name + ': ')}") from None
-    where = f"{tool.name}, study {study_id!r}, {target.id} ({target.name})"
+    named = label or study_id  # messages name the study as reviewers read it
+    where = f"{tool.name}, study {named!r}, {target.id} ({target.name})"
     if not reviewer or not str(reviewer).strip():
         raise ReviewError(f"{where}: a judgement needs the reviewer's name")
     if role not in ROLES:
@@ -87,11 +88,12 @@ def store_judgements(review, rows: list[dict]) -> list[int]:
 
 def record_judgement(review, *, reviewer: str, tool: Tool | str, study_id, domain: str,
                      judgement: str, support: str, answers: Mapping[str, str] | None = None,
-                     role: str = ASSESSOR) -> int:
-    """Store one judgement and return its event id once it is committed."""
+                     role: str = ASSESSOR, label: str | None = None) -> int:
+    """Store one judgement and return its event id once it is committed (`label`: how messages
+    name the study when it is given by its surrogate id)."""
     return store_judgements(review, [judgement_event(
         tool, reviewer=reviewer, study_id=study_id, domain=domain, judgement=judgement,
-        support=support, answers=answers, role=role)])[0]
+        support=support, answers=answers, role=role, label=label)])[0]
 
 
 def reconcile(review, *, reviewer: str, tool: Tool | str, study_id: str, domain: str,
@@ -113,9 +115,8 @@ def _domain_order(tool: Tool) -> dict[str, int]:
 
 
 def _label_of(review):
-    from ..extraction.studies import study_labels
-    labels = study_labels(review)
-    return lambda study: labels.get(int(study), f"Study {int(study)}")
+    from ..extraction.studies import label_of
+    return label_of(review)
 
 
 def reviewer_judgements(review, tool: Tool | str, *, events: pd.DataFrame | None = None

@@ -172,7 +172,7 @@ class AppraisalSession:
         answers = self.answers(target.id) if answers is None else dict(answers)
         event_id = record_judgement(self.review, reviewer=self.reviewer, tool=self.tool,
                                     study_id=self._study_of.get(study_id, study_id),
-                                    domain=target.id, judgement=judgement,
+                                    label=study_id, domain=target.id, judgement=judgement,
                                     support=support, answers=answers, role=self.role)
         self._drafts.pop((study_id, target.id), None)
         self.reload()

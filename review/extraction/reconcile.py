@@ -123,7 +123,7 @@ def differences(review, reviewer_a: str | None = None, reviewer_b: str | None = 
         return pd.DataFrame(columns=DIFFERENCE_COLUMNS)
     extractors = values[values["role"] == EXTRACTOR]
     entered = _by_key(extractors)
-    filled = extractors[extractors["value"].map(lambda v: v is not None and v != [])]
+    filled = extractors[extractors["value"].map(lambda v: v is not None and v != []).astype(bool)]
     instances = {k: set(g["instance"].astype(int)) for k, g in
                  filled.groupby(["study_id", "group", "reviewer"])}
     decided = values[values["role"] == RECONCILER].sort_values("event_id").drop_duplicates(KEY, keep="last")

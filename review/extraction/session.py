@@ -43,6 +43,10 @@ class ExtractionSession:
     def __init__(self, review, reviewer: str, *, role: str = EXTRACTOR):
         if not reviewer or not str(reviewer).strip():
             raise ReviewError("an extraction session needs the reviewer's name")
+        from .values import _ROLE_ALIASES, ROLES
+        role = _ROLE_ALIASES.get(role, role)
+        if role not in ROLES:
+            raise ReviewError(f"an extraction session's role is {' or '.join(ROLES)}, not {role!r}")
         self.review, self.store = review, review.store
         self.reviewer, self.role = str(reviewer).strip(), role
         self.form: Form = form_for(review)

@@ -29,6 +29,7 @@ __all__ = [
     "STUDY_COLUMNS",
     "assign_study_ids",
     "first_surname",
+    "label_of",
     "resolve_study",
     "study_labels",
     "included_reports",
@@ -172,6 +173,16 @@ def study_labels(review) -> dict[int, str]:
     """Surrogate id -> label of every study with an included report."""
     table = study_table(review)
     return dict(zip(table["study"].astype(int), table["study_id"]))
+
+
+def label_of(review):
+    """A function naming any study (surrogate id -> label): the labels of included studies; a
+    study without an included report (its report excluded later) by its given name, else as
+    "Study N"."""
+    labels = study_labels(review)
+    names = review.store.studies(live=False)
+    named = {int(s): n for s, n in zip(names["study_id"], names["name"]) if isinstance(n, str)}
+    return lambda study: labels.get(int(study)) or named.get(int(study)) or f"Study {int(study)}"
 
 
 def resolve_study(review, study, *, table: pd.DataFrame | None = None) -> int:

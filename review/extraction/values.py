@@ -123,8 +123,8 @@ def record_values(review, values: Iterable[dict], *, form: Form | None = None) -
 
 
 def _label_of(review):
-    labels = study_labels(review)
-    return lambda study: labels.get(int(study), f"Study {int(study)}")
+    from .studies import label_of
+    return label_of(review)
 
 
 def reviewer_values(review, *, events: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -254,8 +254,13 @@ def prisma_counts(review, *, previous_studies: int | None = None,
     from ..extraction.studies import study_table
     protocol = review.protocol
     order = [s.name for s in protocol.searches] + [o.name for o in protocol.other_methods]
+    flow = record_flow(review)
+    studies = study_table(review)
+    # A report counts as included where the flow ends it there (not while its title and
+    # abstract decision is still open, say after a merge or an undo).
+    studies = studies[studies["record_id"].isin(flow.loc[flow["box"] == "included", "record_id"])]
     return counts_from_flow(
-        record_flow(review), review.store.count_by_database(), study_table(review),
+        flow, review.store.count_by_database(), studies,
         reason_labels={r.code: r.label for r in protocol.exclusion_reasons.full_text},
         source_order=order, previous_studies=previous_studies, previous_reports=previous_reports)
 

@@ -37,45 +37,32 @@ def review_status(review: Review) -> dict:
     }
 
 
-def _counts(column) -> dict:
-    return {str(k): int(v) for k, v in column.value_counts().sort_index().items()}
-
-
 def _extraction(review) -> dict | None:
     """Included studies and reports, and how many extracted values are final or still open."""
-    from .extraction.studies import study_table
-    from .extraction.values import extraction_long
-    table = study_table(review)
-    if table.empty:
+    studies, reports = review.store.study_counts()
+    if not reports:
         return None
-    values = extraction_long(review)
-    return {"studies": int(table["study_id"].nunique()), "reports": int(len(table)),
-            "values": _counts(values["status"]) if len(values) else {}}
+    _, values = review.store.status_counts("extraction")
+    return {"studies": studies, "reports": reports, "values": dict(sorted(values.items()))}
 
 
 def _risk_of_bias(review) -> dict:
     """Per appraisal tool the protocol names: studies judged, and domain judgements by status."""
-    from .appraisal import judgements
+    from .appraisal.tools import load_tool
     rob = review.protocol.risk_of_bias
     out = {}
     for tool in (rob.tool, rob.second_tool):
         if tool and tool != "none":
-            final = judgements(review, tool)
-            if len(final):
-                out[tool] = {"studies": int(final["study_id"].nunique()),
-                             "judgements": _counts(final["status"])}
+            studies, counts = review.store.status_counts("appraisal", load_tool(tool).name)
+            if counts:
+                out[tool] = {"studies": studies, "judgements": dict(sorted(counts.items()))}
     return out
 
 
 def _screening(review) -> dict:
     """Final decisions per stage: what PRISMA's screening boxes will count."""
     from .protocol import STAGES
-    from .screening.decisions import final_decisions
-    out = {}
-    for stage in STAGES:
-        finals = final_decisions(review.store, stage)
-        out[stage] = {k: int(v) for k, v in finals["final"].value_counts().sort_index().items()}
-    return out
+    return {stage: dict(sorted(review.store.final_counts(stage).items())) for stage in STAGES}
 
 
 def _deduplication(store, by_database) -> dict | None:

@@ -182,8 +182,9 @@ class ReviewMachine(RuleBasedStateMachine):
                 event(f"dedup: works {kind}")
 
     @rule(a=st.integers(0, 30), b=st.integers(0, 30), verdict=st.sampled_from(("same", "different")),
-          reviewer=st.sampled_from(PEOPLE))
-    def pair_verdict(self, a, b, verdict, reviewer):
+          reviewer=st.sampled_from(PEOPLE), then_dedup=st.booleans())
+    def pair_verdict(self, a, b, verdict, reviewer, then_dedup):
+        """A reviewer's verdict on two records, and at times the dedup run that applies it."""
         a, b = self._record(a), self._record(b)
         try:
             record_pair_decision(self.store, a, b, verdict, reviewer)
@@ -192,6 +193,8 @@ class ReviewMachine(RuleBasedStateMachine):
             return
         assert a != b
         note(f"pair {a}, {b}: {verdict}")
+        if then_dedup:
+            self.dedup()
 
     # -- screening ----------------------------------------------------------------------------------
     @rule(work=st.integers(0, 30), stage=st.sampled_from(STAGES), reviewer=st.sampled_from(PEOPLE),
@@ -231,22 +234,26 @@ class ReviewMachine(RuleBasedStateMachine):
 
     # -- extraction and appraisal ---------------------------------------------------------------------
     @precondition(lambda self: self.included_once)
-    @rule(pick=st.integers(0, 20), reviewer=st.sampled_from(PEOPLE),
+    @rule(pick=st.integers(0, 20), reviewers=st.lists(st.sampled_from(PEOPLE), min_size=1,
+                                                      max_size=3, unique=True),
           field=st.sampled_from(sorted(EXTRACTED)), choice=st.integers(0, 2))
-    def extract(self, pick, reviewer, field, choice):
+    def extract(self, pick, reviewers, field, choice):
+        """Each reviewer in turn enters a value (the third of three is refused)."""
         study, _ = self._study(pick)
         if study is None:
             return
-        try:
-            record_value(self.review, reviewer=reviewer, study_id=study, field=field,
-                         value=EXTRACTED[field][choice])
-        except ReviewError as exc:
-            assert "already has its 2 extractors" in str(exc), str(exc)
-            note(f"refused: {exc}")
-            event("extraction: a third extractor refused")
-            return
-        event("extraction: value recorded")
-        note(f"{reviewer} extracted {field} of study {study}")
+        for i, reviewer in enumerate(reviewers):
+            value = EXTRACTED[field][(choice + i // 2) % 3]  # the second agrees, the third not
+            try:
+                record_value(self.review, reviewer=reviewer, study_id=study, field=field,
+                             value=value)
+            except ReviewError as exc:
+                assert "already has its 2 extractors" in str(exc), str(exc)
+                note(f"refused: {exc}")
+                event("extraction: a third extractor refused")
+                continue
+            event("extraction: value recorded")
+            note(f"{reviewer} extracted {field} = {value!r} of study {study}")
 
     @precondition(lambda self: self.included_once)
     @rule(pick=st.integers(0, 20), report=st.integers(0, 20), reviewer=st.sampled_from(PEOPLE))
@@ -260,22 +267,25 @@ class ReviewMachine(RuleBasedStateMachine):
         event("studies: report linked")
 
     @precondition(lambda self: self.included_once)
-    @rule(pick=st.integers(0, 20), reviewer=st.sampled_from(PEOPLE),
+    @rule(pick=st.integers(0, 20), reviewers=st.lists(st.sampled_from(PEOPLE), min_size=1,
+                                                      max_size=3, unique=True),
           judgement=st.sampled_from(("Low risk", "High risk")))
-    def judge(self, pick, reviewer, judgement):
+    def judge(self, pick, reviewers, judgement):
+        """Each reviewer in turn judges domain D1 (the third of three is refused)."""
         study, _ = self._study(pick)
         if study is None:
             return
-        try:
-            record_judgement(self.review, reviewer=reviewer, tool="SYRCLE", study_id=study,
-                             domain="D1", judgement=judgement, support="x")
-        except ReviewError as exc:
-            assert "already has its 2 assessors" in str(exc), str(exc)
-            note(f"refused: {exc}")
-            event("appraisal: a third assessor refused")
-            return
-        event("appraisal: judgement recorded")
-        note(f"{reviewer} judged study {study} D1 {judgement}")
+        for reviewer in reviewers:
+            try:
+                record_judgement(self.review, reviewer=reviewer, tool="SYRCLE", study_id=study,
+                                 domain="D1", judgement=judgement, support="x")
+            except ReviewError as exc:
+                assert "already has its 2 assessors" in str(exc), str(exc)
+                note(f"refused: {exc}")
+                event("appraisal: a third assessor refused")
+                continue
+            event("appraisal: judgement recorded")
+            note(f"{reviewer} judged study {study} D1 {judgement}")
 
     # -- after every step -------------------------------------------------------------------------------
     @invariant()
@@ -286,8 +296,7 @@ class ReviewMachine(RuleBasedStateMachine):
         result = verify_review(self.review)
         assert result["orphaned"] == 0, result["problems"]
         assert result["state_matches_log"], result["problems"]
-        if not _tolerate_known_gap(store, result["problems"]):
-            assert result["ok"], result["problems"]
+        assert result["ok"], result["problems"]
 
         works = store.works(live=False)
         live = set(works.loc[works["work_id"] == works["current_work_id"], "work_id"].astype(int))
@@ -304,7 +313,7 @@ class ReviewMachine(RuleBasedStateMachine):
         rebuilt = store.replay()
         assert len(rebuilt["screening_decisions"]) == sum(len(f) for f in standing.values())
 
-        if store.records_since_dedup() == 0 and not _tolerate_known_gap(store, ["PRISMA"]):
+        if store.records_since_dedup() == 0:
             check_counts(prisma_counts(self.review), unfinished=True)
 
         expected = self._expected_standing()
@@ -328,14 +337,13 @@ class ReviewMachine(RuleBasedStateMachine):
 
 
 import os
-def _tolerate_known_gap(store, problems):  # TEMPORARY exploration aid
-    if not os.environ.get("TOLERATE_GAP"):
-        return False
-    ft = store.screening_finals("full_text"); ta = store.screening_finals("title_abstract")
-    inc = set(ft.loc[ft["final"] == "include", "work_id"].astype(int))
-    ok_ta = set(ta.loc[ta["final"] == "include", "work_id"].astype(int))
-    return bool(inc - ok_ta) and all("PRISMA" in p for p in problems)
-
+if os.environ.get("PATCH_STUDY_MERGE"):  # TEMPORARY exploration aid
+    from review.store.identity import IdentityMixin
+    _orig = IdentityMixin._merge_studies
+    def _patched(self, connection, study, absorbed, actor):
+        _orig(connection, study, absorbed, actor)
+        self._refresh_studies(connection, {study})
+    IdentityMixin._merge_studies = _patched
 
 ReviewMachine.TestCase.settings = settings(
     max_examples=200, stateful_step_count=12, deadline=None,

@@ -50,12 +50,24 @@ def insert_event(connection, *, actor: str, stage: str, action: str, payload: di
 
 
 def insert_events(connection, rows: Sequence[dict]) -> list[int]:
-    """Append many events (dicts of insert_event's arguments) in order; returns their ids."""
+    """Append many events (dicts of insert_event's arguments) in order, in one statement per
+    chunk; returns their ids in the same order."""
+    if not rows:
+        return []
     stamp = now()
-    ids = []
+    values = []
     for row in rows:
-        row = dict(row)
-        ids.append(insert_event(connection, at=row.pop("at", None) or stamp, **row))
+        fields = {k: v for k, v in row.items()
+                  if k not in ("actor", "stage", "action", "payload", "at")}
+        unknown = set(fields) - set(EVENT_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown event field(s): {', '.join(sorted(unknown))}")
+        values.append(_row(row["actor"], row["stage"], row["action"], row.get("payload"),
+                           row.get("at") or stamp, fields))
+    statement = events.insert().returning(events.c.event_id, sort_by_parameter_order=True)
+    ids: list[int] = []
+    for chunk in chunked(values, 5_000):
+        ids += [int(i) for i in connection.execute(statement, chunk).scalars()]
     return ids
 
 

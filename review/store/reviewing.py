@@ -166,6 +166,13 @@ class ReviewingMixin:
         frame["reason"] = frame["reason"].astype(object).where(frame["reason"].notna(), None)
         return frame[DECISION_COLUMNS]
 
+    def final_counts(self, stage: str) -> dict[str, int]:
+        """How many works have each final decision at `stage`."""
+        query = (sa.select(screening_finals.c.final, sa.func.count())
+                 .where(screening_finals.c.stage == stage).group_by(screening_finals.c.final))
+        with self.engine.connect() as connection:
+            return {final: int(n) for final, n in connection.execute(query)}
+
     def screening_finals(self, stage: str) -> pd.DataFrame:
         """The final decision per live work at `stage` (works with any decision only)."""
         query = (sa.select(screening_finals).where(screening_finals.c.stage == stage)
@@ -174,8 +181,8 @@ class ReviewingMixin:
             frame = pd.read_sql(query, connection)
         if frame.empty:
             return pd.DataFrame(columns=FINAL_COLUMNS)
-        frame["reviewers"] = [json.loads(v) for v in frame["reviewers"]]
-        frame["decisions"] = [json.loads(v) for v in frame["decisions"]]
+        for name in ("reviewers", "decisions"):  # one parse of all rows: C speed
+            frame[name] = json.loads("[" + ",".join(frame[name]) + "]")
         for name in ("reason", "resolved_by"):
             frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
         return frame[FINAL_COLUMNS]
@@ -511,6 +518,33 @@ class ReviewingMixin:
                       for final in judgement_finals_for(rows, needed.appraisal)]
             if finals:
                 connection.execute(judgement_finals.insert(), finals)
+
+    def study_counts(self) -> tuple[int, int]:
+        """(studies, reports): included reports (final full-text include) and their studies."""
+        query = (sa.select(sa.func.count(sa.distinct(studies.c.current_study_id)),
+                           sa.func.count(study_reports.c.work_id))
+                 .select_from(study_reports.join(studies, studies.c.study_id
+                                                 == study_reports.c.study_id)
+                              .join(screening_finals, screening_finals.c.work_id
+                                    == study_reports.c.work_id))
+                 .where(screening_finals.c.stage == "full_text",
+                        screening_finals.c.final == "include"))
+        with self.engine.connect() as connection:
+            found, reports = connection.execute(query).one()
+        return int(found), int(reports)
+
+    def status_counts(self, table: str, tool: str | None = None) -> tuple[int, dict[str, int]]:
+        """(studies, {status: n}) of the final values (`table="extraction"`) or of one tool's
+        final judgements (`table="appraisal"`)."""
+        finals = extraction_finals if table == "extraction" else judgement_finals
+        query = sa.select(finals.c.status, sa.func.count()).group_by(finals.c.status)
+        count = sa.select(sa.func.count(sa.distinct(finals.c.study_id)))
+        if tool is not None:
+            query = query.where(finals.c.tool == tool)
+            count = count.where(finals.c.tool == tool)
+        with self.engine.connect() as connection:
+            return (int(connection.execute(count).scalar()),
+                    {status: int(n) for status, n in connection.execute(query)})
 
     def extraction_values(self) -> pd.DataFrame:
         """Every reviewer's standing values, on the live study (`study_id`)."""

@@ -203,6 +203,8 @@ screening_decisions = sa.Table(
     sa.Column("event_id", sa.Integer, sa.ForeignKey("events.event_id"), nullable=False),
 )
 
+sa.Index("ix_screening_decisions_work", screening_decisions.c.work_id)
+
 #: The final decision of each live work that has any decision, per stage.
 screening_finals = sa.Table(
     "screening_finals", metadata,

@@ -137,8 +137,7 @@ class ScreeningSession:
                 .to_dict("records"):
             self._others.setdefault(row.pop("record_id"), []).append(row)
         if self.role == RESOLVER:
-            finals = final_decisions(self.store, self.stage, reviewers_per_record=self.needed,
-                                     decisions=self._decisions)
+            finals = final_decisions(self.store, self.stage)
             self._todo = set(finals.loc[finals["final"] == "conflict", "record_id"]) & self._record_ids
         else:
             others = self._decisions[(self._decisions["reviewer"] != self.reviewer)
@@ -292,14 +291,14 @@ class ScreeningSession:
 
 
 def screening_order_labels(store, stage: str = "title_abstract", *,
-                           reviewers_per_record: int = 2) -> list[int]:
+                           reviewers_per_record: int | None = None) -> list[int]:
     """1/0 per record in the order records were first decided at `stage`: 1 when its final
     decision is include, or while it is pending or in conflict and someone included it. The
     sequence the stopping rule and the recall curve read."""
     decisions = reviewer_decisions(store, stage).sort_values("event_id")
     first = decisions.drop_duplicates("record_id", keep="first")["record_id"]
-    finals = final_decisions(store, stage, reviewers_per_record=reviewers_per_record,
-                             decisions=decisions).set_index("record_id")["final"]
+    finals = final_decisions(store, stage, reviewers_per_record=reviewers_per_record) \
+        .set_index("record_id")["final"]
     someone = set(decisions.loc[decisions["decision"] == "include", "record_id"])
     return [1 if finals.get(r) == "include" or (finals.get(r) in ("pending", "conflict")
                                                 and r in someone) else 0 for r in first]

@@ -271,3 +271,22 @@ def test_a_third_extractor_is_told_when_the_form_opens(review):
     form = ExtractionForm(ExtractionSession(review, DANA))
     assert "Study Zhu 2017 already has its 2 extractors (Amara Okafor and Bruno Lindqvist)" in \
         form.missing.value
+
+
+def test_linking_and_unlinking_reports_moves_no_value_out_of_reach(review):
+    """Two reports of one study: the emptied study joins the target with its values; unlinking
+    a report that is a study of its own changes nothing."""
+    from review.extraction.studies import link_reports, unlink_reports
+    include(review, [1, 3])
+    for who in SCREENERS:
+        record_value(review, reviewer=who, study_id="Rossi 2016", field="strategy", value="native")
+    link_reports(review, "Zhu 2017", [3], reviewer=AMARA)
+    table = study_table(review)
+    assert {"Zhu 2017"} == set(table["study_id"]) and 1 == table["study"].nunique()
+    final = extraction_long(review)
+    assert [("Zhu 2017", "native", "agreed")] == list(zip(final["study_id"], final["value"],
+                                                          final["status"]))
+    unlink_reports(review, [1], reviewer=AMARA)
+    unlink_reports(review, [1], reviewer=AMARA)  # already on its own now: nothing changes
+    assert 2 == study_table(review)["study"].nunique()
+    _ok(review)

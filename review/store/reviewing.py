@@ -334,6 +334,12 @@ class ReviewingMixin:
             if study_id is None:
                 last = None
                 for work in work_ids:
+                    alone = before.get(work) is not None and connection.execute(
+                        sa.select(sa.func.count()).select_from(study_reports)
+                        .where(study_reports.c.study_id == before[work])).scalar() == 1
+                    if alone:  # already a study of its own: it keeps its values and judgements
+                        last = before[work]
+                        continue
                     connection.execute(study_reports.delete().where(study_reports.c.work_id == work))
                     last = self._create_study(connection, actor=reviewer, work_id=work, name=name)
                 target = last

@@ -8,7 +8,8 @@ extracts values, links reports to studies and judges risk of bias. After every s
 - `review verify` is ok: nothing orphaned, the current state equals the log's replay, PRISMA adds up;
 - every screening decision and every record sits on a live work, each record in exactly one;
 - as many decisions stand in the state as the log's replay gives;
-- PRISMA counts of the unfinished review add up once every import has been deduplicated;
+- PRISMA counts of the unfinished review add up (checked by `review verify` at every step, and
+  once more as reports check them when every import has been deduplicated);
 - no decision is lost (a model): each decision recorded and not undone still stands on the live
   work its work now is, unless the same reviewer decided again on that (merged) work since (and
   that later decision was not undone).
@@ -256,15 +257,21 @@ class ReviewMachine(RuleBasedStateMachine):
             note(f"{reviewer} extracted {field} = {value!r} of study {study}")
 
     @precondition(lambda self: self.included_once)
-    @rule(pick=st.integers(0, 20), report=st.integers(0, 20), reviewer=st.sampled_from(PEOPLE))
-    def link(self, pick, report, reviewer):
+    @rule(pick=st.integers(0, 20), report=st.integers(0, 20), reviewer=st.sampled_from(PEOPLE),
+          on_its_own=st.booleans())
+    def link(self, pick, report, reviewer, on_its_own):
+        """An included report linked to a study, or put back on its own (a study of its own)."""
         study, table = self._study(pick)
         if study is None:
             return
         work = int(table["record_id"].iloc[report % len(table)])
-        link_reports(self.review, study, [work], reviewer=reviewer)
-        note(f"{reviewer} linked work {work} to study {study}")
-        event("studies: report linked")
+        link_reports(self.review, None if on_its_own else study, [work], reviewer=reviewer)
+        if on_its_own:
+            note(f"{reviewer} put work {work} on its own")
+            event("studies: report unlinked")
+        else:
+            note(f"{reviewer} linked work {work} to study {study}")
+            event("studies: report linked")
 
     @precondition(lambda self: self.included_once)
     @rule(pick=st.integers(0, 20), reviewers=st.lists(st.sampled_from(PEOPLE), min_size=1,
@@ -313,6 +320,10 @@ class ReviewMachine(RuleBasedStateMachine):
         rebuilt = store.replay()
         assert len(rebuilt["screening_decisions"]) == sum(len(f) for f in standing.values())
 
+        # `verify_review` above already checks the PRISMA arithmetic at every step, imports not
+        # yet deduplicated included: an import makes each record a work at once, so the counts
+        # add up before a dedup run too (with no duplicates removed). Reports refuse to run
+        # until the last dedup has seen every import; this is the check they make.
         if store.records_since_dedup() == 0:
             check_counts(prisma_counts(self.review), unfinished=True)
 
@@ -335,15 +346,6 @@ class ReviewMachine(RuleBasedStateMachine):
                            and later.reviewer == d.reviewer and d.work in later.group
                            for later in counted)]
 
-
-import os
-if os.environ.get("PATCH_STUDY_MERGE"):  # TEMPORARY exploration aid
-    from review.store.identity import IdentityMixin
-    _orig = IdentityMixin._merge_studies
-    def _patched(self, connection, study, absorbed, actor):
-        _orig(connection, study, absorbed, actor)
-        self._refresh_studies(connection, {study})
-    IdentityMixin._merge_studies = _patched
 
 ReviewMachine.TestCase.settings = settings(
     max_examples=200, stateful_step_count=12, deadline=None,

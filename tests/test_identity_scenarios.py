@@ -104,15 +104,24 @@ def test_an_update_search_joins_screened_works_and_only_the_new_work_waits(revie
     assert (3, 3) == (counts.records_screened, counts.dbr_included_reports)  # D still to screen
 
 
-def test_merging_works_keeps_every_decision_and_a_disagreement_is_a_conflict(tmp_path):
-    """B and B' were screened apart (by the same two reviewers, differently); a reviewer then
-    says they are the same: the merged work holds all four decisions and is a conflict."""
+@pytest.fixture
+def two_rossi(tmp_path):
+    """Two records the rules keep apart (no DOI, titles too different) that a reviewer may call
+    the same: works 1 and 2."""
     export = _write(tmp_path / "a.ris", [
         ris_record("Tumour exosomes as vaccines", "Rossi, M.", 2016),
         ris_record("Tumor-derived exosomes: vaccines against cancer", "Rossi, M.", 2016)])
     review = init_review(tmp_path / "r", PROTOCOL)
     review.import_file(export, database="Embase", actor="test")
     deduplicate_review(review, actor="test")
+    yield review
+    review.store.dispose()
+
+
+def test_merging_works_keeps_every_decision_and_a_disagreement_is_a_conflict(two_rossi):
+    """B and B' were screened apart (by the same two reviewers, differently); a reviewer then
+    says they are the same: the merged work holds all four decisions and is a conflict."""
+    review = two_rossi
     assert _work_of(review, 1) != _work_of(review, 2)
     include(review, [1], stages=("title_abstract",))
     for who in SCREENERS:
@@ -137,16 +146,10 @@ def test_merging_works_keeps_every_decision_and_a_disagreement_is_a_conflict(tmp
     finals = final_decisions(review.store, "title_abstract")
     assert [(1, "include")] == list(zip(finals["record_id"], finals["final"]))
     assert [] == _ok(review)["attention"]
-    review.store.dispose()
 
 
-def test_merged_works_that_agree_stay_agreed(tmp_path):
-    export = _write(tmp_path / "a.ris", [
-        ris_record("Tumour exosomes as vaccines", "Rossi, M.", 2016),
-        ris_record("Tumor-derived exosomes: vaccines against cancer", "Rossi, M.", 2016)])
-    review = init_review(tmp_path / "r", PROTOCOL)
-    review.import_file(export, database="Embase", actor="test")
-    deduplicate_review(review, actor="test")
+def test_merged_works_that_agree_stay_agreed(two_rossi):
+    review = two_rossi
     include(review, [1, 2])
     assert 2 == len(study_table(review))
     record_pair_decision(review.store, 1, 2, "same", BRUNO)
@@ -155,7 +158,6 @@ def test_merged_works_that_agree_stay_agreed(tmp_path):
     assert [(1, "include")] == list(zip(finals["record_id"], finals["final"]))
     assert 1 == len(study_table(review))  # one report now, of one study
     _ok(review)
-    review.store.dispose()
 
 
 def test_undo_twice_is_refused_in_one_transaction(review):

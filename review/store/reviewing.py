@@ -16,8 +16,9 @@ from ._log import chunked, insert_event, insert_events, next_id, now
 from .schema import (events, extraction_finals, extraction_values, judgement_finals, judgements,
                      protocol_versions, screening_decisions, screening_finals, studies,
                      study_reports, works)
-from .state import (AUTOMATION, SCREENING_STAGES, VERDICTS, DecisionFold, Needed,
-                    extraction_finals_for, judgement_finals_for, screening_final)
+from .state import (JUDGEMENT_KEY, SCREENING_STAGES, VALUE_KEY, VERDICTS, DecisionFold, Needed,
+                    extraction_finals_for, judgement_finals_for, judgement_state,
+                    screening_final, value_state)
 
 __all__ = ["ReviewingMixin", "DECISION_COLUMNS", "FINAL_COLUMNS"]
 
@@ -407,85 +408,63 @@ class ReviewingMixin:
         """Record extracted values (study_id, form_group, instance, field, value, unit,
         reviewer, role) in one transaction; returns their event ids. Refused whole: a study not
         in the review, or an extractor beyond the study's first N who is not its resolver."""
-        if not rows:
-            return []
-        with self._write() as connection:
-            needed = self._needed(connection).extraction
-            planned, touched, extra, stamp = [], set(), {}, now()
-            for row in rows:
-                live = self._live_study(connection, row["study_id"])
-                touched.add(live)
-                role = row.get("role") or INDEPENDENT["extraction"]
-                if role != RESOLVER and row["value"] is not None and row["value"] != []:
-                    mine = extra.setdefault(live, [])
-                    self._check_panel(connection, extraction_values, live, row["reviewer"],
-                                      needed, "extraction", describe(live), mine)
-                    mine.append((10**12 + len(planned), row["reviewer"]))
-                planned.append({"actor": row["reviewer"], "stage": "extraction", "at": stamp,
-                                "action": "value", "study_id": live,
-                                "form_group": row["form_group"], "instance": int(row["instance"]),
-                                "field": row["field"], "role": role,
-                                "payload": {"value": row["value"], "unit": row.get("unit")}})
-            ids = insert_events(connection, planned)
-            state = {}
-            for event_id, event in zip(ids, planned):
-                key = (event["study_id"], event["form_group"], event["instance"], event["field"],
-                       event["actor"], event["role"])
-                state[key] = {"study_id": key[0], "form_group": key[1], "instance": key[2],
-                              "field": key[3], "reviewer": key[4], "role": key[5],
-                              "value": json.dumps(event["payload"]["value"], ensure_ascii=False),
-                              "unit": event["payload"]["unit"], "at": stamp,
-                              "event_id": event_id}
-            for key, row in state.items():
-                connection.execute(extraction_values.delete().where(sa.and_(*(
-                    extraction_values.c[c] == v for c, v in zip(
-                        ("study_id", "form_group", "instance", "field", "reviewer", "role"), key)))))
-            connection.execute(extraction_values.insert(), list(state.values()))
-            self._refresh_studies(connection, touched)
-        return ids
+        def event(row: dict, live: int) -> dict:
+            return {"stage": "extraction", "action": "value", "study_id": live,
+                    "form_group": row["form_group"], "instance": int(row["instance"]),
+                    "field": row["field"], "payload": {"value": row["value"],
+                                                       "unit": row.get("unit")}}
+
+        def counts(row: dict) -> bool:  # a cleared value does not make its extractor count
+            return row["value"] is not None and row["value"] != []
+        return self._record_for_studies(rows, "extraction", event, counts, describe,
+                                        extraction_values, VALUE_KEY, value_state)
 
     def record_judgements(self, rows: Sequence[dict], *, describe=lambda study: f"Study {study}"
                           ) -> list[int]:
         """Record judgements (study_id, tool, domain, judgement, support, answers, reviewer,
         role) in one transaction; returns their event ids. Refused whole like values."""
+        def event(row: dict, live: int) -> dict:
+            return {"stage": "risk_of_bias", "action": "judgement", "study_id": live,
+                    "tool": row["tool"], "domain": row["domain"],
+                    "payload": {"judgement": row["judgement"], "support": row.get("support") or "",
+                                "answers": dict(row.get("answers") or {})}}
+        return self._record_for_studies(
+            rows, "appraisal", event, lambda row: True,
+            lambda live, row=None: describe(live), judgements, JUDGEMENT_KEY, judgement_state)
+
+    def _record_for_studies(self, rows, stage, event, counts, describe, table, key, state_of
+                            ) -> list[int]:
+        """What values and judgements share: each row on its live study, the outsider check of
+        the stage's independent reviewers, the events, the standing rows and the finals, in one
+        transaction."""
         if not rows:
             return []
+        independent = INDEPENDENT[stage]
         with self._write() as connection:
-            needed = self._needed(connection).appraisal
-            planned, touched, extra, stamp = [], set(), {}, now()
+            needed = getattr(self._needed(connection), stage)
+            planned, touched, seen, stamp = [], set(), {}, now()
             for row in rows:
                 live = self._live_study(connection, row["study_id"])
                 touched.add(live)
-                role = row.get("role") or INDEPENDENT["appraisal"]
-                if role != RESOLVER:
-                    mine = extra.setdefault((live, row["tool"]), [])
-                    self._check_panel(connection, judgements, live, row["reviewer"], needed,
-                                      "appraisal", f"{describe(live)} ({row['tool']})", mine,
-                                      tool=row["tool"])
+                role = row.get("role") or independent
+                tool = row.get("tool")
+                if role != RESOLVER and counts(row):
+                    mine = seen.setdefault((live, tool), [])
+                    what = describe(live) + (f" ({tool})" if tool else "")
+                    self._check_panel(connection, table, live, row["reviewer"], needed, stage,
+                                      what, mine, tool=tool)
                     mine.append((10**12 + len(planned), row["reviewer"]))
-                planned.append({"actor": row["reviewer"], "stage": "risk_of_bias", "at": stamp,
-                                "action": "judgement", "study_id": live,
-                                "tool": row["tool"], "domain": row["domain"], "role": role,
-                                "payload": {"judgement": row["judgement"],
-                                            "support": row.get("support") or "",
-                                            "answers": dict(row.get("answers") or {})}})
+                planned.append({**event(row, live), "actor": row["reviewer"], "role": role,
+                                "at": stamp})
             ids = insert_events(connection, planned)
             state = {}
-            for event_id, event in zip(ids, planned):
-                key = (event["study_id"], event["tool"], event["domain"], event["actor"],
-                       event["role"])
-                p = event["payload"]
-                state[key] = {"study_id": key[0], "tool": key[1], "domain": key[2],
-                              "reviewer": key[3], "role": key[4], "judgement": p["judgement"],
-                              "support": p["support"],
-                              "answers": json.dumps(p["answers"], ensure_ascii=False,
-                                                    sort_keys=True),
-                              "at": stamp, "event_id": event_id}
-            for key in state:
-                connection.execute(judgements.delete().where(sa.and_(*(
-                    judgements.c[c] == v for c, v in zip(
-                        ("study_id", "tool", "domain", "reviewer", "role"), key)))))
-            connection.execute(judgements.insert(), list(state.values()))
+            for event_id, done in zip(ids, planned):
+                standing = state_of({**done, "event_id": event_id})
+                state[tuple(standing[k] for k in key)] = standing
+            for values in state:
+                connection.execute(table.delete().where(sa.and_(*(
+                    table.c[c] == v for c, v in zip(key, values)))))
+            connection.execute(table.insert(), list(state.values()))
             self._refresh_studies(connection, touched)
         return ids
 

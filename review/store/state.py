@@ -23,7 +23,8 @@ from ..extraction.form import same_value
 from ..policy import AGREED, CONFLICT, PENDING, RESOLVED, RESOLVER, Opinion, panel, settle
 
 __all__ = ["SCREENING_STAGES", "VERDICTS", "AUTOMATION", "Needed", "DecisionFold", "Replay",
-           "screening_final", "extraction_finals_for", "judgement_finals_for",
+           "screening_final", "extraction_finals_for", "judgement_finals_for", "value_state",
+           "judgement_state", "VALUE_KEY", "JUDGEMENT_KEY",
            "undone_ids", "decode"]
 
 SCREENING_STAGES = ("title_abstract", "full_text")
@@ -199,6 +200,31 @@ def judgement_finals_for(rows: list[dict], needed: int) -> list[dict]:
     return out
 
 
+#: Key columns of the standing values and judgements.
+VALUE_KEY = ("study_id", "form_group", "instance", "field", "reviewer", "role")
+JUDGEMENT_KEY = ("study_id", "tool", "domain", "reviewer", "role")
+
+
+def value_state(e: dict) -> dict:
+    """The standing-value row a value event makes (the same for commands and the replay)."""
+    payload = decode(e["payload"])
+    return {"study_id": int(e["study_id"]), "form_group": e["form_group"],
+            "instance": int(e["instance"]), "field": e["field"], "reviewer": e["actor"],
+            "role": e["role"], "value": json.dumps(payload.get("value"), ensure_ascii=False),
+            "unit": payload.get("unit"), "at": e["at"], "event_id": int(e["event_id"])}
+
+
+def judgement_state(e: dict) -> dict:
+    """The standing-judgement row a judgement event makes."""
+    payload = decode(e["payload"])
+    return {"study_id": int(e["study_id"]), "tool": e["tool"], "domain": e["domain"],
+            "reviewer": e["actor"], "role": e["role"], "judgement": payload["judgement"],
+            "support": payload.get("support") or "",
+            "answers": json.dumps(payload.get("answers") or {}, ensure_ascii=False,
+                                  sort_keys=True),
+            "at": e["at"], "event_id": int(e["event_id"])}
+
+
 # -- the whole log -------------------------------------------------------------------------------------
 @dataclass
 class Replay:
@@ -268,15 +294,8 @@ class Replay:
         elif stage == "extraction":
             self._extraction(e, action)
         elif stage == "risk_of_bias" and action == "judgement":
-            payload = decode(e["payload"])
-            key = (int(e["study_id"]), e["tool"], e["domain"], e["actor"], e["role"])
-            self.judgements[key] = {
-                "study_id": key[0], "tool": key[1], "domain": key[2], "reviewer": key[3],
-                "role": key[4], "judgement": payload["judgement"],
-                "support": payload.get("support") or "",
-                "answers": json.dumps(payload.get("answers") or {}, ensure_ascii=False,
-                                      sort_keys=True),
-                "at": e["at"], "event_id": event_id}
+            row = judgement_state(e)
+            self.judgements[tuple(row[k] for k in JUDGEMENT_KEY)] = row
         elif stage == "protocol" and action == "protocol":
             payload = decode(e["payload"])
             self.protocols[int(payload["version"])] = {
@@ -302,12 +321,8 @@ class Replay:
                 if row["current_study_id"] == absorbed:
                     row["current_study_id"] = study
         elif action == "value":
-            key = (study, e["form_group"], int(e["instance"]), e["field"], e["actor"], e["role"])
-            self.values[key] = {
-                "study_id": key[0], "form_group": key[1], "instance": key[2], "field": key[3],
-                "reviewer": key[4], "role": key[5],
-                "value": json.dumps(payload.get("value"), ensure_ascii=False),
-                "unit": payload.get("unit"), "at": e["at"], "event_id": int(e["event_id"])}
+            row = value_state(e)
+            self.values[tuple(row[k] for k in VALUE_KEY)] = row
 
     def tables(self, needed: Needed) -> dict[str, list[dict]]:
         """Rows of every current-state table, finals included."""

@@ -32,6 +32,7 @@ def review_status(review: Review) -> dict:
         "event_actions": store.event_counts(),
         "deduplication": _deduplication(store, by_database),
         "screening": _screening(review),
+        "attention": store.attention(),
         "extraction": _extraction(review),
         "risk_of_bias": _risk_of_bias(review),
     }
@@ -107,6 +108,10 @@ def format_status(status: dict) -> str:
         if counts:
             lines.append(f"Screening, {stage.replace('title_abstract', 'title/abstract').replace('_', ' ')}: " + ", ".join(
                 f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
+    attention = status.get("attention") or []
+    if attention:
+        lines.append(f"{len(attention)} work(s) need a reviewer after a merge, split or new "
+                     f"import: `review verify --review DIR` lists them")
     extraction = status.get("extraction")
     if extraction:
         lines.append(f"Extraction: {extraction['studies']} studies in {extraction['reports']} "

@@ -292,3 +292,12 @@ def test_linking_and_unlinking_reports_moves_no_value_out_of_reach(review):
     unlink_reports(review, [1], reviewer=AMARA)  # already on its own now: nothing changes
     assert 2 == study_table(review)["study"].nunique()
     _ok(review)
+
+
+def test_status_says_how_many_works_need_a_reviewer(review, capsys):
+    from review.cli import main
+    include(review, [1, 3, 4])
+    record_pair_decision(review.store, 1, 2, "different", AMARA)
+    deduplicate_review(review, actor="test")
+    assert 0 == main(["status", "--review", str(review.path)])
+    assert "1 work(s) need a reviewer after a merge, split or new import" in capsys.readouterr().out

@@ -107,6 +107,11 @@ class VerificationMixin:
                 "state_matches_log": not mismatched, "attention": attention,
                 "problems": problems}
 
+    def attention(self) -> list[dict]:
+        """Works that need a reviewer after a merge, a split or a new import."""
+        with self.engine.connect() as connection:
+            return self._attention(connection)
+
     @staticmethod
     def _orphans(connection) -> tuple[int, list[str]]:
         checks = [

@@ -207,7 +207,9 @@ def cmd_upgrade(args) -> int:
         print(f"The review store is already at schema {SCHEMA_HEAD}; nothing to do")
         return 0
     events = store.event_count()
-    store.upgrade()
+    from .protocol import load_protocol
+    protocol = load_protocol(folder / "protocol.yaml", check_files=False)
+    store.upgrade(reviewers_per_record=protocol.screening.reviewers_per_record)
     store.dispose()
     review = open_review(folder)  # stores the folder's protocol as the first version
     from .store.state import Needed

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 __all__ = ["AGREED", "RESOLVED", "CONFLICT", "PENDING", "STATUSES", "INDEPENDENT", "RESOLVER",
-           "Opinion", "Settlement", "panel", "settle", "outsider_message"]
+           "Opinion", "Settlement", "panel", "merged_panel", "settle", "outsider_message"]
 
 AGREED = "agreed"
 RESOLVED = "resolved"
@@ -56,6 +56,16 @@ def panel(first_seen: Iterable[tuple[int, str]], needed: int) -> list[str]:
             out.append(reviewer)
         if len(out) == needed:
             break
+    return out
+
+
+def merged_panel(parts: Iterable[Iterable[tuple[int, str]]], needed: int) -> list[str]:
+    """The reviewers who count on an item made of parts judged apart (works merged after they
+    were screened): the first `needed` of each part, together, so that a disagreement between
+    the parts' reviewers is a conflict, not hidden behind the first part's."""
+    out: list[str] = []
+    for part in sorted((sorted(part) for part in map(list, parts) if part), key=lambda p: p[0]):
+        out += [m for m in panel(part, needed) if m not in out]
     return out
 
 

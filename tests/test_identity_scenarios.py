@@ -301,3 +301,54 @@ def test_status_says_how_many_works_need_a_reviewer(review, capsys):
     deduplicate_review(review, actor="test")
     assert 0 == main(["status", "--review", str(review.path)])
     assert "1 work(s) need a reviewer after a merge, split or new import" in capsys.readouterr().out
+
+
+def test_a_merge_of_works_judged_by_different_screeners_is_a_conflict(two_rossi):
+    """Amara and Bruno include work 1, Chen and Dana exclude work 2; merged, the four decisions
+    disagree: a conflict, listed for attention, and Chen (one of work 2's screeners) may still
+    decide on the merged work."""
+    review = two_rossi
+    include(review, [1], stages=("title_abstract",))
+    for who in (CHEN, DANA):
+        record_decision(review.store, stage="title_abstract", record_id=2, reviewer=who,
+                        decision="exclude")
+    record_pair_decision(review.store, 1, 2, "same", AMARA)
+    deduplicate_review(review, actor="test")
+    assert ["conflict"] == list(final_decisions(review.store, "title_abstract")["final"])
+    assert [1] == [item["work"] for item in _ok(review)["attention"]]
+    record_decision(review.store, stage="title_abstract", record_id=1, reviewer=CHEN,
+                    decision="include")
+    with pytest.raises(ReviewError, match="already has its 4 screeners"):
+        record_decision(review.store, stage="title_abstract", record_id=1, reviewer="Eve",
+                        decision="include")
+    _ok(review)
+
+
+def test_a_merge_that_joins_two_studies_keeps_their_values_final(two_rossi):
+    review = two_rossi
+    include(review, [1, 2])
+    for who in SCREENERS:
+        record_value(review, reviewer=who, study_id=int(study_table(review)["study"].iloc[0]),
+                     field="strategy", value="native")
+        record_value(review, reviewer=who, study_id=int(study_table(review)["study"].iloc[1]),
+                     field="cargo", value="miR-186")
+    record_pair_decision(review.store, 1, 2, "same", AMARA)
+    deduplicate_review(review, actor="test")
+    final = extraction_long(review)
+    assert 1 == final["study"].nunique() and {"agreed"} == set(final["status"])
+    assert {"strategy", "cargo"} == set(final["field"])
+    _ok(review)
+
+
+def test_records_imported_while_a_deduplication_ran_still_count_as_waiting(review, tmp_path):
+    """The run clusters what it read; a file imported before it stores its result is not in its
+    clusters, and the report still waits for the next run."""
+    from review.dedup.engine import find_duplicates
+    records = review.store.records(with_raw=False)
+    result = find_duplicates(records)
+    review.import_file(_write(tmp_path / "late.ris", [
+        ris_record("NK cell exosomes kill melanoma cells", "Zhu, L.", 2017, "10.1/a")]),
+        database="Embase", actor="test")
+    review.store.apply_deduplication(result.clusters, {}, result.pairs, actor="test",
+                                     summary={"records": len(records)})
+    assert 1 == review.store.records_since_dedup()

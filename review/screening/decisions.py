@@ -99,7 +99,8 @@ def final_decisions(store, stage: str, *, reviewers_per_record: int | None = Non
     rows = []
     for record_id, group in decisions.groupby("record_id", sort=True):
         final = screening_final([{"reviewer": r.reviewer, "decision": r.decision,
-                                  "reason": r.reason, "role": r.role, "event_id": int(r.event_id)}
+                                  "reason": r.reason, "role": r.role, "event_id": int(r.event_id),
+                                  "work_id": getattr(r, "decided_on", record_id)}
                                  for r in group.itertuples(index=False)], needed)
         rows.append((int(record_id), final["final"], final["reason"], final["reviewers"],
                      final["decisions"], final["resolved_by"]))

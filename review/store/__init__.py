@@ -128,11 +128,14 @@ class Store(IdentityMixin, ReviewingMixin, VerificationMixin):
         config.attributes["connection"] = connection
         return config
 
-    def upgrade(self) -> None:
-        """Create or migrate the schema to the version this code expects."""
+    def upgrade(self, **migration_options: Any) -> None:
+        """Create or migrate the schema to the version this code expects: all or nothing (on
+        SQLite too, where the writer's explicit BEGIN makes the schema changes transactional)."""
         try:
-            with self.engine.begin() as connection:
-                command.upgrade(self._alembic_config(connection), "head")
+            with self._write() as connection:
+                config = self._alembic_config(connection)
+                config.attributes.update(migration_options)
+                command.upgrade(config, "head")
         except sa.exc.OperationalError as exc:
             raise StoreError(f"cannot open the review store at {self.url}: {exc.orig}") from None
 

@@ -81,13 +81,10 @@ class IdentityMixin:
                 "summary": json.loads(row.payload)}
 
     def records_since_dedup(self) -> int:
-        """Records imported after the latest deduplication run (all of them if none ran)."""
-        last = self.last_dedup()
-        query = (sa.select(sa.func.coalesce(sa.func.sum(sources.c.record_count), 0))
-                 .select_from(sources.join(events, sa.and_(
-                     events.c.source_id == sources.c.source_id, events.c.action == "import"))))
-        if last is not None:
-            query = query.where(events.c.event_id > last["event_id"])
+        """Records the latest deduplication run did not cluster (all of them if none ran):
+        those imported after it, or while it ran."""
+        query = (sa.select(sa.func.count()).select_from(records)
+                 .where(records.c.record_id.not_in(sa.select(record_clusters.c.record_id))))
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar())
 
@@ -195,6 +192,7 @@ class IdentityMixin:
                                   .where(study_reports.c.study_id == links[absorbed])).scalar()
         if not left and links[absorbed] != links[survivor]:
             self._merge_studies(connection, links[survivor], links[absorbed], actor)
+            self._refresh_studies(connection, {links[survivor]})
 
     @staticmethod
     def _merge_studies(connection, study: int, absorbed: int, actor: str) -> None:

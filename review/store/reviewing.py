@@ -18,7 +18,7 @@ from .schema import (events, extraction_finals, extraction_values, judgement_fin
                      study_reports, works)
 from .state import (JUDGEMENT_KEY, SCREENING_STAGES, VALUE_KEY, VERDICTS, DecisionFold, Needed,
                     extraction_finals_for, judgement_finals_for, judgement_state,
-                    screening_final, value_state)
+                    screening_final, screening_panel, value_state)
 
 __all__ = ["ReviewingMixin", "DECISION_COLUMNS", "FINAL_COLUMNS"]
 
@@ -115,11 +115,12 @@ class ReviewingMixin:
                 key = (row["stage"], work)
                 if role == "screener" and row["decision"] in VERDICTS:
                     seen = standing.setdefault(key, [])
-                    members = panel(seen, needed)
+                    members = screening_panel(seen, needed)
                     if row["reviewer"] not in members and len(members) >= needed:
                         raise ReviewError(outsider_message(
                             "screening", f"Record {work} ({_stage_label(row['stage'])})", members))
-                    seen.append((10**12 + len(planned), row["reviewer"]))
+                    seen.append({"work_id": work, "event_id": 10**12 + len(planned),
+                                 "reviewer": row["reviewer"], "role": role})
                 payload = {"reason": row.get("reason"), "note": row.get("note") or ""}
                 if row.get("ai_score") is not None:
                     payload["ai_score"] = row["ai_score"]
@@ -198,16 +199,20 @@ class ReviewingMixin:
 
     @staticmethod
     def _standing_screeners(connection, live: set[int]) -> dict[tuple[str, int], list]:
-        """(stage, live work) -> [(event id, reviewer)] of its standing screeners."""
+        """(stage, live work) -> its standing screeners' decisions (work made on, event id,
+        reviewer, role), for `screening_panel`."""
         out: dict[tuple[str, int], list] = {}
         for chunk in chunked(sorted(live)):
             query = (sa.select(screening_decisions.c.stage, works.c.current_work_id,
-                               screening_decisions.c.event_id, screening_decisions.c.reviewer)
+                               screening_decisions.c.work_id, screening_decisions.c.event_id,
+                               screening_decisions.c.reviewer)
                      .join(works, works.c.work_id == screening_decisions.c.work_id)
                      .where(works.c.current_work_id.in_(chunk),
                             screening_decisions.c.role == "screener"))
-            for stage, work, event_id, reviewer in connection.execute(query):
-                out.setdefault((stage, int(work)), []).append((int(event_id), reviewer))
+            for stage, work, origin, event_id, reviewer in connection.execute(query):
+                out.setdefault((stage, int(work)), []).append(
+                    {"work_id": int(origin), "event_id": int(event_id), "reviewer": reviewer,
+                     "role": "screener"})
         return out
 
     def _refresh_screening(self, connection, live: Iterable[int],

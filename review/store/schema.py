@@ -111,8 +111,8 @@ def event_columns() -> list:
             "stage NOT IN ('title_abstract', 'full_text') OR work_id IS NOT NULL",
             name="ck_events_screening_work"),
         sa.CheckConstraint(
-            "action NOT IN ('value', 'judgement', 'link_report', 'create_study') "
-            "OR study_id IS NOT NULL", name="ck_events_study"),
+            "action NOT IN ('value', 'judgement', 'create_study') OR study_id IS NOT NULL",
+            name="ck_events_study"),
     ]
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..extraction.form import same_value
-from ..policy import AGREED, CONFLICT, PENDING, RESOLVED, RESOLVER, Opinion, panel, settle
+from ..policy import (AGREED, CONFLICT, PENDING, RESOLVED, RESOLVER, Opinion, merged_panel, panel,
+                      settle)
 
 __all__ = ["SCREENING_STAGES", "VERDICTS", "AUTOMATION", "Needed", "DecisionFold", "Replay",
            "screening_final", "extraction_finals_for", "judgement_finals_for", "value_state",
@@ -87,8 +88,11 @@ class DecisionFold:
 
     def apply_decision(self, event: dict) -> None:
         stage, work, reviewer = event["stage"], int(event["work_id"]), event["actor"]
-        for origin in self._members.get(self.current(work), {work}):
-            self.rows.pop((stage, origin, reviewer), None)
+        replaced = [origin for origin in self._members.get(self.current(work), {work})
+                    if self.rows.pop((stage, origin, reviewer), None) is not None]
+        # A new decision replaces the reviewer's earlier ones on the (merged) work and stays
+        # with the part they judged, so that they remain one of its screeners.
+        work = min(replaced) if replaced else work
         payload = decode(event["payload"])
         self.rows[(stage, work, reviewer)] = {
             "stage": stage, "work_id": work, "reviewer": reviewer, "decision": event["action"],
@@ -102,6 +106,15 @@ class DecisionFold:
                 and int(event["event_id"]) not in undone)
 
 
+def screening_panel(rows: list[dict], needed: int) -> list[str]:
+    """The screeners who count on a work: the first N of each work it was made of."""
+    parts: dict[int, list[tuple[int, str]]] = {}
+    for r in rows:
+        if r["role"] not in (RESOLVER, AUTOMATION):
+            parts.setdefault(r["work_id"], []).append((r["event_id"], r["reviewer"]))
+    return merged_panel(parts.values(), needed)
+
+
 def screening_final(rows: list[dict], needed: int) -> dict:
     """The final decision of one work from its standing decisions (rows of `DecisionFold`)."""
     rows = sorted(rows, key=lambda r: r["event_id"])
@@ -112,15 +125,14 @@ def screening_final(rows: list[dict], needed: int) -> dict:
         return {**out, "final": "ineligible_by_automation"}
     opinions = [Opinion(r["reviewer"], r["decision"], r["event_id"], r["role"] == RESOLVER)
                 for r in humans]
-    result = settle(opinions, needed, undecided=lambda v: v == "maybe")
+    members = screening_panel(rows, needed)
+    result = settle(opinions, needed, members=members, undecided=lambda v: v == "maybe")
     if result.status == RESOLVED:
         last = max((r for r in humans if r["role"] == RESOLVER and r["decision"] != "maybe"),
                    key=lambda r: r["event_id"])
         return {**out, "final": result.value, "reason": last["reason"],
                 "resolved_by": result.decided_by}
     if result.status == AGREED:
-        members = panel(((r["event_id"], r["reviewer"]) for r in humans if r["role"] != RESOLVER),
-                        needed)
         reasons = [r["reason"] for r in humans
                    if r["role"] != RESOLVER and r["reviewer"] in members and r["reason"]]
         return {**out, "final": result.value, "reason": reasons[0] if reasons else None}
@@ -311,8 +323,11 @@ class Replay:
                                    "created_event_id": int(e["event_id"])}
             if e.get("work_id") is not None:
                 self.study_reports[int(e["work_id"])] = study
-        elif action == "link_report":
-            self.study_reports[int(e["work_id"])] = study
+        elif action == "link_report":  # no study: a link taken back (stores before 0003)
+            if study is None:
+                self.study_reports.pop(int(e["work_id"]), None)
+            else:
+                self.study_reports[int(e["work_id"])] = study
         elif action == "name_study":
             self.studies[study]["name"] = payload.get("name")
         elif action == "merge_study":

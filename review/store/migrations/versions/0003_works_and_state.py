@@ -71,7 +71,7 @@ def _typed(old: dict, work_of: dict, study_of: dict, work_of_event: dict) -> dic
         row["record_id"] = None
         row["work_id"] = work_of.get(old["record_id"], old["record_id"])
         label = payload.pop("study_id", None)
-        row["study_id"] = study_of.get(label)
+        row["study_id"] = study_of.get(label)  # None: the link was taken back
         payload["name"] = label
     elif stage == "extraction" and action == "value":
         row["study_id"] = study_of[payload.pop("study_id")]
@@ -90,7 +90,8 @@ def _typed(old: dict, work_of: dict, study_of: dict, work_of_event: dict) -> dic
     return row
 
 
-def _old_studies(connection, old_events: list[dict], work_of: dict) -> tuple[list, dict]:
+def _old_studies(connection, old_events: list[dict], work_of: dict, needed: int
+                 ) -> tuple[list, dict]:
     """The 0002 study table, recomputed as 0002 did: [(label, [work ids])] and every label."""
     import pandas as pd
 
@@ -112,12 +113,16 @@ def _old_studies(connection, old_events: list[dict], work_of: dict) -> tuple[lis
     by_work: dict[int, list] = {}
     for row in fold.rows.values():
         by_work.setdefault(row["work_id"], []).append(row)
-    included = sorted(w for w, rows in by_work.items() if screening_final(rows, 2)["final"] == "include")
+    included = sorted(w for w, rows in by_work.items()
+                      if screening_final(rows, needed)["final"] == "include")
     links: dict[int, str | None] = {}
+    labels: set[str] = set()
     for e in old_events:
         if e["stage"] == "extraction" and e["action"] == "link_report":
-            links[work_of.get(e["record_id"], e["record_id"])] = json.loads(e["payload"]).get("study_id")
-    labels: set[str] = set()
+            label = json.loads(e["payload"]).get("study_id")
+            links[work_of.get(e["record_id"], e["record_id"])] = label
+            if isinstance(label, str):
+                labels.add(label)  # every name ever given, superseded ones too
     for e in old_events:
         if (e["stage"], e["action"]) in (("extraction", "value"), ("risk_of_bias", "judgement")):
             labels.add(json.loads(e["payload"])["study_id"])
@@ -141,6 +146,14 @@ def _old_studies(connection, old_events: list[dict], work_of: dict) -> tuple[lis
     return sorted(groups.items(), key=lambda item: min(item[1])), labels
 
 
+def _reviewers_per_record(connection) -> int:
+    """The protocol's reviewers per record, which 0002 read from the review folder: `review
+    upgrade` passes it, else 2, the protocol's default."""
+    from alembic import context
+    value = context.config.attributes.get("reviewers_per_record")
+    return int(value) if value else 2
+
+
 def upgrade() -> None:
     from review.store import schema
     from review.store.state import Needed, Replay
@@ -156,7 +169,8 @@ def upgrade() -> None:
         "SELECT record_id FROM records ORDER BY record_id")).scalars()]
     work_of = {r: int(clusters.get(r, r)) for r in record_ids}
 
-    groups, labels = _old_studies(connection, old_events, work_of)
+    needed = _reviewers_per_record(connection)
+    groups, labels = _old_studies(connection, old_events, work_of, needed)
     study_of: dict[str, int] = {}
     for label, _ in groups:
         study_of[label] = len(study_of) + 1

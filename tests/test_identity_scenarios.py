@@ -352,3 +352,25 @@ def test_records_imported_while_a_deduplication_ran_still_count_as_waiting(revie
     review.store.apply_deduplication(result.clusters, {}, result.pairs, actor="test",
                                      summary={"records": len(records)})
     assert 1 == review.store.records_since_dedup()
+
+
+def test_an_extraction_file_that_is_refused_links_nothing(review, tmp_path):
+    """studies.csv and extraction.csv land together or not at all: a refused value (a third
+    extractor) leaves the reports' studies as they were."""
+    from review.extraction.load import load_extraction
+    include(review, [1, 3])
+    for who in SCREENERS:
+        record_value(review, reviewer=who, study_id="Rossi 2016", field="strategy", value="native")
+    folder = tmp_path / "load"
+    folder.mkdir()
+    (folder / "studies.csv").write_text(
+        "study_id,file,position\nPooled,embase.ris,3\nPooled,embase.ris,1\n", encoding="utf-8")
+    (folder / "extraction.csv").write_text(
+        "reviewer,role,study_id,group,instance,field,value,unit\n"
+        f"{DANA},extractor,Pooled,,1,strategy,drug-loaded,\n", encoding="utf-8")
+    before = review.store.event_count()
+    with pytest.raises(ReviewError, match="already has its 2 extractors"):
+        load_extraction(review, folder, linked_by="chair")
+    assert before == review.store.event_count()
+    assert ["Rossi 2016", "Zhu 2017"] == sorted(study_table(review)["study_id"])
+    _ok(review)

@@ -15,8 +15,8 @@ import pandas as pd
 from ..errors import ReviewError
 from ..io.csv_rows import read_csv_rows
 from .form import form_for
-from .studies import included_reports, link_reports, study_table
-from .values import ROLES, _ROLE_ALIASES, store_values, value_event
+from .studies import included_reports, study_table
+from .values import ROLES, _ROLE_ALIASES, value_event
 
 __all__ = [
     "EXTRACTION_COLUMNS",
@@ -100,10 +100,16 @@ def load_extraction(review, folder: str | Path, *, linked_by: str = "example") -
         raise ReviewError(f"{folder}: expected {STUDY_FILE} and/or {EXTRACTION_FILE}, found neither")
     problems: list[str] = []
     groups = _links(review, studies_path, problems) if studies_path.exists() else {}
+    store = review.store
     table = study_table(review)
-    named = {label: works[0] for label, works in groups.items()}
+    study_of_work = dict(zip(store.study_reports()["work_id"], store.study_reports()["study_id"]))
+    known = dict(zip(table["study_id"], table["study"].astype(int)))
     linked = {w for works in groups.values() for w in works}
-    known = set(table.loc[~table["record_id"].isin(list(linked)), "study_id"]) | set(named)
+    known = {label: study for label, study in known.items()
+             if not set(table.loc[table["study"] == study, "record_id"]) & linked}
+    targets = {label: known.get(label) or int(study_of_work[works[0]])
+               for label, works in groups.items()}
+    known.update(targets)
     values = []
     if values_path.exists():
         form = form_for(review)
@@ -120,15 +126,16 @@ def load_extraction(review, folder: str | Path, *, linked_by: str = "example") -
                 continue
             try:
                 values.append(value_event(
-                    form, reviewer=_cell(row, "reviewer"), study_id=study_id, role=role,
+                    form, reviewer=_cell(row, "reviewer"), study_id=known[study_id], role=role,
                     group=_cell(row, "group") or None, instance=_cell(row, "instance") or 1,
                     field=_cell(row, "field"), value=row.get("value"), unit=row.get("unit")))
             except ReviewError as exc:
                 problems.append(f"{where}: {exc}")
     if problems:
         _fail(problems)
-    links = 0
-    for label, works in groups.items():
-        links += link_reports(review, label, works, reviewer=linked_by)
-    stored = store_values(review, values)
-    return {"links": links, "values": len(stored)}
+    names = {study: label for label, study in known.items()}
+    with store.batch():  # links and values land together, or nothing does
+        for label, works in groups.items():
+            store.link_reports(targets[label], works, reviewer=linked_by, name=label)
+        stored = store.record_values(values, describe=lambda s: f"Study {names.get(s, s)}")
+    return {"links": sum(len(works) for works in groups.values()), "values": len(stored)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable
@@ -96,6 +97,7 @@ class Store(IdentityMixin, ReviewingMixin, VerificationMixin):
         try:
             self.engine = sa.create_engine(url, future=True)
             self._writer = self.engine
+            self._local = threading.local()
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
                 self._writer = sa.create_engine(url, future=True)
@@ -107,12 +109,25 @@ class Store(IdentityMixin, ReviewingMixin, VerificationMixin):
 
     @contextmanager
     def _write(self):
-        """One checked write: a transaction holding the review's write lock from its start."""
+        """One checked write: a transaction holding the review's write lock from its start.
+        Commands called inside `batch()` join its transaction instead."""
+        active = getattr(self._local, "connection", None)
+        if active is not None:
+            yield active
+            return
         with self._writer.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
                                    {"key": _PG_WRITE_LOCK})
-            yield connection
+            self._local.connection = connection
+            try:
+                yield connection
+            finally:
+                self._local.connection = None
+
+    def batch(self):
+        """Several commands as one transaction: all of them land, or none (a file loaded)."""
+        return self._write()
 
     @classmethod
     def for_folder(cls, folder: str | Path, url: str | None = None) -> "Store":

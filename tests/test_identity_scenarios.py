@@ -65,7 +65,8 @@ def test_a_split_keeps_decisions_with_the_record_shown_and_lists_the_new_work(re
     assert 3 == (final_decisions(review.store, "full_text")["final"] == "include").sum()
     record_pair_decision(review.store, 1, 2, "different", AMARA)
     summary, _ = deduplicate_review(review, actor="test")
-    assert summary.changes["split"] and not summary.changes["merged"]
+    # record 2 was imported as work 2, merged into work 1 by the first run: it gets that id back
+    assert [2] == summary.changes["revived"] and not summary.changes["merged"]
     new = _work_of(review, 2)
     assert _work_of(review, 1) == 1 and new not in (1, 3, 4)
     finals = final_decisions(review.store, "full_text")
@@ -374,3 +375,22 @@ def test_an_extraction_file_that_is_refused_links_nothing(review, tmp_path):
     assert before == review.store.event_count()
     assert ["Rossi 2016", "Zhu 2017"] == sorted(study_table(review)["study_id"])
     _ok(review)
+
+
+def test_undoing_a_same_verdict_brings_the_merged_work_back_with_its_decisions(two_rossi):
+    from review.dedup.decisions import undo_pair_decision
+    review = two_rossi
+    include(review, [1], stages=("title_abstract",))
+    for who in SCREENERS:
+        record_decision(review.store, stage="title_abstract", record_id=2, reviewer=who,
+                        decision="exclude")
+    verdict = record_pair_decision(review.store, 1, 2, "same", AMARA)
+    deduplicate_review(review, actor="test")
+    assert ["conflict"] == list(final_decisions(review.store, "title_abstract")["final"])
+    undo_pair_decision(review.store, verdict, AMARA)
+    summary, _ = deduplicate_review(review, actor="test")
+    assert [2] == summary.changes["revived"] and {1: 1, 2: 2} == \
+        review.store.work_of_records().to_dict()
+    finals = final_decisions(review.store, "title_abstract")
+    assert [(1, "include"), (2, "exclude")] == list(zip(finals["record_id"], finals["final"]))
+    assert [] == _ok(review)["attention"]

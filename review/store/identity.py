@@ -21,6 +21,18 @@ from .schema import (dedup_pairs, events, record_clusters, record_works, records
 
 __all__ = ["IdentityMixin", "PAIR_VERDICTS", "PAIR_DECISIONS"]
 
+
+def revive_from(connection, revived: list[int]) -> list[int]:
+    """The live works revived works had been merged into (their finals change too)."""
+    if not revived:
+        return []
+    query = (sa.select(events.c.work_id).where(
+        events.c.stage == "works", events.c.action == "merge",
+        events.c.other_work_id.in_(revived)))
+    survivors = [int(w) for w in connection.execute(query).scalars()]
+    return [int(w) for w in connection.execute(
+        sa.select(works.c.current_work_id).where(works.c.work_id.in_(survivors))).scalars()]
+
 #: What a reviewer can say about a pair of records ("skip" is "not now").
 PAIR_DECISIONS = ("same", "different", "skip")
 #: Pair decisions a dedup run respects.
@@ -111,7 +123,8 @@ class IdentityMixin:
                 if label is not None:
                     claims.setdefault(label, []).append(work)
             survivor = {label: min(ws) for label, ws in claims.items()}
-            changes: dict[str, Any] = {"merged": [], "moved": [], "split": []}
+            revive = self._revivals(connection, members, label_of, claims, heads)
+            changes: dict[str, Any] = {"merged": [], "moved": [], "split": [], "revived": []}
             next_work = next_id(connection, works.c.work_id)
             # Records leaving their work first, so that a merge moves only what stays together.
             for label in sorted(members, key=lambda lab: min(members[lab])):
@@ -125,17 +138,27 @@ class IdentityMixin:
                     continue
                 target = survivor.get(label)
                 created = target is None
-                if created:
+                revived = revive.get(label) if created else None
+                if revived is not None:
+                    target = revived
+                elif created:
                     target, next_work = next_work, next_work + 1
                 head = min(members[label])
                 for position, (source, moving) in enumerate(sorted(
                         leaving.items(), key=lambda item: min(item[1]))):
                     split = created and position == 0
+                    payload = {"records": moving}
+                    if split:
+                        payload.update({"head": head} if revived is None else {"revive": True})
                     event_id = insert_event(
                         connection, actor=actor, stage="works", action="split" if split else "move",
-                        work_id=target, other_work_id=source,
-                        payload={"records": moving, **({"head": head} if split else {})})
-                    if split:
+                        work_id=target, other_work_id=source, payload=payload)
+                    if split and revived is not None:
+                        # the work merged away comes back with its own id and its decisions
+                        connection.execute(works.update().where(works.c.work_id == revived)
+                                           .values(current_work_id=revived))
+                        changes["revived"].append(revived)
+                    elif split:
                         connection.execute(works.insert().values(
                             work_id=target, head_record_id=head, current_work_id=target,
                             created_event_id=event_id, origin="split"))
@@ -153,8 +176,27 @@ class IdentityMixin:
                 payload={**summary, "merged": len(changes["merged"]),
                          "split": len(changes["split"]), "moved": len(changes["moved"])})
             touched = {survivor[label] for label, claimed in claims.items() if len(claimed) > 1}
+            touched |= set(changes["revived"]) | set(revive_from(connection, changes["revived"]))
             self._refresh_screening(connection, touched)
         return changes
+
+    @staticmethod
+    def _revivals(connection, members: dict, label_of: dict, claims: dict, heads: dict) -> dict:
+        """Clusters that hold no live work's first record but do hold the first record of a
+        work merged away earlier (a "same" verdict undone, say), while the work it was merged
+        into lives on elsewhere: that work comes back (label -> work id)."""
+        retired = connection.execute(
+            sa.select(works.c.work_id, works.c.head_record_id, works.c.current_work_id)
+            .where(works.c.current_work_id != works.c.work_id)).all()
+        out: dict = {}
+        for work, head, live in sorted(retired):
+            label = label_of.get(int(head))
+            if label is None or label in claims or label in out:
+                continue
+            if label_of.get(heads.get(int(live))) == label:
+                continue  # still together with the work it was merged into
+            out[label] = int(work)
+        return out
 
     @staticmethod
     def _move_records(connection, moving: list[int], target: int, current: dict) -> None:

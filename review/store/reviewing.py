@@ -236,16 +236,22 @@ class ReviewingMixin:
                     events.c.payload).where(events.c.stage.in_(stages),
                                             events.c.work_id.in_(part))).mappings().all()
                 log += connection.execute(sa.select(
-                    events.c.event_id, events.c.work_id, events.c.other_work_id)
-                    .where(events.c.stage == "works", events.c.action == "merge",
-                           events.c.other_work_id.in_(part))).mappings().all()
+                    events.c.event_id, events.c.action, events.c.work_id, events.c.other_work_id,
+                    events.c.payload)
+                    .where(events.c.stage == "works", sa.or_(
+                        sa.and_(events.c.action == "merge", events.c.other_work_id.in_(part)),
+                        sa.and_(events.c.action == "split", events.c.work_id.in_(part)))))\
+                    .mappings().all()
             undone = {int(e["undoes"]) for e in log if e.get("undoes") is not None}
             fold = DecisionFold()
             for event in sorted(log, key=lambda e: e["event_id"]):
-                if "other_work_id" in event:
+                if "other_work_id" not in event:
+                    if DecisionFold.counts(event, undone):
+                        fold.apply_decision(event)
+                elif event["action"] == "merge":
                     fold.apply_merge(int(event["work_id"]), int(event["other_work_id"]))
-                elif DecisionFold.counts(event, undone):
-                    fold.apply_decision(event)
+                elif json.loads(event["payload"]).get("revive"):
+                    fold.apply_revival(int(event["work_id"]))
             for part in chunked(sorted(origins)):
                 connection.execute(screening_decisions.delete().where(
                     screening_decisions.c.stage.in_(stages),

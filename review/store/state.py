@@ -86,6 +86,14 @@ class DecisionFold:
         group = self._members.setdefault(survivor, {survivor})
         group |= self._members.pop(absorbed, {absorbed})
 
+    def apply_revival(self, work: int) -> None:
+        """A work merged away earlier lives again: its decisions go back to it."""
+        live = self.current(work)
+        self._current.pop(work, None)
+        if live != work:
+            self._members.get(live, set()).discard(work)
+            self._members[work] = {work}
+
     def apply_decision(self, event: dict) -> None:
         stage, work, reviewer = event["stage"], int(event["work_id"]), event["actor"]
         replaced = [origin for origin in self._members.get(self.current(work), {work})
@@ -296,7 +304,10 @@ class Replay:
                     self.study_reports[survivor] = study
             elif action in ("split", "move"):
                 records = [int(r) for r in payload["records"]]
-                if action == "split":
+                if action == "split" and payload.get("revive"):
+                    self.merged_into.pop(int(e["work_id"]), None)
+                    self.decisions.apply_revival(int(e["work_id"]))
+                elif action == "split":
                     self._new_work(int(e["work_id"]), records, event_id, "split",
                                    payload.get("head"))
                 for record in records:

@@ -176,17 +176,19 @@ class VerificationMixin:
                                                          record_works.c.work_id)
                                                .order_by(record_works.c.record_id)):
             members.setdefault(int(work), []).append(int(record))
+        split_from = dict(connection.execute(
+            sa.select(events.c.work_id, events.c.other_work_id)
+            .where(events.c.stage == "works", events.c.action == "split")
+            .order_by(events.c.event_id)).all())
         out = []
         for work in live:
             wid = int(work["work_id"])
             if wid in screened:
                 continue
-            if work["origin"] == "split":
-                split = connection.execute(sa.select(events.c.other_work_id).where(
-                    events.c.event_id == work["created_event_id"])).scalar()
+            if wid in split_from:
                 out.append({"work": wid, "records": members.get(wid, []),
-                            "why": f"split off from work {split} by a deduplication run; "
-                                   "needs screening"})
+                            "why": f"split off from work {split_from[wid]} by a deduplication "
+                                   "run; needs screening"})
             elif first_decision is not None and work["created_event_id"] > first_decision:
                 out.append({"work": wid, "records": members.get(wid, []),
                             "why": "new record imported after screening began; needs screening"})

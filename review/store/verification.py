@@ -47,28 +47,32 @@ def _keyed(rows, table, key) -> dict[tuple, tuple]:
 
 
 class VerificationMixin:
-    def replay(self, needed: Needed | None = None) -> dict[str, list[dict]]:
-        """The current state as the whole log adds it up."""
-        with self.engine.connect() as connection:
-            by_source: dict[int, list[int]] = {}
-            for record, source in connection.execute(
-                    sa.select(records.c.record_id, records.c.source_id)
-                    .order_by(records.c.record_id)):
-                by_source.setdefault(int(source), []).append(int(record))
-            needed = needed or self._needed(connection)
-            replay = Replay(by_source)
-            replay.undone = {int(u) for u in connection.execute(
-                sa.select(events.c.undoes).where(events.c.undoes.is_not(None))).scalars()}
-            result = connection.execution_options(yield_per=20_000).execute(
-                sa.select(events).order_by(events.c.event_id))
-            for row in result.mappings():
-                replay.apply(row)
+    def replay(self, needed: Needed | None = None, *, connection=None) -> dict[str, list[dict]]:
+        """The current state as the whole log adds it up (in `connection`'s transaction when
+        given)."""
+        if connection is None:
+            with self.engine.connect() as connection:
+                return self.replay(needed, connection=connection)
+        by_source: dict[int, list[int]] = {}
+        for record, source in connection.execute(
+                sa.select(records.c.record_id, records.c.source_id)
+                .order_by(records.c.record_id)):
+            by_source.setdefault(int(source), []).append(int(record))
+        needed = needed or self._needed(connection)
+        replay = Replay(by_source)
+        replay.undone = {int(u) for u in connection.execute(
+            sa.select(events.c.undoes).where(events.c.undoes.is_not(None))).scalars()}
+        result = connection.execution_options(yield_per=20_000).execute(
+            sa.select(events).order_by(events.c.event_id))
+        for row in result.mappings():
+            replay.apply(row)
         return replay.tables(needed)
 
     def rebuild_state(self, needed: Needed | None = None) -> None:
-        """Replace the stored current state with the log's (the migration uses this)."""
-        tables = self.replay(needed)
+        """Replace the stored current state with the log's, in one transaction with the
+        replay (`review upgrade` and repairs use this)."""
         with self._write() as connection:
+            tables = self.replay(needed, connection=connection)
             for name in ("screening_finals", "screening_decisions", "extraction_finals",
                          "extraction_values", "judgement_finals", "judgements", "study_reports",
                          "protocol_versions", "record_works"):

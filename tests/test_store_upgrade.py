@@ -117,3 +117,56 @@ def test_the_upgraded_store_verifies_and_a_second_upgrade_does_nothing(upgraded,
     capsys.readouterr()
     assert 0 == main(["upgrade", "--review", str(review.path)])
     assert "already at schema" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+def test_a_0002_store_on_postgresql_upgrades_with_its_names_and_triggers(postgres_url, tmp_path):
+    """The fixture's rows in a 0002 PostgreSQL store: the upgrade keeps them, the log keeps its
+    usual key, sequence and append-only trigger, and new events get new ids."""
+    import sqlalchemy as sa
+    import yaml
+    from alembic import command
+
+    from review.store import Store
+    store = Store(postgres_url)
+    with store.engine.begin() as connection:
+        command.upgrade(store._alembic_config(connection), "0002")
+    source = sqlite3.connect(FIXTURE / "review.sqlite")
+    source.row_factory = sqlite3.Row
+    with store.engine.begin() as connection:
+        for name in ("settings", "sources", "records", "events", "record_clusters", "dedup_pairs"):
+            rows = [dict(r) for r in source.execute(f"SELECT * FROM {name}")]
+            table = sa.Table(name, sa.MetaData(), autoload_with=connection)
+            if rows:
+                connection.execute(table.insert(), rows)
+        for name, key in (("sources", "source_id"), ("records", "record_id"),
+                          ("events", "event_id"), ("dedup_pairs", "pair_id")):
+            connection.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', '{key}'), "
+                                       f"(SELECT MAX({key}) FROM {name}))"))
+    store.dispose()
+    folder = tmp_path / "review"
+    folder.mkdir()
+    shutil.copy(FIXTURE / "protocol.yaml", folder / "protocol.yaml")
+    (folder / "review.yaml").write_text(yaml.safe_dump({"name": "pg", "database_url": postgres_url}))
+    assert 0 == main(["upgrade", "--review", str(folder)])
+    review = open_review(folder)
+    try:
+        assert EXPECTED["prisma"] == json.loads(json.dumps(counts_to_json(prisma_counts(review))))
+        assert verify_review(review)["ok"]
+        with review.store.engine.connect() as connection:
+            names = set(connection.execute(sa.text(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 'events'::regclass")).scalars())
+            sequences = set(connection.execute(sa.text(
+                "SELECT relname FROM pg_class WHERE relkind = 'S'")).scalars())
+        assert {"events_pkey", "events_record_id_fkey", "events_source_id_fkey"} <= names
+        assert "events_event_id_seq" in sequences and "events_0002_event_id_seq" not in sequences
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            with review.store.engine.begin() as connection:
+                connection.execute(sa.text("UPDATE events SET actor = 'x' WHERE event_id = 1"))
+        before = review.store.event_count()
+        from review.screening.decisions import record_decision
+        event = record_decision(review.store, stage="title_abstract", record_id=1,
+                                reviewer="Amara Okafor", decision="include")
+        assert event > before
+    finally:
+        review.store.dispose()

@@ -62,8 +62,8 @@ class VerificationMixin:
         replay = Replay(by_source)
         replay.undone = {int(u) for u in connection.execute(
             sa.select(events.c.undoes).where(events.c.undoes.is_not(None))).scalars()}
-        result = connection.execution_options(yield_per=20_000).execute(
-            sa.select(events).order_by(events.c.event_id))
+        result = connection.execute(sa.select(events).order_by(events.c.event_id),
+                                    execution_options={"yield_per": 20_000})
         for row in result.mappings():
             replay.apply(row)
         return replay.tables(needed)

@@ -187,6 +187,19 @@ def upgrade() -> None:
     _drop_append_only(dialect)
     op.drop_index("ix_events_record_id", table_name="events")
     op.rename_table("events", "events_0002")
+    if dialect == "postgresql":  # free the default names for the new log's key, sequence and keys
+        op.execute("""DO $$ BEGIN
+            IF EXISTS (SELECT 1 FROM pg_class WHERE relname = 'events_pkey') THEN
+                ALTER INDEX events_pkey RENAME TO events_0002_pkey; END IF;
+            IF EXISTS (SELECT 1 FROM pg_class WHERE relname = 'events_event_id_seq') THEN
+                ALTER SEQUENCE events_event_id_seq RENAME TO events_0002_event_id_seq; END IF;
+            IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'events_record_id_fkey') THEN
+                ALTER TABLE events_0002 RENAME CONSTRAINT events_record_id_fkey
+                    TO events_0002_record_id_fkey; END IF;
+            IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'events_source_id_fkey') THEN
+                ALTER TABLE events_0002 RENAME CONSTRAINT events_source_id_fkey
+                    TO events_0002_source_id_fkey; END IF;
+        END $$""")
     schema.events.create(connection)
     columns = [c.name for c in schema.events.columns]
     rows = [{c: row.get(c) for c in columns} for row in typed]

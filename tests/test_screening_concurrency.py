@@ -32,9 +32,11 @@ def review_dir(request, tmp_path):
 
 
 def run_together(review_dir: Path, tmp_path: Path, workers: list[tuple[str, list[str]]],
-                 timeout: float = 60.0, during=None) -> dict[int, list[tuple[int, int, str]]]:
+                 timeout: float = 60.0, during=None, overlap: bool = True
+                 ) -> dict[int, list[tuple[int, int, str]]]:
     """Start the workers, release them at once, wait; each one's acknowledgements by index.
-    `during` runs in this process while they work."""
+    `during` runs in this process while they work; `overlap`: check that each worker wrote
+    while another did."""
     go = tmp_path / "go"
     outs = [tmp_path / f"worker{i}.out" for i in range(len(workers))]
     processes = [spawn(review_dir, reviewer, out, "--go", str(go), *options)
@@ -63,7 +65,8 @@ def run_together(review_dir: Path, tmp_path: Path, workers: list[tuple[str, list
     alone = [span for i, span in enumerate(spans)
              if not any(span[0] < other[1] and other[0] < span[1]
                         for j, other in enumerate(spans) if j != i)]
-    assert not alone, f"workers wrote alone, not at the same time as another: event ids {spans}"
+    assert not (alone and overlap), \
+        f"workers wrote alone, not at the same time as another: event ids {spans}"
     return acks
 
 
@@ -180,7 +183,10 @@ def test_deduplication_runs_while_two_reviewers_screen(review_dir, tmp_path):
             review.store.dispose()
 
     workers = [(name, ["--mode", "direct", "--pattern", "record"]) for name in ("ana", "bo")]
-    acks = run_together(review_dir, tmp_path, workers, during=deduplicate_meanwhile)
+    # the deduplication runs hold the write lock in turn with the screeners: whether the two
+    # screeners' writes also interleave with each other depends on the machine's load
+    acks = run_together(review_dir, tmp_path, workers, during=deduplicate_meanwhile,
+                        overlap=False)
     assert 5 == len(runs) and 5 == sum(len(run["merged"]) for run in runs)
     review = open_review(review_dir)
     logged, _ = check_log(review, workers, acks, merged=True)

@@ -394,3 +394,20 @@ def test_undoing_a_same_verdict_brings_the_merged_work_back_with_its_decisions(t
     finals = final_decisions(review.store, "title_abstract")
     assert [(1, "include"), (2, "exclude")] == list(zip(finals["record_id"], finals["final"]))
     assert [] == _ok(review)["attention"]
+
+
+def test_an_extractor_replaces_their_value_on_a_merged_study(review):
+    """Two reports joined into one study, each extracted before: an extractor's new value on
+    the study replaces both of theirs, and the field is agreed again."""
+    from review.extraction.studies import link_reports
+    include(review, [1, 3])
+    record_value(review, reviewer=AMARA, study_id="Zhu 2017", field="strategy", value="native")
+    record_value(review, reviewer=BRUNO, study_id="Zhu 2017", field="strategy", value="native")
+    record_value(review, reviewer=AMARA, study_id="Rossi 2016", field="strategy",
+                 value="drug-loaded")
+    link_reports(review, "Zhu 2017", [3], reviewer=AMARA)
+    assert ["conflict"] == list(extraction_long(review)["status"])
+    record_value(review, reviewer=AMARA, study_id="Zhu 2017", field="strategy", value="native")
+    final = extraction_long(review)
+    assert [("native", "agreed")] == list(zip(final["value"], final["status"]))
+    _ok(review)

@@ -18,7 +18,7 @@ from .schema import (events, extraction_finals, extraction_values, judgement_fin
                      study_reports, works)
 from .state import (JUDGEMENT_KEY, SCREENING_STAGES, VALUE_KEY, VERDICTS, DecisionFold, Needed,
                     extraction_finals_for, judgement_finals_for, judgement_state,
-                    screening_final, screening_panel, value_state)
+                    screening_final, screening_panel, stand_on, value_state)
 
 __all__ = ["ReviewingMixin", "DECISION_COLUMNS", "FINAL_COLUMNS"]
 
@@ -472,10 +472,17 @@ class ReviewingMixin:
             for event_id, done in zip(ids, planned):
                 standing = state_of({**done, "event_id": event_id})
                 state[tuple(standing[k] for k in key)] = standing
-            for values in state:
-                connection.execute(table.delete().where(sa.and_(*(
-                    table.c[c] == v for c, v in zip(key, values)))))
-            connection.execute(table.insert(), list(state.values()))
+            rows = []
+            for standing in state.values():
+                # replaces the reviewer's own on every study merged with this one
+                rest = [table.c[c] == standing[c] for c in key[1:]]
+                origins = sa.select(studies.c.study_id).where(
+                    studies.c.current_study_id == standing["study_id"])
+                replaced = set(connection.execute(sa.select(table.c.study_id).where(
+                    table.c.study_id.in_(origins), *rest)).scalars())
+                connection.execute(table.delete().where(table.c.study_id.in_(origins), *rest))
+                rows.append({**standing, "study_id": stand_on(replaced, standing["study_id"])})
+            connection.execute(table.insert(), rows)
             self._refresh_studies(connection, touched)
         return ids
 

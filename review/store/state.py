@@ -25,7 +25,7 @@ from ..policy import (AGREED, CONFLICT, PENDING, RESOLVED, RESOLVER, Opinion, me
 
 __all__ = ["SCREENING_STAGES", "VERDICTS", "AUTOMATION", "Needed", "DecisionFold", "Replay",
            "screening_final", "extraction_finals_for", "judgement_finals_for", "value_state",
-           "judgement_state", "VALUE_KEY", "JUDGEMENT_KEY",
+           "judgement_state", "VALUE_KEY", "JUDGEMENT_KEY", "stand_on",
            "undone_ids", "decode"]
 
 SCREENING_STAGES = ("title_abstract", "full_text")
@@ -220,6 +220,12 @@ def judgement_finals_for(rows: list[dict], needed: int) -> list[dict]:
     return out
 
 
+def stand_on(replaced, study: int) -> int:
+    """The study a new value or judgement is kept under: the part of a merged study where the
+    reviewer's earlier one was (so they stay one of its reviewers), else the study given."""
+    return min(replaced) if replaced else study
+
+
 #: Key columns of the standing values and judgements.
 VALUE_KEY = ("study_id", "form_group", "instance", "field", "reviewer", "role")
 JUDGEMENT_KEY = ("study_id", "tool", "domain", "reviewer", "role")
@@ -265,6 +271,7 @@ class Replay:
     decisions: DecisionFold = field(default_factory=DecisionFold)
     members: dict[int, set[int]] = field(default_factory=dict)
     merged_into: dict[int, int] = field(default_factory=dict)
+    _standing: dict[tuple, set] = field(default_factory=dict)
 
     def _new_work(self, work_id: int, records: list[int], event_id: int, origin: str,
                   head: int | None = None) -> None:
@@ -317,13 +324,27 @@ class Replay:
         elif stage == "extraction":
             self._extraction(e, action)
         elif stage == "risk_of_bias" and action == "judgement":
-            row = judgement_state(e)
-            self.judgements[tuple(row[k] for k in JUDGEMENT_KEY)] = row
+            self._stand(self.judgements, judgement_state(e), JUDGEMENT_KEY)
         elif stage == "protocol" and action == "protocol":
             payload = decode(e["payload"])
             self.protocols[int(payload["version"])] = {
                 "version": int(payload["version"]), "event_id": event_id,
                 "text": payload["text"], "sha256": payload["sha256"]}
+
+    def _stand(self, table: dict, row: dict, key: tuple[str, ...]) -> None:
+        """A reviewer's new value or judgement replaces theirs on every study now merged with
+        its study, and stays with the part they entered it on (`stand_on`)."""
+        rest = tuple(row[k] for k in key[1:])
+        parts = self._standing.setdefault((id(table), rest), set())
+        live = self.studies.get(row["study_id"], {}).get("current_study_id", row["study_id"])
+        replaced = {s for s in parts
+                    if self.studies.get(s, {}).get("current_study_id", s) == live}
+        for study in replaced:
+            table.pop((study, *rest), None)
+        parts -= replaced
+        row["study_id"] = stand_on(replaced, row["study_id"])
+        parts.add(row["study_id"])
+        table[(row["study_id"], *rest)] = row
 
     def _extraction(self, e: dict, action: str) -> None:
         payload = decode(e["payload"])
@@ -347,8 +368,7 @@ class Replay:
                 if row["current_study_id"] == absorbed:
                     row["current_study_id"] = study
         elif action == "value":
-            row = value_state(e)
-            self.values[tuple(row[k] for k in VALUE_KEY)] = row
+            self._stand(self.values, value_state(e), VALUE_KEY)
 
     def tables(self, needed: Needed) -> dict[str, list[dict]]:
         """Rows of every current-state table, finals included."""

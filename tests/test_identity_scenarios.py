@@ -411,3 +411,26 @@ def test_an_extractor_replaces_their_value_on_a_merged_study(review):
     final = extraction_long(review)
     assert [("native", "agreed")] == list(zip(final["value"], final["status"]))
     _ok(review)
+
+
+def test_an_undo_after_a_merge_and_a_revival_keeps_state_and_log_together(tmp_path):
+    """Found by the property test: a decision on a merged work, the merged-away work revived,
+    then the replaced decision undone. The state rebuilt for the works touched equals the
+    whole log's, and the later include still stands."""
+    from review.dedup.run import deduplicate_review as dedup
+    export = _write(tmp_path / "a.ris", [
+        ris_record("NK cell exosomes kill melanoma cells", "Zhu, L.", 2017, "10.5555/nk.1")] * 2)
+    review = init_review(tmp_path / "r", PROTOCOL)
+    review.import_file(export, database="Embase", actor="test")
+    first = record_decision(review.store, stage="full_text", record_id=2, reviewer=BRUNO,
+                            decision="include")
+    dedup(review, actor="test")
+    record_decision(review.store, stage="full_text", record_id=1, reviewer=BRUNO,
+                    decision="include")
+    record_pair_decision(review.store, 1, 2, "different", AMARA)
+    dedup(review, actor="test")
+    undo_decision(review.store, stage="full_text", event_id=first, reviewer=BRUNO)
+    standing = reviewer_decisions(review.store, "full_text")
+    assert [(BRUNO, "include")] == list(zip(standing["reviewer"], standing["decision"]))
+    _ok(review)
+    review.store.dispose()

@@ -225,9 +225,7 @@ class ReviewingMixin:
         needed = self._needed(connection).screening
         included: list[int] = []
         for chunk in chunked(live, 400):
-            origins = dict(connection.execute(sa.select(works.c.work_id, works.c.current_work_id)
-                                              .where(works.c.current_work_id.in_(chunk)))
-                           .all())
+            origins = self._merged_with(connection, chunk)
             log = []
             for part in chunked(sorted(origins)):
                 log += connection.execute(sa.select(
@@ -276,6 +274,36 @@ class ReviewingMixin:
                 connection.execute(screening_finals.insert(), finals)
         if included:
             self._studies_for_reports(connection, included)
+
+    @staticmethod
+    def _merged_with(connection, live: list[int]) -> dict[int, int]:
+        """Every work ever merged with, split from or revived out of these live works, and
+        those works' own such relations (work -> its live work): the part of the log their
+        decisions depend on, so that recomputing them here gives what the whole log gives."""
+        found = {int(w) for w in connection.execute(
+            sa.select(works.c.work_id).where(works.c.current_work_id.in_(live))).scalars()}
+        frontier = set(found) | {int(w) for w in live}
+        found |= frontier
+        while frontier:
+            new: set[int] = set()
+            for part in chunked(sorted(frontier)):
+                for a, b in connection.execute(sa.select(events.c.work_id, events.c.other_work_id)
+                                               .where(events.c.stage == "works",
+                                                      events.c.action.in_(("merge", "split")),
+                                                      sa.or_(events.c.work_id.in_(part),
+                                                             events.c.other_work_id.in_(part)))):
+                    new |= {int(w) for w in (a, b) if w is not None}
+                new |= {int(w) for w in connection.execute(
+                    sa.select(works.c.work_id).where(works.c.current_work_id.in_(part))).scalars()}
+                new |= {int(w) for w in connection.execute(
+                    sa.select(works.c.current_work_id).where(works.c.work_id.in_(part))).scalars()}
+            frontier = new - found
+            found |= frontier
+        out: dict[int, int] = {}
+        for part in chunked(sorted(found)):
+            out.update(connection.execute(sa.select(works.c.work_id, works.c.current_work_id)
+                                          .where(works.c.work_id.in_(part))).all())
+        return out
 
     # -- studies -----------------------------------------------------------------------------------------
     def _studies_for_reports(self, connection, included: list[int]) -> None:

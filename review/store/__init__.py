@@ -22,9 +22,11 @@ from ..errors import StoreError
 from ..records import LIST_FIELDS, RECORD_COLUMNS
 from ._log import current_user, next_id, now
 from .identity import IdentityMixin
-from .reviewing import ReviewingMixin
+from .protocol import ProtocolMixin
+from .screening import ScreeningMixin
 from .schema import (SCHEMA_HEAD, dedup_pairs, events, record_clusters, record_works, records,
                      settings, sources, works)
+from .studies import StudiesMixin
 from .verification import VerificationMixin
 
 __all__ = ["Store", "DATABASE_URL_ENV", "now", "current_user", "SCHEMA_HEAD"]
@@ -89,7 +91,7 @@ def _begin_immediate(connection) -> None:
 _PG_WRITE_LOCK = 0x5EE1A0E
 
 
-class Store(IdentityMixin, ReviewingMixin, VerificationMixin):
+class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, VerificationMixin):
     """One review's tables. Every write is one transaction: it lands whole or not at all."""
 
     def __init__(self, url: str):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from ..errors import ReviewError
 from ._log import chunked, insert_event, next_id
-from .schema import (dedup_pairs, events, record_clusters, record_works, records, sources,
+from .schema import (dedup_pairs, events, record_clusters, record_works, records,
                      study_reports, studies, works)
 
 __all__ = ["IdentityMixin", "PAIR_VERDICTS", "PAIR_DECISIONS"]

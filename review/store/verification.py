@@ -8,8 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .schema import (events, extraction_finals, extraction_values, judgement_finals, judgements,
-                     protocol_versions, record_works, records, screening_decisions,
+from .schema import (STATE_TABLES, events, extraction_finals, extraction_values,
+                     judgement_finals, judgements, protocol_versions, record_works, records,
+                     screening_decisions,
                      screening_finals, studies, study_reports, works)
 from .state import Needed, Replay
 
@@ -46,6 +47,33 @@ def _keyed(rows, table, key) -> dict[tuple, tuple]:
             for r in rows}
 
 
+def replay_log(connection, needed: Needed) -> dict[str, list[dict]]:
+    """The current state as the whole log adds it up, read in `connection`'s transaction (the
+    0003 migration uses it too)."""
+    by_source: dict[int, list[int]] = {}
+    for record, source in connection.execute(
+            sa.select(records.c.record_id, records.c.source_id).order_by(records.c.record_id)):
+        by_source.setdefault(int(source), []).append(int(record))
+    replay = Replay(by_source)
+    replay.undone = {int(u) for u in connection.execute(
+        sa.select(events.c.undoes).where(events.c.undoes.is_not(None))).scalars()}
+    result = connection.execute(sa.select(events).order_by(events.c.event_id),
+                                execution_options={"yield_per": 20_000})
+    for row in result.mappings():
+        replay.apply(row)
+    return replay.tables(needed)
+
+
+def write_state(connection, tables: dict[str, list[dict]]) -> None:
+    """Replace every current-state table with `tables` (children cleared first)."""
+    for table in (*STATE_TABLES, protocol_versions):
+        connection.execute(table.delete())
+    for table in (*reversed(STATE_TABLES), protocol_versions):
+        rows = tables[table.name]
+        for start in range(0, len(rows), 20_000):
+            connection.execute(table.insert(), rows[start:start + 20_000])
+
+
 class VerificationMixin:
     def replay(self, needed: Needed | None = None, *, connection=None) -> dict[str, list[dict]]:
         """The current state as the whole log adds it up (in `connection`'s transaction when
@@ -53,39 +81,13 @@ class VerificationMixin:
         if connection is None:
             with self.engine.connect() as connection:
                 return self.replay(needed, connection=connection)
-        by_source: dict[int, list[int]] = {}
-        for record, source in connection.execute(
-                sa.select(records.c.record_id, records.c.source_id)
-                .order_by(records.c.record_id)):
-            by_source.setdefault(int(source), []).append(int(record))
-        needed = needed or self._needed(connection)
-        replay = Replay(by_source)
-        replay.undone = {int(u) for u in connection.execute(
-            sa.select(events.c.undoes).where(events.c.undoes.is_not(None))).scalars()}
-        result = connection.execute(sa.select(events).order_by(events.c.event_id),
-                                    execution_options={"yield_per": 20_000})
-        for row in result.mappings():
-            replay.apply(row)
-        return replay.tables(needed)
+        return replay_log(connection, needed or self._needed(connection))
 
     def rebuild_state(self, needed: Needed | None = None) -> None:
         """Replace the stored current state with the log's, in one transaction with the
         replay (`review upgrade` and repairs use this)."""
         with self._write() as connection:
-            tables = self.replay(needed, connection=connection)
-            for name in ("screening_finals", "screening_decisions", "extraction_finals",
-                         "extraction_values", "judgement_finals", "judgements", "study_reports",
-                         "protocol_versions", "record_works"):
-                connection.execute(STATE_KEYS[name][0].delete())
-            connection.execute(studies.delete())
-            connection.execute(works.delete())
-            for name in ("works", "record_works", "studies", "study_reports",
-                         "screening_decisions", "screening_finals", "extraction_values",
-                         "extraction_finals", "judgements", "judgement_finals",
-                         "protocol_versions"):
-                rows = tables[name]
-                for start in range(0, len(rows), 20_000):
-                    connection.execute(STATE_KEYS[name][0].insert(), rows[start:start + 20_000])
+            write_state(connection, self.replay(needed, connection=connection))
 
     def verify_state(self, needed: Needed | None = None) -> dict[str, Any]:
         """Compare the stored state with the log's; count orphans; list works needing a

@@ -156,7 +156,7 @@ def _reviewers_per_record(connection) -> int:
 
 def upgrade() -> None:
     from review.store import schema
-    from review.store.state import Needed, Replay
+    from review.store.state import Needed
 
     connection = op.get_bind()
     dialect = connection.dialect.name
@@ -238,24 +238,9 @@ def upgrade() -> None:
                      payload=json.dumps(event["payload"], ensure_ascii=False))
         connection.execute(schema.events.insert().values(**event))
 
-    # The current state, rebuilt from the whole log.
-    by_source: dict[int, list[int]] = {}
-    for record, source in connection.execute(sa.text(
-            "SELECT record_id, source_id FROM records ORDER BY record_id")):
-        by_source.setdefault(int(source), []).append(int(record))
-    replay = Replay(by_source)
-    replay.undone = {int(u) for u in connection.execute(sa.text(
-        "SELECT undoes FROM events WHERE undoes IS NOT NULL")).scalars()}
-    for row in connection.execute(sa.select(schema.events).order_by(schema.events.c.event_id)).mappings():
-        replay.apply(row)
-    tables = replay.tables(Needed())
-    for name in ("works", "record_works", "studies", "study_reports", "screening_decisions",
-                 "screening_finals", "extraction_values", "extraction_finals", "judgements",
-                 "judgement_finals", "protocol_versions"):
-        table = getattr(schema, name)
-        data = tables[name]
-        for start in range(0, len(data), 20_000):
-            connection.execute(table.insert(), data[start:start + 20_000])
+    # The current state, rebuilt from the whole log, as `review verify` rebuilds it.
+    from review.store.verification import replay_log, write_state
+    write_state(connection, replay_log(connection, Needed()))
 
 
 def downgrade() -> None:

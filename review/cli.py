@@ -19,7 +19,18 @@ def _print_json(obj) -> None:
 # -- commands -------------------------------------------------------------------------------------
 def cmd_init(args) -> int:
     from .project import init_review
+    from .start import copy_notebooks, start_review
+    if args.protocol is None:
+        laid_out = start_review(args.dir)
+        print(f"Laid out a new review in {args.dir}:\n"
+              f"  {laid_out['protocol']}: the protocol to fill in (every section is explained)\n"
+              f"  {Path(args.dir) / 'notebooks'}/: {len(laid_out['notebooks'])} notebooks to "
+              f"screen, extract and report in\n"
+              f"Fill in the protocol, then create the review with\n"
+              f"  review init {args.dir} --protocol {laid_out['protocol']}")
+        return 0
     review = init_review(args.dir, args.protocol, database_url=args.database_url)
+    copy_notebooks(args.dir)
     print(f"Created review {review.settings['name']!r} in {args.dir} "
           f"(store: {_safe_url(review.store.url)}, schema {review.store.schema_version()})")
     return 0
@@ -282,11 +293,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("init", help="create a review folder from a protocol",
-                       description="Create a review folder DIR: validate the protocol, copy it in, "
-                                   "and create the store (SQLite in DIR, or --database-url).")
+    p = sub.add_parser("init", help="start a review: a protocol to fill in, or a review from one",
+                       description="Without --protocol: lay out DIR with a protocol template to "
+                                   "fill in (protocol.yaml) and the notebooks (notebooks/). With "
+                                   "--protocol: create the review in DIR: validate the protocol, "
+                                   "copy it in, copy the notebooks if DIR has none, and create the "
+                                   "store (SQLite in DIR, or --database-url).")
     p.add_argument("dir", metavar="DIR")
-    p.add_argument("--protocol", required=True, metavar="FILE", help="protocol.yaml to validate and copy")
+    p.add_argument("--protocol", metavar="FILE",
+                   help="protocol.yaml to validate and copy (it may be DIR/protocol.yaml)")
     p.add_argument("--database-url", metavar="URL",
                    help="a PostgreSQL URL shared by a team (default: SQLite file in DIR; "
                         "the REVIEW_DATABASE_URL environment variable overrides both)")

@@ -6,21 +6,9 @@ from typing import Callable
 
 from .errors import ReviewError
 from .project import SETTINGS_FILE, Review, init_review
+from .resources import EXAMPLE_NAME, example_protocol_dir
 
 __all__ = ["build_example", "example_protocol_dir"]
-
-EXAMPLE_NAME = "nk-exosomes"
-
-
-def example_protocol_dir() -> Path:
-    """protocols/nk-exosomes of this checkout (the package is installed editable from it)."""
-    candidates = [Path(__file__).resolve().parents[1] / "protocols" / EXAMPLE_NAME,
-                  Path.cwd() / "protocols" / EXAMPLE_NAME]
-    for candidate in candidates:
-        if (candidate / "protocol.yaml").exists():
-            return candidate
-    raise ReviewError("the worked example's protocol folder (protocols/nk-exosomes) was not found; "
-                      "run from a checkout of the project")
 
 
 def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,

@@ -157,7 +157,9 @@ def init_review(folder: str | Path, protocol_file: str | Path, *, database_url: 
     if (folder / SETTINGS_FILE).exists():
         raise ReviewError(f"{folder} already holds a review ({SETTINGS_FILE} exists)")
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(protocol_file, folder / PROTOCOL_FILE)
+    if not (folder / PROTOCOL_FILE).exists() or \
+            not (folder / PROTOCOL_FILE).samefile(protocol_file):  # the template filled in place
+        shutil.copyfile(protocol_file, folder / PROTOCOL_FILE)
     settings = {"name": name or protocol.short_name or folder.name,
                 "protocol_source": str(protocol_file.resolve())}
     if database_url:

@@ -117,13 +117,9 @@ def _shown(path: Path) -> str:
 
 
 def default_notebooks_dir() -> Path:
-    """`notebooks/` of this checkout (the package is installed editable from it)."""
-    candidates = [Path(__file__).resolve().parents[2] / "notebooks", Path.cwd() / "notebooks"]
-    for candidate in candidates:
-        if (candidate / f"{REPORT_NOTEBOOKS[1]}.ipynb").exists():
-            return candidate
-    raise ReviewError("the report notebooks (notebooks/10_prisma.ipynb and the others) were not "
-                      "found; run from a checkout of the project or give notebooks_dir")
+    """The notebooks shipped with the package (`notebooks/` of a checkout)."""
+    from ..resources import notebooks_dir
+    return notebooks_dir()
 
 
 def report_folders(review_dir: str | Path, out_dir: str | Path | None = None) -> dict[str, Path]:

@@ -31,7 +31,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from review.dedup.evaluate import (  # noqa: E402
+from dedup_evaluate import (  # noqa: E402
     COLREV_RECORDS, LabelledSet, load_any, score,
 )
 

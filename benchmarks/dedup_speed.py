@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from review.dedup.evaluate import (  # noqa: E402
+from dedup_evaluate import (  # noqa: E402
     load_asysd, load_labelled_set, pairwise_scores, true_pair_count,
 )
 from review.records import RECORD_FIELDS, parse_year, records_frame  # noqa: E402

@@ -2,7 +2,7 @@
 
     python benchmarks/report_speed.py [--sizes example,100000] [--work DIR] [--json]
 
-Each review is built first (not timed: `review example`, or `review.report.synthetic` with
+Each review is built first (not timed: `review example`, or `benchmarks/synthetic_review.py` with
 N records from four databases, deduplicated and screened by two reviewers), then the report runs
 in a fresh interpreter, exactly as `review report --review DIR --out DIR` does (the same
 `run_report`). Per notebook: seconds and the kernel's peak resident memory (its own process,
@@ -47,7 +47,7 @@ def build(size: str, folder: Path) -> str:
         build_example(folder, force=True)
         what = "the worked example"
     else:
-        from review.report.synthetic import build_synthetic_review
+        from synthetic_review import build_synthetic_review
         _, summary = build_synthetic_review(folder, int(size))
         what = (f"{summary.records:,} synthetic records ({summary.unique_after_dedup:,} after "
                 f"deduplication, {summary.included_full_text} reports included)")

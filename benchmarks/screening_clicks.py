@@ -5,7 +5,7 @@ the next record drawn, while the prioritiser refits in the background.
                                           [--pause 0.3] [--not-blind] [--json]
 
 Each review is built first (not timed): the worked example's protocol and `--sizes` synthetic
-records (`review.report.synthetic.synthetic_ris`, imported from four RIS files, not
+records (`benchmarks/synthetic_review.py: synthetic_ris`, imported from four RIS files, not
 deduplicated), of which a share `--decided` already has the reviewer's decisions (one in ten an
 include). The screener then opens as in the notebook (`Screener.for_review`, the prioritiser on
 its background thread; opening is timed apart), waits for the first model ranking and the
@@ -42,7 +42,7 @@ def build(folder: Path, n_records: int, decided_share: float, reviewer: str):
     """A review of `n_records` synthetic records, a share of them already decided by `reviewer`."""
     from review.example import example_protocol_dir
     from review.project import init_review
-    from review.report.synthetic import DATABASES, synthetic_ris
+    from synthetic_review import DATABASES, synthetic_ris
     from review.screening.decisions import decision_event
 
     review = init_review(folder, example_protocol_dir() / "protocol.yaml",

@@ -244,7 +244,7 @@ def cmd_protocol(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from .screening.simulate import run
+    from .screening.simulate_command import run
     return run(args)
 
 
@@ -383,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     p.set_defaults(func=cmd_dedup)
 
-    from .screening.simulate import configure_parser
+    from .screening.simulate_command import configure_parser
     p = sub.add_parser("verify", help="check the store: state rebuilt from the log, orphans, PRISMA",
                        description="Rebuild the current state from the event log and compare it "
                                    "with the stored state, check that every decision, value and "

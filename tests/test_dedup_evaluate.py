@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, SHARED, _need_shared
-from review.dedup.evaluate import (
+from dedup_evaluate import (
     LabelledSet, load_any, load_asysd, load_labelled_set, pairwise_scores, record_scores, score,
     split_bibtex_authors, split_glued_authors, true_pair_count,
 )

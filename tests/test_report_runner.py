@@ -302,7 +302,7 @@ def test_report_notebooks_declare_the_review_folder(name):
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     """A synthetic review of 2,000 records with 20 included reports."""
-    from review.report.synthetic import build_synthetic_review
+    from synthetic_review import build_synthetic_review
     folder = tmp_path_factory.mktemp("synthetic") / "s"
     review, summary = build_synthetic_review(folder, 2000, included=20, seed=5)
     yield review, summary
@@ -323,7 +323,7 @@ def test_synthetic_review_imports_every_record_from_four_databases(synthetic):
 def test_synthetic_review_is_screened_to_the_reports_asked_for(synthetic):
     """Every record is decided at title/abstract, the conflicts are resolved by the third
     reviewer, and exactly `included` reports are included at full text."""
-    from review.report.synthetic import NOT_RETRIEVED, RESOLVER_NAME
+    from synthetic_review import NOT_RETRIEVED, RESOLVER_NAME
     from review.screening.decisions import final_decisions
     review, summary = synthetic
     title = final_decisions(review.store, "title_abstract")
@@ -357,7 +357,7 @@ def test_synthetic_studies_get_the_examples_extraction_and_appraisal(synthetic):
 
 def test_synthetic_exports_are_reproducible_from_their_seed():
     """The same seed gives the same files; another seed other records."""
-    from review.report.synthetic import synthetic_ris
+    from synthetic_review import synthetic_ris
     assert synthetic_ris(300, seed=3) == synthetic_ris(300, seed=3)
     assert synthetic_ris(300, seed=3) != synthetic_ris(300, seed=4)
     texts, _works = synthetic_ris(300, seed=3)
@@ -366,7 +366,7 @@ def test_synthetic_exports_are_reproducible_from_their_seed():
 
 def test_synthetic_review_refuses_more_included_reports_than_records(tmp_path):
     """Asking for more included reports than records is an error naming both."""
-    from review.report.synthetic import build_synthetic_review
+    from synthetic_review import build_synthetic_review
     with pytest.raises(ReviewError, match=re.escape(
             "included reports must be between 1 and the 10 records, not 11") + "$"):
         build_synthetic_review(tmp_path / "s", 10, included=11)

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import SHARED, _need_shared
 from review.errors import ReviewError
-from review.screening.simulate import (configure_parser, load_labelled_csv, run,
-                                       screening_metrics, simulate)
+from review.screening.simulate import load_labelled_csv, screening_metrics, simulate
+from review.screening.simulate_command import configure_parser, run
 
 KEYS = ["n_records", "n_relevant", "records_to_95pct_recall", "records_to_100pct_recall",
         "wss95", "recall_at_10pct", "seconds"]

@@ -11,12 +11,14 @@ import hashlib
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import ImportFormatError, ParseWarning, ReviewError
-from ..records import Parsed
 from ._text import _utf16_without_bom, decode
 from .detect import FORMATS, detect_binary, detect_format, format_from_suffix
+
+if TYPE_CHECKING:  # pandas (behind Parsed) is imported when a file is read, not by `review --help`
+    from ..records import Parsed
 
 __all__ = ["FORMATS", "read_file", "read_bytes", "iter_bytes", "sha256_of", "LoadedFile",
            "ParsedStream"]
@@ -68,6 +70,7 @@ class ParsedStream:
 
     def parsed(self) -> Parsed:
         """Read the rest of the stream into a `Parsed`."""
+        from ..records import Parsed
         records = list(self.records)
         return Parsed(records, self.warnings, format=self.format, encoding=self.encoding)
 

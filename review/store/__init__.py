@@ -14,9 +14,6 @@ from typing import Any, Iterable
 
 import pandas as pd
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 
 from ..errors import StoreError
 from ..records import LIST_FIELDS, RECORD_COLUMNS
@@ -139,7 +136,8 @@ class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, Verifica
         return cls(url)
 
     # -- schema -------------------------------------------------------------------------------
-    def _alembic_config(self, connection) -> Config:
+    def _alembic_config(self, connection):
+        from alembic.config import Config  # only migrations need alembic (not opening a review)
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         config.attributes["connection"] = connection
@@ -152,13 +150,22 @@ class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, Verifica
             with self._write() as connection:
                 config = self._alembic_config(connection)
                 config.attributes.update(migration_options)
+                from alembic import command
                 command.upgrade(config, "head")
         except sa.exc.OperationalError as exc:
             raise StoreError(f"cannot open the review store at {self.url}: {exc.orig}") from None
 
     def schema_version(self) -> str | None:
+        """The schema revision alembic recorded (None for an empty database), read directly: what
+        alembic's MigrationContext reads, without importing alembic to open a review."""
         with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return None
+            revisions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+        if len(revisions) > 1:
+            raise StoreError(f"{self.url}: the review store records several schema versions "
+                             f"({', '.join(sorted(revisions))}); it was changed by hand")
+        return revisions[0] if revisions else None
 
     def check_version(self) -> None:
         try:

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from ..records import RECORD_FIELDS, records_frame
+from review.records import RECORD_FIELDS, records_frame
 
 __all__ = [
     "LabelledSet", "load_labelled_set", "load_asysd", "load_any", "pairwise_scores",

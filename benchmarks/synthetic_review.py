@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ReviewError
-from ..project import Review, init_review
-from ..screening.decisions import RESOLVER, decision_event
+from review.errors import ReviewError
+from review.project import Review, init_review
+from review.screening.decisions import RESOLVER, decision_event
 
 __all__ = [
     "DATABASES",
@@ -241,9 +241,9 @@ def copy_extraction(review: Review, example_dir: str | Path) -> tuple[int, int]:
     """Give the synthetic review's included studies the worked example's extraction and
     risk-of-bias judgements (both reviewers' and the reconciled ones), study by study in order,
     cycling through the example's studies; returns (values, judgements) stored."""
-    from ..appraisal.load import load_judgements
-    from ..extraction.load import EXTRACTION_FILE, load_extraction
-    from ..extraction.studies import study_table
+    from review.appraisal.load import load_judgements
+    from review.extraction.load import EXTRACTION_FILE, load_extraction
+    from review.extraction.studies import study_table
     example_dir = Path(example_dir)
     source = example_dir / "extraction" / EXTRACTION_FILE
     if not source.is_file():
@@ -281,7 +281,7 @@ def build_synthetic_review(folder: str | Path, n_records: int = 100_000, *, incl
                           f"not {included}")
     folder = Path(folder)
     if protocol_file is None:
-        from ..example import example_protocol_dir
+        from review.resources import example_protocol_dir
         protocol_file = example_protocol_dir() / "protocol.yaml"
     review = init_review(folder, protocol_file, name=f"synthetic-{n_records}")
     texts, works = synthetic_ris(n_records, seed=seed)
@@ -293,7 +293,7 @@ def build_synthetic_review(folder: str | Path, n_records: int = 100_000, *, incl
         result = review.import_file(path, database=database, format="ris", method="database",
                                     actor="synthetic")
         echo(f"  imported {path.name}: {result.records} records from {database}")
-    from ..dedup.run import deduplicate_review
+    from review.dedup.run import deduplicate_review
     summary, _ = deduplicate_review(review, actor="synthetic")
     echo(f"  deduplicated: {summary.records} records, {summary.unique} unique")
     cluster_ids = sorted(int(w) for w in review.store.works()["work_id"])

@@ -253,12 +253,13 @@ def cmd_report(args) -> int:
     try:
         result = run_report(args.review, args.out, notebooks_dir=args.notebooks,
                             parameters=dict(args.parameter or []), only=args.only,
-                            log=lambda line: print(line, file=sys.stderr, flush=True))
+                            log=lambda line: print(line, file=sys.stderr, flush=True),
+                            jobs=args.jobs)
     except NotebookFailed as exc:
         print(f"review: error: {exc}", file=sys.stderr)
         print(f"  the notebook as far as it ran: {exc.executed}", file=sys.stderr)
         return 1
-    print(f"Report written in {result.seconds:.0f} s: figures in {result.figures_dir}, tables in "
+    print(f"Report written in {result.elapsed:.0f} s: figures in {result.figures_dir}, tables in "
           f"{result.tables_dir}, executed notebooks in {result.out_dir / EXECUTED_FOLDER}")
     return 0
 
@@ -438,7 +439,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "NOTEBOOK.NAME for one (-p 01_identify.deduplicate false); the value is "
                         "converted to the type the notebook declares")
     p.add_argument("--notebooks", metavar="DIR",
-                   help="folder holding the report notebooks (default: this checkout's notebooks/)")
+                   help="folder holding the report notebooks (default: the notebooks installed "
+                        "with review, notebooks/ of a checkout)")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="notebooks run at once, each in its own kernel (default: one per core)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("example", help="build the worked example review (NK-cell exosomes)",

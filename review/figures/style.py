@@ -55,6 +55,31 @@ def figure_style() -> Iterator[None]:
         yield
 
 
+def _tight_bbox(figure):
+    """The figure's tight bounding box, padded as savefig pads it, measured once with the vector
+    renderer (SVG and PDF measure text alike), so that each format is drawn once: savefig's
+    "tight" would draw to measure, then draw again to write, for every format. Falls back to
+    savefig's own "tight" where matplotlib's internals differ or a layout engine must run."""
+    setting = matplotlib.rcParams["savefig.bbox"]
+    if setting != "tight" or figure.get_layout_engine() is not None:
+        return setting
+    try:
+        from matplotlib.backend_bases import _get_renderer
+        from matplotlib.backends.backend_svg import FigureCanvasSVG
+    except ImportError:  # pragma: no cover - a matplotlib without this helper
+        return setting
+    canvas, dpi = figure.canvas, figure.dpi
+    try:
+        renderer = _get_renderer(figure, FigureCanvasSVG(figure).print_svg)
+        with getattr(renderer, "_draw_disabled", contextlib.nullcontext)():
+            figure.draw(renderer)
+        bbox = figure.get_tightbbox(renderer)
+    finally:
+        figure.set_canvas(canvas)
+        figure.dpi = dpi
+    return bbox.padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
 def save_figure(figure, folder: str | Path, name: str,
                 formats: Sequence[str] = FORMATS) -> list[Path]:
     """Write `figure` as folder/name.svg, .png (300 dpi) and .pdf; returns the paths written.
@@ -63,6 +88,7 @@ def save_figure(figure, folder: str | Path, name: str,
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with figure_style():
+        bbox = _tight_bbox(figure)
         for fmt in formats:
             path = folder / f"{name}.{fmt}"
             tmp = path.with_name(f".{path.name}.part")
@@ -71,7 +97,7 @@ def save_figure(figure, folder: str | Path, name: str,
                 options["metadata"] = {"CreationDate": None}  # reproducible bytes
             elif fmt == "svg":
                 options["metadata"] = {"Date": None}
-            figure.savefig(tmp, format=fmt, **options)
+            figure.savefig(tmp, format=fmt, bbox_inches=bbox, **options)
             tmp.replace(path)
             written.append(path)
     return written

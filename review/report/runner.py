@@ -30,6 +30,7 @@ __all__ = [
     "NotebookRun",
     "ReportResult",
     "default_notebooks_dir",
+    "available_cores",
     "notebook_parameters",
     "report_folders",
     "run_report",
@@ -74,9 +75,12 @@ class ReportResult:
     figures_dir: Path
     tables_dir: Path
     notebooks: tuple[NotebookRun, ...]
+    #: Wall-clock seconds of the whole run (notebooks run side by side take less than `seconds`).
+    elapsed: float | None = None
 
     @property
     def seconds(self) -> float:
+        """The notebooks' seconds added up."""
         return sum(run.seconds for run in self.notebooks)
 
     @property
@@ -297,19 +301,86 @@ def _check_deduplicated(review, review_dir: Path, log: Callable[[str], None]) ->
     log(f"last deduplication: {last['at'][:19]} UTC by {last['by']}")
 
 
+#: Notebooks that take longest start first, so that the others fill the remaining cores.
+_LONGEST_FIRST = ("12_figures", "13_meta_analysis")
+
+
+def available_cores() -> int:
+    """Cores this process may use (its CPU affinity where the system says, else all)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _run_one(name: str, path: Path, executed: Path, parameters: dict[str, Any],
+             log: Callable[[str], None]) -> NotebookRun:
+    """Execute one notebook with papermill in a fresh kernel of this interpreter."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    peaks: list[int | None] = []
+    log(f"running {_shown(path)}")
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(path), str(executed), parameters=parameters, kernel_name="python3",
+            progress_bar=False, kernel_manager_class=_kernel_manager(peaks))
+    except PapermillExecutionError as exc:
+        cell, heading = _failed_cell(executed)
+        raise NotebookFailed(_shown(path), cell, heading, _error_text(exc.ename, exc.evalue),
+                             executed) from None
+    except Exception as exc:  # noqa: BLE001 - the kernel would not start or died: no cell
+        raise ReviewError(f"{_shown(path)}: the notebook could not be run "
+                          f"({type(exc).__name__}: {exc})") from None
+    seconds = time.perf_counter() - start
+    run = NotebookRun(name, executed, seconds, peaks[-1] if peaks else None)
+    memory = "" if run.peak_memory is None else f", peak memory {run.peak_memory / 2**20:.0f} MB"
+    log(f"  {name}: {seconds:.1f} s{memory} -> {_shown(executed)}")
+    return run
+
+
+def _run_notebooks(paths: dict[str, Path], plan: dict[str, dict[str, Any]], executed_dir: Path,
+                   log: Callable[[str], None], jobs: int | None) -> list[NotebookRun]:
+    """Run the notebooks, `jobs` at a time (threads waiting on their kernels); results in
+    report order. When one fails, none is started after it and the first failure in report
+    order is raised once the running ones have finished."""
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    jobs = max(1, min(jobs or available_cores(), len(paths)))
+    order = sorted(paths, key=lambda name: (name not in _LONGEST_FIRST,
+                                            _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST
+                                            else REPORT_NOTEBOOKS.index(name)))
+    if jobs == 1:
+        return [_run_one(name, paths[name], executed_dir / paths[name].name, plan[name], log)
+                for name in paths]
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="report") as pool:
+        futures = {name: pool.submit(_run_one, name, paths[name],
+                                     executed_dir / paths[name].name, plan[name], log)
+                   for name in order}
+        done, pending = wait(futures.values(), return_when=FIRST_EXCEPTION)
+        if any(future.exception() is not None for future in done):
+            for future in pending:
+                future.cancel()  # those already running finish; the rest never start
+        for name in paths:  # report order: the first failure in it is the one raised
+            future = futures[name]
+            if not future.cancelled() and future.exception() is not None:
+                raise future.exception()
+    return [futures[name].result() for name in paths]
+
+
 def run_report(review_dir: str | Path, out_dir: str | Path | None = None, *,
                notebooks_dir: str | Path | None = None,
                parameters: Mapping[str, Any] | None = None, only: Iterable[str] | None = None,
-               log: Callable[[str], None] = print) -> ReportResult:
+               log: Callable[[str], None] = print, jobs: int | None = None) -> ReportResult:
     """Run the report notebooks on a review, in REPORT_NOTEBOOKS order (or the `only` ones).
 
     Every notebook is inspected before any runs; a parameter one does not declare is refused.
     `parameters` maps NAME (for every notebook run) or NOTEBOOK.NAME (for one) to a value;
     text is converted to the type the notebook declares, so command-line values work. The
-    executed notebooks go to OUT/executed/, and stay there when a cell fails."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
+    executed notebooks go to OUT/executed/, and stay there when a cell fails. `jobs` notebooks
+    run at once, each in its own kernel (default: one per available core); they only read the
+    store and each writes its own files, so the order they finish in changes nothing."""
     from ..project import open_review
 
     review_dir = Path(review_dir)
@@ -335,27 +406,7 @@ def run_report(review_dir: str | Path, out_dir: str | Path | None = None, *,
 
     for key in ("figures_dir", "tables_dir", "executed_dir"):
         folders[key].mkdir(parents=True, exist_ok=True)
-    runs = []
-    for name, path in paths.items():
-        executed = folders["executed_dir"] / path.name
-        peaks: list[int | None] = []
-        log(f"running {_shown(path)}")
-        start = time.perf_counter()
-        try:
-            papermill.execute_notebook(
-                str(path), str(executed), parameters=plan[name], kernel_name="python3",
-                progress_bar=False, kernel_manager_class=_kernel_manager(peaks))
-        except PapermillExecutionError as exc:
-            cell, heading = _failed_cell(executed)
-            raise NotebookFailed(_shown(path), cell, heading, _error_text(exc.ename, exc.evalue),
-                                 executed) from None
-        except Exception as exc:  # noqa: BLE001 - the kernel would not start or died: no cell
-            raise ReviewError(f"{_shown(path)}: the notebook could not be run "
-                              f"({type(exc).__name__}: {exc})") from None
-        seconds = time.perf_counter() - start
-        run = NotebookRun(name, executed, seconds, peaks[-1] if peaks else None)
-        memory = "" if run.peak_memory is None else f", peak memory {run.peak_memory / 2**20:.0f} MB"
-        log(f"  {name}: {seconds:.1f} s{memory} -> {_shown(executed)}")
-        runs.append(run)
+    start = time.perf_counter()
+    runs = _run_notebooks(paths, plan, folders["executed_dir"], log, jobs)
     return ReportResult(review_dir.resolve(), folders["out_dir"], folders["figures_dir"],
-                        folders["tables_dir"], tuple(runs))
+                        folders["tables_dir"], tuple(runs), time.perf_counter() - start)

@@ -93,15 +93,24 @@ def cmd_parse(args) -> int:
                      "warnings": [str(w) for w in parsed.warnings]})
         return 0
     print(f"{args.file}: {len(frame)} records, format {parsed.format}, encoding {parsed.encoding}")
-    for _, row in frame.head(args.show).iterrows():
-        year = "" if row["year"] is None or row["year"] != row["year"] else f" ({row['year']})"
-        doi = f" doi:{row['doi']}" if row["doi"] else ""
-        print(f"  {row['position']:>5}. {(row['title'] or '[no title]')[:90]}{year}{doi}")
+    for row in frame.head(args.show).to_dict("records"):
+        year, doi, title = _shown(row["year"]), _shown(row["doi"]), _shown(row["title"])
+        year = f" ({year})" if year else ""
+        doi = f" doi:{doi}" if doi else ""
+        print(f"  {_shown(row['position']):>5}. {(title or '[no title]')[:90]}{year}{doi}")
     if len(frame) > args.show:
         print(f"  ... and {len(frame) - args.show} more")
     for warning in parsed.warnings:
         print(f"  warning: {warning}")
     return 0
+
+
+def _shown(value) -> str:
+    """A record's field as listed by `review parse`: '' when missing (None, NaN or pandas NA)."""
+    import pandas as pd
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return ""
+    return str(value)
 
 
 def cmd_status(args) -> int:
@@ -464,6 +473,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ReviewError as exc:
         print(f"review: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from sqlalchemy.exc import DBAPIError
+        if not isinstance(exc, DBAPIError):
+            raise
+        from .store.faults import store_failure
+        print(f"review: error: {store_failure(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("review: interrupted; nothing half-written was kept", file=sys.stderr)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import sqlalchemy as sa
 import yaml
 
 from .errors import ParseWarning, ReviewError, StoreError
@@ -13,6 +14,7 @@ from .io import iter_bytes, sha256_of
 from .protocol import OTHER_METHOD_KINDS, Protocol, load_protocol, parse_protocol
 from .records import normalise_record
 from .store import Store
+from .store.faults import store_failure
 
 __all__ = ["Review", "ImportResult", "init_review", "open_review", "DATABASE_BY_FORMAT"]
 
@@ -115,11 +117,19 @@ class Review:
                 for position, record in enumerate(stream.records, start=1))
         # Read only once the records are exhausted: the reader's warnings, then ours.
         warnings = (warning for group in (stream.warnings, extra) for warning in group)
-        source_id = self.store.add_source(
-            rows, file_name=path.name, file_path=str(path.resolve()), sha256=sha,
-            format=stream.format, encoding=stream.encoding, database=database, method=method,
-            search_date=search_date, query=query, warnings=warnings, actor=actor,
-            progress=progress)
+        try:
+            source_id = self.store.add_source(
+                rows, file_name=path.name, file_path=str(path.resolve()), sha256=sha,
+                format=stream.format, encoding=stream.encoding, database=database, method=method,
+                search_date=search_date, query=query, warnings=warnings, actor=actor,
+                progress=progress)
+        except sa.exc.IntegrityError as exc:
+            # The same file imported at the same moment by another program: its copy won.
+            existing = self.store.source_by_hash(sha)
+            if existing is None:
+                raise store_failure(exc, self.store.url) from None
+            return ImportResult(str(path), existing["database"], existing["method"],
+                                existing["format"], 0, None, already_imported=existing)
         return ImportResult(str(path), database, method, stream.format, stream.count, source_id,
                             stream.warnings + extra)
 

@@ -136,9 +136,20 @@ def test_sqlite_uses_wal(tmp_path):
 
 def test_empty_database_is_not_a_store(tmp_path):
     """Opening a database without the schema says so plainly."""
-    store = Store(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    import sqlite3
+    path = tmp_path / "empty.sqlite"
+    sqlite3.connect(path).execute("CREATE TABLE other (x)").connection.close()
+    store = Store(f"sqlite:///{path}")
     with pytest.raises(StoreError, match="holds no review store"):
         store.check_version()
+
+
+def test_missing_store_is_not_created(tmp_path):
+    """A deleted review.sqlite is reported, and opening it does not make a new empty file."""
+    path = tmp_path / "review.sqlite"
+    with pytest.raises(StoreError, match="the review store is missing"):
+        Store(f"sqlite:///{path}").check_version()
+    assert not path.exists()
 
 
 # ------------------------------------------------------------------ streamed imports

@@ -35,9 +35,11 @@ MEDLINE_FIELD_TAGS = {
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,3}-(?: (.*)|)$")
 _DOI_SUFFIX = re.compile(r"\s*(10\.\S+)\s*\[doi\]\s*$", re.I)
 #: A record of tag lines and indented non-blank continuation lines only, with no blank line: the
-#: usual layout, read in one step; anything else goes line by line.
+#: usual layout, read in one step; anything else goes line by line. Each line can match one
+#: alternative only (a tag line starts with a capital, a continuation with white space), so a
+#: line that fits neither fails in linear time instead of trying 2^n ways to split the lines.
 _CLEAN_RECORD = re.compile(
-    r"[A-Z][A-Z0-9]{1,3} {0,3}-(?: .*)?(?:\n(?:[A-Z][A-Z0-9]{1,3} {0,3}-(?: .*)?| +\S.*|[^\S\n]+\S.*))*")
+    r"[A-Z][A-Z0-9]{1,3} {0,3}-(?: .*)?(?:\n(?:[A-Z][A-Z0-9]{1,3} {0,3}-(?: .*)?|[^\S\n]+\S.*))*")
 #: In such a record (after a '\n'): each line of a tag `_canonical` reads, its value and its
 #: continuation lines. The leading '\n' rather than '^' lets the search skip ahead quickly.
 _WANTED_AND_MORE = re.compile(

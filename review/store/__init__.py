@@ -16,6 +16,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..errors import StoreError
+from . import faults
+from .faults import lock_wait, sqlite_path, store_failure
 from ..records import LIST_FIELDS, RECORD_COLUMNS
 from ._log import current_user, next_id, now
 from .identity import IdentityMixin
@@ -47,7 +49,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(lock_wait() * 1000)}")
+    # A checkpoint leaves the WAL at most this long, so a killed import's WAL does not linger.
+    cursor.execute("PRAGMA journal_size_limit=67108864")
     cursor.close()
 
 
@@ -58,8 +62,9 @@ def _sqlite_autocommit_driver(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-#: How long a write waits for another writer before it gives up, in seconds.
-WRITE_WAIT = 30.0
+#: How long a write waits for another writer before it gives up, in seconds (None: the
+#: REVIEW_LOCK_WAIT environment variable, default 30; see `faults.lock_wait`).
+WRITE_WAIT: float | None = None
 
 
 def _begin_immediate(connection) -> None:
@@ -72,7 +77,7 @@ def _begin_immediate(connection) -> None:
     import random
     import sqlite3
     import time
-    deadline = time.monotonic() + WRITE_WAIT
+    deadline = time.monotonic() + (lock_wait() if WRITE_WAIT is None else WRITE_WAIT)
     while True:
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -93,6 +98,7 @@ class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, Verifica
 
     def __init__(self, url: str):
         self.url = url
+        faults.last_url = url
         try:
             self.engine = sa.create_engine(url, future=True)
             self._writer = self.engine
@@ -114,15 +120,20 @@ class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, Verifica
         if active is not None:
             yield active
             return
-        with self._writer.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                                   {"key": _PG_WRITE_LOCK})
-            self._local.connection = connection
-            try:
-                yield connection
-            finally:
-                self._local.connection = None
+        try:
+            with self._writer.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": _PG_WRITE_LOCK})
+                self._local.connection = connection
+                try:
+                    yield connection
+                finally:
+                    self._local.connection = None
+        except sa.exc.IntegrityError:
+            raise  # a command's own check (e.g. a file imported twice at once) says what it means
+        except sa.exc.DBAPIError as exc:
+            raise store_failure(exc, self.url) from None
 
     def batch(self):
         """Several commands as one transaction: all of them land, or none (a file loaded)."""
@@ -152,31 +163,67 @@ class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, Verifica
                 config.attributes.update(migration_options)
                 from alembic import command
                 command.upgrade(config, "head")
-        except sa.exc.OperationalError as exc:
-            raise StoreError(f"cannot open the review store at {self.url}: {exc.orig}") from None
+        except sa.exc.DBAPIError as exc:
+            raise store_failure(exc, self.url) from None
+
+    def _existing_file(self) -> None:
+        """Refuse a SQLite store whose file is missing or empty, before SQLite makes a new one
+        (only `upgrade`, i.e. `review init`, creates the file)."""
+        path = sqlite_path(self.url)
+        if path is None:
+            return
+        if not path.exists():
+            raise StoreError(
+                f"{path}: the review store is missing (moved or deleted?). Nothing was created; "
+                f"restore review.sqlite from a backup, or make a new review with `review init`")
+        if path.is_file() and path.stat().st_size == 0:
+            raise StoreError(
+                f"{path}: the review store is empty (0 bytes; it was cut short or overwritten). "
+                f"Nothing was changed; restore review.sqlite from a backup, or make a new review "
+                f"with `review init`")
 
     def schema_version(self) -> str | None:
         """The schema revision alembic recorded (None for an empty database), read directly: what
         alembic's MigrationContext reads, without importing alembic to open a review."""
-        with self.engine.connect() as connection:
-            if not sa.inspect(connection).has_table("alembic_version"):
-                return None
-            revisions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+        self._existing_file()
+        try:
+            with self.engine.connect() as connection:
+                if not sa.inspect(connection).has_table("alembic_version"):
+                    return None
+                revisions = connection.execute(
+                    sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+        except sa.exc.DBAPIError as exc:
+            raise store_failure(exc, self.url) from None
         if len(revisions) > 1:
             raise StoreError(f"{self.url}: the review store records several schema versions "
                              f"({', '.join(sorted(revisions))}); it was changed by hand")
         return revisions[0] if revisions else None
 
     def check_version(self) -> None:
-        try:
-            version = self.schema_version()
-        except sa.exc.OperationalError as exc:
-            raise StoreError(f"cannot open the review store at {self.url}: {exc.orig}") from None
+        version = self.schema_version()
         if version is None:
-            raise StoreError(f"{self.url} holds no review store (run `review init` first)")
+            raise StoreError(f"{sqlite_path(self.url) or self.url} holds no review store "
+                             f"(run `review init` to make one)")
         if version != SCHEMA_HEAD:
             raise StoreError(f"the review store is at schema version {version}, this code expects "
                              f"{SCHEMA_HEAD}: upgrade the package or run `review upgrade`")
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Fold a WAL left by a killed program into the database and truncate it, so it does
+        not linger (a few hundred MB after a killed import) until the next write. Skipped
+        without waiting when another program is using the store."""
+        path = sqlite_path(self.url)
+        wal = Path(f"{path}-wal") if path else None
+        if wal is None or not wal.exists() or wal.stat().st_size == 0:
+            return
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA busy_timeout=0")
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_wait() * 1000)}")
+        except sa.exc.DBAPIError:
+            pass  # busy: the other program's own checkpoint will do it
 
     # -- settings -----------------------------------------------------------------------------
     def set_setting(self, key: str, value: Any) -> None:

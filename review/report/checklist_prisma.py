@@ -348,6 +348,18 @@ def _synthesis_results(f: ChecklistFacts):
     return PARTLY, text, "the direction of the effect in words (which group is favoured)"
 
 
+@filler("sensitivity_results")
+def _sensitivity_results(f: ChecklistFacts):
+    meta = f.meta
+    if not meta or "other" not in meta:
+        return TO_COMPLETE, "", "the results of the sensitivity analyses (item 13f)"
+    other = meta["other"]
+    return PARTLY, (f"With tau² estimated by {_METHODS[meta['other_method']]}: "
+                    f"{meta['measure']} {other['estimate']:.2f} (95% CI {other['ci_low']:.2f} to "
+                    f"{other['ci_high']:.2f}), against {meta['estimate']:.2f} by "
+                    f"{_METHODS[meta['method']]}."), "the results of any other sensitivity analyses"
+
+
 @filler("process_limitations")
 def _process_limitations(f: ChecklistFacts):
     p = f.protocol

@@ -135,7 +135,7 @@ def cmd_export(args) -> int:
         return 0
     frame = records_for_export(review.store, deduplicated=args.deduplicated,
                                reviewers_per_record=review.protocol.screening.reviewers_per_record)
-    count = export_records(frame, args.format, args.out)
+    count = export_records(frame, args.format, args.out, protocol=review.protocol)
     print(f"Wrote {count} records to {args.out} ({args.format})")
     return 0
 

@@ -60,8 +60,31 @@ def records_for_export(store, *, deduplicated: bool = False,
     return with_decisions(frame, store, reviewers_per_record=reviewers_per_record)
 
 
-def export_records(frame: pd.DataFrame, format: str, out: str | Path) -> int:
-    """Write records to `out` in `format`; returns how many were written."""
+def cluster_notes(frame: pd.DataFrame) -> dict:
+    """RIS N1 notes naming each record's duplicate cluster: which records it merges (a merged
+    record) or which cluster it belongs to and whose duplicate it is (a single record)."""
+    notes: dict = {}
+    for row in frame.to_dict("records"):
+        ids = row.get("record_ids")
+        if isinstance(ids, list):
+            notes[row["record_id"]] = [f"Duplicate cluster {row['record_id']}: "
+                                       f"{len(ids)} record{'s' if len(ids) != 1 else ''} "
+                                       f"({', '.join(map(str, ids))})"]
+            continue
+        cluster = row.get("cluster_id")
+        if cluster is None or pd.isna(cluster):
+            continue
+        text = f"Duplicate cluster {cluster}"
+        head = row.get("duplicate_of")
+        if head is not None and not pd.isna(head):
+            text += f": duplicate of record {head}"
+        notes[row["record_id"]] = [text]
+    return notes
+
+
+def export_records(frame: pd.DataFrame, format: str, out: str | Path, *, protocol=None) -> int:
+    """Write records to `out` in `format`; returns how many were written. With the `protocol`,
+    RIS notes give exclusion reasons in its words."""
     out = Path(out)
     if format not in EXPORT_FORMATS:
         raise ReviewError(f"export format must be one of {', '.join(EXPORT_FORMATS)}, not {format!r}")
@@ -69,12 +92,14 @@ def export_records(frame: pd.DataFrame, format: str, out: str | Path) -> int:
     tmp = out.with_name(out.name + ".part")
     if format == "ris":
         from .io.ris import write_ris
-        from .screening.export import decision_notes
-        notes = decision_notes(frame)
+        from .screening.export import decision_notes, reason_wording
+        notes = decision_notes(frame, reason_wording(protocol))
+        clusters = cluster_notes(frame)
         for row in frame.itertuples():
-            if isinstance(getattr(row, "found_in", None), list):
-                notes[row.record_id] = [f"Found in: {place}" for place in row.found_in] + \
-                    notes.get(row.record_id, [])
+            found = [f"Found in: {place}" for place in row.found_in] \
+                if isinstance(getattr(row, "found_in", None), list) else []
+            notes[row.record_id] = found + clusters.get(row.record_id, []) + \
+                notes.get(row.record_id, [])
         tmp.write_text(write_ris(frame, notes=notes or None), encoding="utf-8", newline="")
     elif format == "csv":
         from .io.table import write_csv

@@ -24,7 +24,7 @@ __all__ = [
     "Protocol", "Search", "OtherMethodsSource", "ExclusionReason", "ExtractionField",
     "load_protocol", "parse_protocol", "STAGES", "FIELD_TYPES", "RISK_OF_BIAS_TOOLS",
     "OTHER_METHOD_KINDS", "Report", "EvidenceTableSpec", "EvidenceColumn", "EvidenceMapSpec",
-    "MetaAnalysisSpec", "STUDY_COLUMNS",
+    "MetaAnalysisSpec", "STUDY_COLUMNS", "Amendment",
 ]
 
 #: Screening stages in the order PRISMA reports them.
@@ -341,10 +341,27 @@ def _report_problems(report: Report, schema: ExtractionSchema) -> list[str]:
     return problems
 
 
+class Amendment(_Strict):
+    """A change to the protocol after it was registered or first used: when, what and why
+    (PRISMA 2020 item 24c)."""
+
+    date: dt.date
+    change: str = Field(min_length=1)
+    reason: Optional[str] = None
+
+
 class Protocol(_Strict):
     title: str = Field(min_length=1)
     short_name: Optional[str] = None
+    #: Register and number ("PROSPERO CRD42024000000"), or a statement that it was not registered.
     registration: Optional[str] = None
+    #: Where the protocol can be read (a URL, a DOI, "supplementary file 1").
+    protocol_access: Optional[str] = None
+    #: Sources of support and the funders' role (PRISMA 2020 item 25); "None" when there were none.
+    funding: Optional[str] = None
+    #: The authors' declaration (PRISMA 2020 item 26); "None declared" when there are none.
+    competing_interests: Optional[str] = None
+    amendments: list[Amendment] = []
     authors: list[str] = []
     review_question: str = Field(min_length=1)
     framework: Framework

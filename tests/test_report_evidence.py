@@ -123,10 +123,10 @@ STUDIES = pd.DataFrame({"study_id": ["Chen 2021", "Lugini 2012", "Rossi 2016", "
 EXPECTED = pd.DataFrame([
     ["Native", "Lugini 2012", "primary human NK", "NR", "NR", "NR", "NR"],
     ["Native", "Rossi 2016", "NK-92", "128 nm (DLS; electron microscopy)",
-     "xenograft (A375); in vitro cell line (SK-MEL-28)", "50 ug protein",
-     "tumour volume: 318 vs 902 mm3"],
+     "xenograft (A375); in vitro cell line (SK-MEL-28)", "50 µg protein",
+     "tumour volume: 318 vs 902 mm³"],
     ["Drug-loaded", "Chen 2021", "NK-92", "104 nm (NTA)", "xenograft (MDA-MB-231)",
-     "2 × 10⁹ particles", "cytotoxicity: 58.4 vs 7.9 %"],
+     "2 × 10⁹ particles", "cytotoxicity: 58.4 vs 7.9%"],
     ["NR", "Zhou 2022", "NR", "NR", "NR", "NR", "NR"],
 ], columns=["Strategy", "Study", "Source cell", "Size", "Experiments", "Dose", "Result"], dtype=object)
 
@@ -291,3 +291,72 @@ def test_values_of_a_study_that_is_not_included_are_left_out_and_named(tmp_path)
             assert ["Rossi 2016"] == [r["Study"] for r in csv.DictReader(handle)]
     finally:
         review.store.dispose()
+
+
+# -- what a journal would catch ---------------------------------------------------------------------
+MODELS = EvidenceTableSpec.model_validate({"columns": [
+    "study_id", {"label": "Experiments: model (tumour: cell lines)",
+                 "fields": ["model", "tumour_type", "cell_line"]}]})
+
+
+def test_like_models_are_merged(schema):
+    """One entry per model and tumour, with every cell line of it: not the same model twice."""
+    wide = pd.DataFrame([{
+        "study_id": "Huang 2020",
+        "model_1": "in vitro cell line", "tumour_type_1": "breast", "cell_line_1": "4T1",
+        "model_2": "syngeneic", "tumour_type_2": "breast", "cell_line_2": "4T1",
+        "model_3": "in vitro cell line", "tumour_type_3": "breast", "cell_line_3": "MDA-MB-231",
+    }, {
+        "study_id": "Rossi 2016",
+        "model_1": "in vitro cell line", "tumour_type_1": "melanoma", "cell_line_1": "A375; SK-MEL-28",
+        "model_2": "xenograft", "tumour_type_2": "melanoma", "cell_line_2": "A375",
+        "model_3": "in vitro cell line", "tumour_type_3": "melanoma", "cell_line_3": "A375",
+        "model_4": "xenograft", "tumour_type_4": "melanoma"}])
+    table = evidence_table(wide, MODELS, schema)
+    cells = dict(zip(table["Study"], table["Experiments: model (tumour: cell lines)"]))
+    assert cells == {
+        "Huang 2020": "in vitro cell line (breast: 4T1, MDA-MB-231); syngeneic (breast: 4T1)",
+        "Rossi 2016": "in vitro cell line (melanoma: A375, SK-MEL-28); xenograft (melanoma: A375)"}
+
+
+def test_units_are_typeset():
+    from review.report.evidence import typeset_unit
+    assert [typeset_unit(u) for u in ("mm3", "mm^3", "cm2", "ug/mL", "ul", "uM", "%", "g", "days",
+                                      "m2", "nm")] == \
+        ["mm³", "mm³", "cm²", "µg/mL", "µL", "µM", "%", "g", "days", "m²", "nm"]
+
+
+def test_every_abbreviation_in_a_table_is_defined_from_the_glossary(schema):
+    """AML and HER2 are defined though the protocol does not list them; the protocol's own
+    meaning wins over the glossary's."""
+    wide = pd.DataFrame([{"study_id": "Park 2023", "targeting_ligand": "anti-HER2 CAR",
+                          "model_1": "in vitro primary cells", "cell_line_1": "primary AML blasts"}])
+    spec = EvidenceTableSpec.model_validate({"columns": [
+        "study_id", "targeting_ligand", {"label": "Model", "fields": ["model", "cell_line"]}]})
+    table = evidence_table(wide, spec, schema, abbreviations={"CAR": "chimeric antigen receptor (ours)"})
+    assert table.attrs["footnotes"] == [
+        "Abbreviations: AML, acute myeloid leukaemia; CAR, chimeric antigen receptor (ours); "
+        "HER2, human epidermal growth factor receptor 2."]
+
+
+@pytest.mark.slow
+def test_the_example_table_defines_every_abbreviation_it_uses(example):
+    """Each word of the example's table that looks like an abbreviation is defined in the note,
+    or is a name: a cell line as extracted, a CD marker, a named aptamer."""
+    from review.extraction.studies import studies
+    from review.extraction.values import extraction_long, extraction_wide
+    from review.report.glossary import undefined_abbreviations
+    table = evidence_table(extraction_wide(example), example.protocol.report,
+                           example.protocol.extraction, studies=studies(example))
+    texts = list(table.columns) + [c for row in table.itertuples(index=False) for c in row]
+    defined = table.attrs["abbreviations"]
+    assert {"AML", "HER2", "HSP70", "ALIX", "NK", "EV", "NR"} <= set(defined)
+    long = extraction_long(example)
+    names = {part.strip() for value in long.loc[long["field"] == "cell_line", "value"]
+             for part in re.split(r"[;,()]", str(value))}
+    names |= {"NK-92MI", "AS1411"}                 # a cell line in source_cell; an aptamer
+    left = [w for w in undefined_abbreviations(texts, defined)
+            if w not in names and not re.fullmatch(r"CD\d+", w)]
+    assert left == []
+    assert "mm3" not in " ".join(texts) and "mm³" in " ".join(texts)
+    assert "in vitro cell line (breast: 4T1, MDA-MB-231); syngeneic (breast: 4T1)" in texts

@@ -231,3 +231,61 @@ def test_the_example_review_gets_every_figure(tmp_path_factory):
     assert [p.name for p in written] == [f"{n}.{s}" for n in names for s in ("svg", "png", "pdf")]
     for name in names:
         assert_valid_images([p for p in written if p.stem == name])
+    _check_example_figure_words(folder / "figures")
+
+
+def _svg_text(path) -> str:
+    import html
+    import re
+    return html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", path.read_text())))
+
+
+def _check_example_figure_words(folder):
+    """What a journal reads in the example's appraisal figures: MISEV's overall column in its
+    own levels with the rule under the plot; SYRCLE named once; no "weighted" without weights."""
+    for kind in ("rob_traffic_light", "rob_summary"):
+        misev = _svg_text(folder / f"{kind}_misev.svg")
+        assert "Well characterised" in misev and "Poorly characterised" in misev
+        assert "at least 7" in misev and "4 to 6" in misev and "3 or fewer" in misev
+        syrcle = _svg_text(folder / f"{kind}_syrcle.svg")
+        assert "SYRCLE's risk of bias tool for animal studies" in syrcle
+        assert "SYRCLE: SYRCLE" not in syrcle
+    for tool in ("misev", "syrcle"):
+        summary = _svg_text(folder / f"rob_summary_{tool}.svg")
+        assert "Share of studies" in summary and "weighted" not in summary
+
+
+def test_overall_levels_have_their_own_legend_section_and_the_rule_is_stated():
+    """A checklist's Overall column is not labelled with its items' words ("Not reported")."""
+    items = {"Low": "Reported", "Some concerns": "Partly reported", "High": "Not reported"}
+    overall = {"Low": "Well characterised", "Some concerns": "Partly characterised",
+               "High": "Poorly characterised"}
+    rule = "Overall: well characterised with at least 7 items reported"
+    light = rob_traffic_light(ROBVIS, judgement_labels=items, overall_labels=overall,
+                              caption=rule)
+    texts = [t.get_text() for t in light.axes[0].get_legend().get_texts()]
+    assert texts.index("Overall") > texts.index("Items")
+    in_overall = texts[texts.index("Overall") + 1:]
+    # ROBVIS' Overall column holds Low, High and Critical
+    assert in_overall == ["+  Well characterised", "×  Poorly characterised", "!  Critical"]
+    assert "×  Not reported" in texts[:texts.index("Overall")]
+    assert rule in [t.get_text() for t in light.axes[0].texts]
+    summary = rob_summary(ROBVIS, judgement_labels=items, overall_labels=overall, caption=rule)
+    texts = [t.get_text() for t in summary.axes[0].get_legend().get_texts()]
+    assert {"Well characterised", "Poorly characterised", "Reported"} <= set(texts)
+    assert rule in [t.get_text() for t in summary.axes[0].texts]
+
+
+def test_summary_says_weighted_only_when_weights_differ():
+    assert rob_summary(ROBVIS, weighted=True).axes[0].get_xlabel() == "Share of studies (weighted)"
+    equal = ROBVIS.assign(Weight=1)
+    assert rob_summary(equal, weighted=True).axes[0].get_xlabel() == "Share of studies"
+    assert rob_summary(ROBVIS, weighted=False).axes[0].get_xlabel() == "Share of studies"
+
+
+def test_a_tool_is_named_once_in_its_title():
+    from review.report.figures import tool_title
+    assert tool_title("SYRCLE", "SYRCLE's risk of bias tool for animal studies") == \
+        "SYRCLE's risk of bias tool for animal studies"
+    assert tool_title("RoB2", "Risk of bias tool for randomised trials") == \
+        "RoB2: Risk of bias tool for randomised trials"

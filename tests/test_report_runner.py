@@ -271,7 +271,7 @@ def test_the_full_report_on_the_worked_example_writes_every_figure_and_table(tmp
             "rob_traffic_light_misev", "rob_summary_misev", "forest_tumour_volume")}
     assert set() == expected_figures - figures
     expected_tables = {f"evidence_table.{s}" for s in ("csv", "xlsx", "md", "tex", "docx")} | {
-        "meta_analysis_tumour_volume.csv"}
+        "meta_analysis_tumour_volume.csv"} | {f"prisma_checklist.{s}" for s in ("docx", "md", "csv")}
     assert set() == expected_tables - tables
     errors = [(run.name, c.source) for run in result.notebooks
               for c in nbformat.read(str(run.executed), as_version=4).cells

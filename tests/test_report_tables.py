@@ -93,16 +93,16 @@ def test_markdown_table_with_caption_groups_and_footnotes():
         "NR, not reported.\n")
 
 
-def test_latex_table_is_booktabs_in_a_threeparttable():
-    """A short table: tabular with booktabs rules, italic group rows, notes in tablenotes."""
+def test_latex_table_is_booktabs_with_its_notes_below():
+    """A short table: tabular with booktabs rules, italic group rows, notes in a paragraph under
+    it (no threeparttable: a basic TeX installation compiles it)."""
     text = to_latex(small_frame(), caption="Included studies (100%)", label="tab:x",
                     group_by="Strategy", footnotes=["NR, not reported."])
     assert text == "\n".join([
-        r"% Needs \usepackage{booktabs,threeparttable,array,textcomp}",
+        r"% Needs \usepackage{booktabs,array,textcomp}",
         r"\begin{table}[htbp]",
         r"\centering",
         r"\small",
-        r"\begin{threeparttable}",
         r"\caption{Included studies (100\%)}",
         r"\label{tab:x}",
         r"\begin{tabular}{ll}",
@@ -117,11 +117,11 @@ def test_latex_table_is_booktabs_in_a_threeparttable():
         r"Chen 2021 & 104 nm \\",
         r"\bottomrule",
         r"\end{tabular}",
-        r"\begin{tablenotes}[flushleft]",
-        r"\footnotesize",
-        r"\item NR, not reported.",
-        r"\end{tablenotes}",
-        r"\end{threeparttable}",
+        r"\par\smallskip",
+        r"\begin{minipage}{\linewidth}",
+        r"\footnotesize\raggedright",
+        r"NR, not reported.\par",
+        r"\end{minipage}",
         r"\end{table}"]) + "\n"
 
 
@@ -130,17 +130,20 @@ def test_long_latex_tables_repeat_their_header_and_wide_ones_wrap():
     frame = pd.DataFrame({"Study": [f"Study {i}" for i in range(30)], "Notes": ["x" * 120] * 30})
     text = to_latex(frame, footnotes=["A note."])
     lines = text.splitlines()
-    assert lines[1:3] == [r"\begin{small}",
-                          r"\begin{longtable}{>{\raggedright\arraybackslash}p{\dimexpr0.167"
-                          r"\linewidth-2\tabcolsep\relax}>{\raggedright\arraybackslash}"
-                          r"p{\dimexpr0.833\linewidth-2\tabcolsep\relax}}"]
+    assert lines[1] == r"\begin{small}"
+    # each column at least its longest word wide ("Study" in bold, 120 x's), the rest shared
+    assert re.fullmatch(
+        r"\\begin\{longtable\}\{>\{\\raggedright\\arraybackslash\}p\{\\dimexpr(\d+\.\d\d)em\+0\.16\d"
+        r"\\dimexpr\\linewidth-(\d+\.\d\d)em-4\\tabcolsep\\relax\\relax\}"
+        r">\{\\raggedright\\arraybackslash\}p\{\\dimexpr(\d+\.\d\d)em\+0\.83\d"
+        r"\\dimexpr\\linewidth-\2em-4\\tabcolsep\\relax\\relax\}\}", lines[2])
     assert lines.count(r"\textbf{Study} & \textbf{Notes} \\") == 2
     assert lines.index(r"\endfirsthead") < lines.index(r"\endhead") < lines.index(r"\endlastfoot")
     assert r"\multicolumn{2}{@{}p{\linewidth}@{}}{\footnotesize A note.} \\" in lines
     assert lines[-2:] == [r"\end{longtable}", r"\end{small}"]
     assert sum(line.startswith("Study ") for line in lines) == 30
     wide = to_latex(pd.DataFrame([list("abcdefg")], columns=list("ABCDEFG"))).splitlines()
-    assert wide[:2] == [r"% Needs \usepackage{booktabs,threeparttable,array,textcomp,pdflscape}",
+    assert wide[:2] == [r"% Needs \usepackage{booktabs,array,textcomp,pdflscape}",
                         r"\begin{landscape}"]
     assert wide[-1] == r"\end{landscape}"
 

@@ -59,3 +59,55 @@ def test_asreview_labels(example, tmp_path):
 def test_xlsx_has_the_decision_columns(example, tmp_path):
     table = pd.read_excel(export(example, tmp_path, "xlsx", "--deduplicated"))
     assert {"title_abstract_decision", "full_text_reviewers"} <= set(table.columns)
+
+
+def _ris_blocks(path):
+    return [block for block in path.read_text(encoding="utf-8").split("\n\n") if block.strip()]
+
+
+def test_ris_gives_reasons_in_the_protocols_words(example, tmp_path):
+    """N1 notes say "Duplicate publication of an included study", never the code."""
+    text = export(example, tmp_path, "ris", "--deduplicated").read_text(encoding="utf-8")
+    assert "reason: Duplicate publication of an included study" in text
+    notes = [line for line in text.splitlines() if line.startswith("N1  - Screening")]
+    assert notes and not any("duplicate_publication" in n or "wrong_intervention" in n
+                             for n in notes)
+
+
+@pytest.mark.parametrize("deduplicated", [False, True])
+def test_every_ris_record_names_its_database_and_duplicate_cluster(example, tmp_path, deduplicated):
+    path = export(example, tmp_path, "ris", *(["--deduplicated"] if deduplicated else []))
+    blocks = _ris_blocks(path)
+    assert len(blocks) == (152 if deduplicated else 340)
+    for block in blocks:
+        lines = block.splitlines()
+        assert any(line.startswith("DB  - ") and line[6:].strip() for line in lines), block[:200]
+        assert any(line.startswith("N1  - Duplicate cluster ") for line in lines), block[:200]
+    if deduplicated:
+        assert any("DB  - " in b and ";" in [l for l in b.splitlines() if l.startswith("DB")][0]
+                   for b in blocks)          # a work found in several databases names them all
+
+
+def test_ris_expands_medline_page_ranges():
+    from review.io._ris_write import page_range, write_ris
+    assert page_range("2222-36") == ("2222", "2236")
+    assert page_range("S12-5") == ("S12", "S15")
+    assert page_range("99-101") == ("99", "101")
+    assert page_range("e1234") == ("e1234", "")
+    text = write_ris(pd.DataFrame([{"record_id": 1, "title": "T", "journal": "J",
+                                    "pages": "2222-36", "database": "PubMed"}]))
+    assert "SP  - 2222\nEP  - 2236" in text and "DB  - PubMed" in text
+
+
+def test_exported_medline_record_has_full_page_range(example, tmp_path):
+    """The example's MEDLINE export has abbreviated ranges; none is written as EP below SP."""
+    records = read_file(export(example, tmp_path, "ris")).parsed.records
+    checked = 0
+    for record in records:
+        raw = record["raw"]
+        sp = [l[6:].strip() for l in raw.splitlines() if l.startswith("SP  - ")]
+        ep = [l[6:].strip() for l in raw.splitlines() if l.startswith("EP  - ")]
+        if sp and ep and sp[0].isdigit() and ep[0].isdigit():
+            assert int(ep[0]) >= int(sp[0]), raw
+            checked += 1
+    assert checked > 50

@@ -8,7 +8,7 @@ from rispy.config import TYPE_OF_REFERENCE_MAPPING
 
 from ..records import has_value, value_items
 
-__all__ = ["write_ris"]
+__all__ = ["write_ris", "page_range"]
 
 #: Canonical field -> tag when generating RIS for records from other formats, in output order.
 #: A PMID goes in AN as "PMID: n" and a PMCID in C2 (EndNote's habit); both read back as such.
@@ -50,14 +50,47 @@ def _generate(row: dict[str, Any]) -> list[str]:
         if name in ("authors", "keywords"):
             out += [_line(tag, item) for item in value_items(value)]
         elif name == "pages" and has_value(value):
-            first, _, last = str(value).partition("-")
-            out += [_line("SP", first)] + ([_line("EP", last)] if last.strip() else [])
+            first, last = page_range(value)
+            out += [_line("SP", first)] + ([_line("EP", last)] if last else [])
         elif has_value(value):
             out.append(_line(tag, f"PMID: {value}" if name == "pmid" else value))
     if has_value(ptype) and str(ptype).strip().upper() not in TYPE_OF_REFERENCE_MAPPING:
         out.append(_line("M3", ptype))  # the source's own type name, kept beside the code
     out.append("ER  - ")
     return out
+
+
+_RANGE = re.compile(r"^\s*([A-Za-z]*)(\d+)\s*[-\u2010-\u2015]+\s*([A-Za-z]*)(\d+)\s*$")
+
+
+def page_range(pages: Any) -> tuple[str, str]:
+    """First and last page of a range, the last written in full: MEDLINE's "2222-36" ->
+    ("2222", "2236"), "S12-5" -> ("S12", "S15"); "e1234" -> ("e1234", ""). A range that does
+    not read as one (words, a last page below the first) keeps its text as written."""
+    text = re.sub(r"\s+", " ", str(pages)).strip()
+    match = _RANGE.match(text)
+    if not match:
+        first, _, last = re.sub(r"[\u2010-\u2015]", "-", text).partition("-")
+        return first.strip(), last.strip()
+    prefix, first, last_prefix, last = match.groups()
+    if len(last) < len(first):
+        last = first[:len(first) - len(last)] + last
+    if int(last) < int(first):
+        return f"{prefix}{first}", f"{last_prefix}{match.group(4)}"
+    return f"{prefix}{first}", f"{last_prefix or prefix}{last}"
+
+
+def _with_database(lines: list[str], database: Any) -> list[str]:
+    """Name the database (RIS DB) on a record that does not already."""
+    if not has_value(database) or any(line[:2] == "DB" and line[2:5] == "  -" for line in lines):
+        return lines
+    names = value_items(database) if isinstance(database, (list, tuple)) else [database]
+    if not names:
+        return lines
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index][:2] == "ER":
+            return lines[:index] + [_line("DB", "; ".join(map(str, names)))] + lines[index:]
+    return lines + [_line("DB", "; ".join(map(str, names)))]
 
 
 def _with_notes(lines: list[str], notes: Iterable[str]) -> list[str]:
@@ -73,6 +106,8 @@ def _with_notes(lines: list[str], notes: Iterable[str]) -> list[str]:
 
 def write_ris(frame, notes: dict[Any, list[str]] | None = None) -> str:
     """RIS text for a records frame: RIS records verbatim, others generated; `notes` as N1 lines.
+    Every record names its database (DB, from `database` or a merged record's `databases`)
+    unless it already does.
 
     Records are separated by one blank line and the text ends with a newline, so a file in that
     layout reads and writes back byte for byte.
@@ -84,6 +119,8 @@ def write_ris(frame, notes: dict[Any, list[str]] | None = None) -> str:
             lines = raw.split("\n")
         else:
             lines = _generate(row)
+        lines = _with_database(lines, row.get("databases") if isinstance(row.get("databases"), list)
+                               else row.get("database"))
         if notes:
             lines = _with_notes(lines, notes.get(row.get("record_id")) or [])
         blocks.append("\n".join(lines))

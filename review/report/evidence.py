@@ -30,6 +30,7 @@ from ..protocol import (
     ExtractionSchema,
     Report,
 )
+from .glossary import abbreviations_in, glossary
 from .tables import cell_text, format_number, write_table
 
 __all__ = ["EVIDENCE_FORMATS", "STUDY_LABELS", "StudyValues", "default_spec", "study_values",
@@ -134,6 +135,20 @@ def study_values(extraction_wide: pd.DataFrame, schema: ExtractionSchema,
     return out
 
 
+_UNIT_POWER = re.compile(r"(?<![A-Za-z])(mm|cm|dm|km|µm|nm|m)\^?([23])(?![0-9])")
+_MICRO = re.compile(r"(?<![A-Za-z])u(g|L|l|M|m|mol)(?![A-Za-z])")
+
+
+def typeset_unit(unit: Any) -> str:
+    """A unit as printed: "mm3" -> "mm³", "cm^2" -> "cm²", "ug/mL" -> "µg/mL"."""
+    text = _MICRO.sub(lambda m: "µ" + ("L" if m.group(1) == "l" else m.group(1)), str(unit))
+    return _UNIT_POWER.sub(lambda m: m.group(1) + "²³"[int(m.group(2)) - 2], text)
+
+
+def _is_unit_field(spec: ExtractionField) -> bool:
+    return spec.type == "text" and (spec.name == "unit" or spec.name.endswith("_unit"))
+
+
 def _format(spec: ExtractionField | None, name: str, value: Any, unit: Any) -> str | None:
     """A value as the table shows it, or None when there is none."""
     if _missing(value):
@@ -150,7 +165,10 @@ def _format(spec: ExtractionField | None, name: str, value: Any, unit: Any) -> s
         unit = unit if not _missing(unit) else spec.unit
         if _missing(unit):
             return text
+        unit = typeset_unit(unit)
         return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    if _is_unit_field(spec):
+        return typeset_unit(cell_text(value)) or None
     return cell_text(value) or None
 
 
@@ -169,20 +187,54 @@ def _render(column: EvidenceColumn, specs: Mapping[str, ExtractionField],
             # "cytotoxicity: NR", not "cytotoxicity, NR: NR vs NR NR"
             return f"{texts[first]}: {missing}", True
         shown = column.template.format(**{n: missing if t is None else t for n, t in texts.items()})
-        return re.sub(r"\s+", " ", shown).strip(), any(t is None for t in texts.values())
+        shown = re.sub(r"(\d) %", r"\1%", re.sub(r"\s+", " ", shown))   # "7.9%", as for numbers
+        return shown.strip(), any(t is None for t in texts.values())
     parts = [t for t in texts.values() if t is not None]
     return parts[0] + (f" ({', '.join(parts[1:])})" if parts[1:] else ""), False
+
+
+def _merged(column: EvidenceColumn, specs: Mapping[str, ExtractionField],
+            contexts: list[Mapping[str, Value]]) -> list[str]:
+    """Instances alike in every field but the last shown once, their last values together:
+    "in vitro cell line (breast: 4T1, MDA-MB-231); syngeneic (breast: 4T1)". A last value
+    listing several ("A375; SK-MEL-28") counts as several."""
+    names = column.field_names()
+    merged: dict[tuple, list[str]] = {}
+    for context in contexts:
+        texts = [_format(specs.get(n), n, *context.get(n, (None, None))) for n in names]
+        if all(t is None for t in texts):
+            continue
+        items = merged.setdefault(tuple(texts[:-1]), [])
+        for item in re.split(r"\s*;\s*", texts[-1] or ""):
+            if item and item not in items:
+                items.append(item)
+    shown = []
+    for head, items in merged.items():
+        first, *middle = head
+        inner = ", ".join(items)
+        lead = ", ".join(m for m in middle if m is not None)
+        if lead:
+            inner = f"{lead}: {inner}" if inner else lead
+        if first is None:
+            shown.append(inner)
+        else:
+            shown.append(f"{first} ({inner})" if inner else first)
+    return shown
 
 
 def _cell(column: EvidenceColumn, values: StudyValues, specs: Mapping[str, ExtractionField],
           repeating: Mapping[str, str], missing: str) -> tuple[str, bool]:
     """One study's cell: a repeating group's instances rendered one by one, distinct texts
-    joined by "; "; the missing-value marker where nothing is known."""
+    joined by "; " (a column of three fields or more merges like instances: `_merged`); the
+    missing-value marker where nothing is known."""
     groups = sorted({repeating[n] for n in column.field_names() if n in repeating})
     contexts: list[Mapping[str, Value]] = [values.single]
     if groups:
         contexts = [{**values.single, **instance}
                     for instance in values.instances.get(groups[0], [])]
+    if groups and len(column.fields) >= 3:
+        shown = _merged(column, specs, contexts)
+        return ("; ".join(shown), False) if shown else (missing, True)
     shown, marked = [], False
     for context in contexts:
         text, used = _render(column, specs, context, missing)
@@ -213,13 +265,9 @@ def _sort_key(value: Any) -> tuple:
 
 
 def _abbreviations(texts: Iterable[str], abbreviations: Mapping[str, str]) -> dict[str, str]:
-    """The abbreviations (and plurals such as "EVs") that occur as words in `texts`."""
-    joined = "\n".join(texts)
-    found = {}
-    for short, meaning in abbreviations.items():
-        if re.search(rf"(?<![A-Za-z0-9]){re.escape(short)}s?(?![A-Za-z0-9])", joined):
-            found[short] = meaning
-    return dict(sorted(found.items(), key=lambda item: item[0].casefold()))
+    """The abbreviations (and plurals such as "EVs") that occur as words in `texts`, from the
+    shipped glossary and `abbreviations` (the protocol's, which take precedence)."""
+    return abbreviations_in(texts, glossary(abbreviations))
 
 
 def evidence_table(extraction_wide: pd.DataFrame, spec: Report | EvidenceTableSpec | None,

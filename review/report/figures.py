@@ -24,7 +24,7 @@ from ..errors import ReviewError
 from ..figures.style import JUDGEMENT_COLOURS, PALETTE, figure_style, save_figure
 
 __all__ = ["JUDGEMENTS", "SYMBOLS", "HATCHES", "evidence_map", "studies_per_year",
-           "rob_traffic_light", "rob_summary", "check_robvis", "write_figures"]
+           "rob_traffic_light", "rob_summary", "check_robvis", "tool_title", "write_figures"]
 
 #: Judgements as robvis spells them, from best to worst (the order of stacks and legends).
 JUDGEMENTS = ("Low", "Some concerns", "Moderate", "Unclear", "High", "Serious", "Critical",
@@ -222,6 +222,27 @@ def _judgement_handles(present: Sequence[str], labels: Mapping[str, str]) -> lis
             for j in JUDGEMENTS if j in present]
 
 
+def _heading_handle(text: str) -> Line2D:
+    """A legend entry without a marker: the heading of a section of the legend."""
+    return Line2D([], [], linestyle="", marker="", label=text)
+
+
+def _caption(ax, text: str | None, offset: float) -> None:
+    """A note under the plot (such as how the overall judgement is reached), wrapped."""
+    if text:
+        import textwrap
+        ax.annotate("\n".join(textwrap.wrap(text, 120)), xy=(0, 0), xycoords="axes fraction",
+                    xytext=(0, offset), textcoords="offset points", va="top", ha="left",
+                    fontsize=7.5, fontstyle="italic")
+
+
+def _note_height(domains: Sequence[str], names: Mapping[str, str] | None) -> float:
+    """Points taken by `_domain_note` below the axes (lines of 7.5-pt text)."""
+    lines = len([d for d in domains if names and d in names])
+    lines = (lines + 1) // 2 if lines > 5 else lines
+    return lines * 9.5
+
+
 def _domain_note(ax, domains: Sequence[str], names: Mapping[str, str] | None, offset: float) -> None:
     """The domains' names below the plot, as robvis writes them."""
     if not names:
@@ -236,11 +257,15 @@ def _domain_note(ax, domains: Sequence[str], names: Mapping[str, str] | None, of
 
 def rob_traffic_light(robvis_frame: pd.DataFrame, *, domains: Mapping[str, str] | None = None,
                       title: str | None = None,
-                      judgement_labels: Mapping[str, str] | None = None) -> Figure:
+                      judgement_labels: Mapping[str, str] | None = None,
+                      overall_labels: Mapping[str, str] | None = None,
+                      caption: str | None = None) -> Figure:
     """One row per study, one circle per domain and overall, coloured and marked with a symbol
     per judgement; `domains` (D1 -> name) are listed below the plot. `judgement_labels` (robvis
     judgement -> wording) name the legend's entries in the tool's own words, such as "Reported"
-    for a reporting checklist."""
+    for a reporting checklist; `overall_labels` name the Overall column's levels where the tool
+    words them apart ("Well characterised"), in a section of the legend of their own.
+    `caption` (e.g. how the overall judgement is reached) is written under the plot."""
     long = check_robvis(robvis_frame)
     studies = list(dict.fromkeys(str(s) for s in robvis_frame["Study"]))
     columns = list(long["domain"].cat.categories)
@@ -270,23 +295,41 @@ def rob_traffic_light(robvis_frame: pd.DataFrame, *, domains: Mapping[str, str] 
             spine.set_visible(False)
         ax.set_ylabel("Study")
         ax.set_title(title or "Risk of bias", loc="left", pad=22)
-        ax.legend(handles=_judgement_handles(set(long["judgement"]), judgement_labels or {}),
-                  title="Judgement",
+        ax.legend(handles=_legend_handles(long, judgement_labels, overall_labels),
+                  title="Judgement", alignment="left",
                   loc="upper left", bbox_to_anchor=(1.02, 1.0))
         _domain_note(ax, columns[:-1], domains, offset=-8)
+        _caption(ax, caption, offset=-14 - _note_height(columns[:-1], domains))
     return figure
+
+
+def _legend_handles(long: pd.DataFrame, judgement_labels: Mapping[str, str] | None,
+                    overall_labels: Mapping[str, str] | None) -> list:
+    """One legend section per kind of judgement: the domains' (items') and, where the tool
+    names its overall levels apart, the overall column's."""
+    if not overall_labels:
+        return _judgement_handles(set(long["judgement"]), judgement_labels or {})
+    overall = long["domain"] == "Overall"
+    return ([_heading_handle("Items")]
+            + _judgement_handles(set(long.loc[~overall, "judgement"]), judgement_labels or {})
+            + [_heading_handle("Overall")]
+            + _judgement_handles(set(long.loc[overall, "judgement"]), overall_labels))
 
 
 def rob_summary(robvis_frame: pd.DataFrame, weighted: bool = True, *,
                 domains: Mapping[str, str] | None = None, title: str | None = None,
                 overall_label: str = "Overall risk of bias",
-                judgement_labels: Mapping[str, str] | None = None) -> Figure:
+                judgement_labels: Mapping[str, str] | None = None,
+                overall_labels: Mapping[str, str] | None = None,
+                caption: str | None = None) -> Figure:
     """Per domain and overall, the share of studies (weighted by `Weight` when `weighted`) with
     each judgement, as stacked horizontal bars coloured and hatched per judgement. Studies not
-    yet judged in a domain are left out of that domain's bar. `judgement_labels` as in
-    `rob_traffic_light`."""
+    yet judged in a domain are left out of that domain's bar. `judgement_labels`,
+    `overall_labels` and `caption` as in `rob_traffic_light`. The axis says "weighted" only
+    when the weights differ (equal weights are each study counted once)."""
     judgement_labels = judgement_labels or {}
     long = check_robvis(robvis_frame, weighted=weighted)
+    weighted = weighted and long["weight"].nunique() > 1
     columns = list(long["domain"].cat.categories)
     totals = long.groupby(["domain", "judgement"], observed=True)["weight"].sum().unstack(fill_value=0)
     totals = totals.reindex(columns, fill_value=0)
@@ -312,11 +355,30 @@ def rob_summary(robvis_frame: pd.DataFrame, weighted: bool = True, *,
         ax.set_xticks([0, 25, 50, 75, 100])
         ax.set_xlabel("Share of studies" + (" (weighted)" if weighted else ""))
         ax.set_title(title or "Risk of bias summary", loc="left")
-        ax.legend(handles=[Patch(facecolor=JUDGEMENT_COLOURS[j.casefold()], hatch=HATCHES[j],
-                                 edgecolor=_EDGE, label=judgement_labels.get(j, j))
-                           for j in present],
-                  loc="upper center", bbox_to_anchor=(0.5, -0.28 if len(columns) < 6 else -0.15),
-                  ncol=len(present))
+        overall = long["domain"] == "Overall"
+        in_items = set(long.loc[~overall, "judgement"]) if overall_labels else set(present)
+        in_overall = set(long.loc[overall, "judgement"]) if overall_labels else set()
+
+        def patches(kinds, labels):
+            return [Patch(facecolor=JUDGEMENT_COLOURS[j.casefold()], hatch=HATCHES[j],
+                          edgecolor=_EDGE, label=labels.get(j, j)) for j in present if j in kinds]
+        handles = patches(in_items, judgement_labels)
+        ncol = len(handles)
+        if overall_labels:
+            # two rows, items above and overall below (the legend fills column by column)
+            items = [_heading_handle("Items:")] + handles
+            totals = [_heading_handle("Overall:")] + patches(in_overall, overall_labels)
+            ncol = max(len(items), len(totals))
+            items += [_heading_handle("")] * (ncol - len(items))
+            totals += [_heading_handle("")] * (ncol - len(totals))
+            handles = [h for pair in zip(items, totals) for h in pair]
+        below = -0.28 if len(columns) < 6 else -0.15
+        legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, below),
+                           ncol=ncol)
+        if caption:
+            rows = -(-len(handles) // legend._ncols)
+            _caption(ax, caption, offset=below * ax.bbox.height / figure.dpi * 72
+                     - 16 * rows - 8)
     return figure
 
 
@@ -399,15 +461,31 @@ def _rob_figures(review, tool: str, studies: list[str], folder: Path,
              f"{tool} judgements of included studies are agreed or reconciled yet")
         return []
     names = {d.id: d.name for d in definition.domains}
-    title = f"{definition.name}: {definition.title}" if definition.title != definition.name \
-        else definition.name
-    # A risk-of-bias tool speaks robvis' words; a reporting checklist its own ("Reported")
+    title = tool_title(definition.name, definition.title)
+    # A risk-of-bias tool speaks robvis' words; a reporting checklist its own ("Reported"), and
+    # its overall column its own levels ("Well characterised")
     labels = {} if tool in RISK_OF_BIAS else {lv.robvis: lv.label for lv in definition.levels}
-    written = _save(rob_traffic_light(frame, domains=names, title=title,
-                                      judgement_labels=labels), folder,
+    overall_labels = None
+    if tool not in RISK_OF_BIAS and definition.overall_levels:
+        overall_labels = {lv.robvis: lv.label for lv in definition.overall_levels}
+    rule = definition.overall.description.strip()
+    caption = "Overall: " + (rule[:1].lower() + rule[1:] if rule[1:2].islower() else rule)
+    weighted = "Weight" in frame.columns and pd.to_numeric(frame["Weight"], errors="coerce") \
+        .dropna().nunique() > 1
+    written = _save(rob_traffic_light(frame, domains=names, title=title, judgement_labels=labels,
+                                      overall_labels=overall_labels, caption=caption), folder,
                     f"rob_traffic_light_{_slug(tool)}")
     overall = "Overall risk of bias" if tool in RISK_OF_BIAS else "Overall"
-    written += _save(rob_summary(frame, weighted=True, domains=names, title=title,
-                                 overall_label=overall, judgement_labels=labels),
+    written += _save(rob_summary(frame, weighted=weighted, domains=names, title=title,
+                                 overall_label=overall, judgement_labels=labels,
+                                 overall_labels=overall_labels, caption=caption),
                      folder, f"rob_summary_{_slug(tool)}")
     return written
+
+
+def tool_title(name: str, title: str) -> str:
+    """A figure's title from a tool's name and title, the name said once: "SYRCLE's risk of bias
+    tool for animal studies", not "SYRCLE: SYRCLE's risk of bias tool ..."."""
+    if name.casefold() in title.casefold():
+        return title
+    return f"{name}: {title}"

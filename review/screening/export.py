@@ -2,12 +2,15 @@
 for reference managers (Zotero and EndNote keep RIS N1 notes), and ASReview's label column."""
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 import pandas as pd
 
 from ..protocol import STAGES
 from .decisions import final_decisions, reviewer_decisions
 
-__all__ = ["decision_columns", "decision_notes", "with_decisions", "asreview_table"]
+__all__ = ["decision_columns", "decision_notes", "reason_wording", "with_decisions", "asreview_table"]
 
 _LABEL = {"title_abstract": "title/abstract", "full_text": "full text"}
 
@@ -56,21 +59,39 @@ def with_decisions(frame: pd.DataFrame, store, *,
     return pd.concat([frame, joined], axis=1)
 
 
-def decision_notes(frame: pd.DataFrame) -> dict:
-    """RIS N1 notes per record id: 'Screening title/abstract: include (A: include; B: include)'."""
+def reason_wording(protocol) -> dict[str, dict[str, str]]:
+    """Per stage, reason code -> the protocol's wording of it."""
+    if protocol is None:
+        return {}
+    return {stage: {r.code: r.label for r in getattr(protocol.exclusion_reasons, stage)}
+            for stage in STAGES}
+
+
+def _worded(text: str, labels: dict[str, str]) -> str:
+    """A reviewers' summary with each "(code)" replaced by the protocol's wording."""
+    return re.sub(r"\(([a-z][a-z0-9_]*)\)", lambda m: f"({labels.get(m.group(1), m.group(1))})",
+                  text)
+
+
+def decision_notes(frame: pd.DataFrame, reasons: Mapping[str, Mapping[str, str]] | None = None
+                   ) -> dict:
+    """RIS N1 notes per record id: 'Screening title/abstract: include (A: include; B: include)';
+    reasons in the protocol's words where `reasons` (`reason_wording(protocol)`) gives them."""
     notes: dict = {}
+    reasons = reasons or {}
     for row in frame.to_dict("records"):
         lines = []
         for stage in STAGES:
             final = row.get(f"{stage}_decision")
             if isinstance(final, str) and final:
+                labels = dict(reasons.get(stage, {}))
                 reason = row.get(f"{stage}_reason")
                 text = f"Screening {_LABEL[stage]}: {final}"
                 if isinstance(reason, str) and reason:
-                    text += f", reason {reason}"
+                    text += f", reason: {labels.get(reason, reason)}"
                 reviewers = row.get(f"{stage}_reviewers")
                 if isinstance(reviewers, str) and reviewers:
-                    text += f" ({reviewers})"
+                    text += f" ({_worded(reviewers, labels)})"
                 lines.append(text)
                 note = row.get(f"{stage}_notes")
                 if isinstance(note, str) and note:

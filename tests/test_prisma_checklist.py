@@ -1,0 +1,154 @@
+"""PRISMA 2020, PRISMA-S and PRISMA 2020 for Abstracts filled from the protocol and the log:
+every item listed, each filled where the review knows it, the rest "to complete" with what is
+needed; written as docx, md and csv by the report."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import yaml
+
+from review.errors import ProtocolError
+from review.protocol import load_protocol, parse_protocol
+from review.report.checklist import (
+    CHECKLISTS,
+    FILLED,
+    PARTLY,
+    TO_COMPLETE,
+    checklist_items,
+    fill_checklists,
+)
+from review.report.checklist_facts import ChecklistFacts, StageFacts
+
+EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "protocols" / "nk-exosomes"
+EXAMPLE = EXAMPLE_DIR / "protocol.yaml"
+
+#: Items the worked example's log and protocol fill completely (listed in the README).
+FILLED_2020 = ["1", "4", "5", "6", "7", "8", "10b", "11", "13a", "13c", "16a", "17", "18", "24a",
+               "24b", "24c", "25", "26"]
+FILLED_S = ["1", "3", "4", "5", "7", "8", "13", "15", "16"]
+FILLED_ABSTRACTS = ["1", "2", "3", "4", "5", "6", "11", "12"]
+
+
+def test_every_item_and_sub_item_is_listed():
+    expected = {
+        "prisma_2020": ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10a", "10b", "11", "12",
+                        "13a", "13b", "13c", "13d", "13e", "13f", "14", "15", "16a", "16b", "17",
+                        "18", "19", "20a", "20b", "20c", "20d", "21", "22", "23a", "23b", "23c",
+                        "23d", "24a", "24b", "24c", "25", "26", "27"],
+        "prisma_s": [str(i) for i in range(1, 17)],
+        "prisma_abstracts": [str(i) for i in range(1, 13)]}
+    for name in CHECKLISTS:
+        title, items = checklist_items(name)
+        assert [item.id for item in items] == expected[name], name
+        assert all(item.text and item.topic and item.section for item in items)
+        assert all(item.fill or item.needs for item in items), "an item without a filler says what is needed"
+
+
+def facts(**changes) -> ChecklistFacts:
+    protocol = load_protocol(EXAMPLE)
+    if changes:
+        protocol = protocol.model_copy(update=changes)
+    stage = StageFacts(per_item=2, reviewers=["A", "B"], resolvers=["C"], decided=100,
+                       conflicts=4, resolved=3, agreement=96.0)
+    return ChecklistFacts(protocol=protocol, screening={"title_abstract": stage, "full_text": stage},
+                          extraction=StageFacts(per_item=2, reviewers=["A", "B"]),
+                          records_by_source={"PubMed": 10, "Embase": 12}, software="review 0.1.0")
+
+
+def rows_of(found, checklist="prisma_2020") -> dict:
+    return {row.item: row for row in found if row.checklist == checklist}
+
+
+def test_items_are_filled_in_the_methods_words_from_the_facts():
+    """Selection: how many screened, independently, conflicts settled by whom, automation;
+    sources with dates; full queries; registration and support from the protocol."""
+    rows = rows_of(fill_checklists(facts()))
+    selection = rows["8"].text
+    assert rows["8"].status == FILLED
+    assert "Two reviewers screened each record independently" in selection
+    assert "They disagreed on 4 records; 3 of these were settled by a third reviewer (C)" in selection
+    assert "No record was excluded by automation" in selection
+    protocol = load_protocol(EXAMPLE)
+    for search in protocol.searches:
+        assert f"{search.name} via {search.platform} (searched {search.date.isoformat()})" in rows["6"].text
+        assert search.query in rows["7"].text
+    assert rows["24a"].text == protocol.registration
+    assert rows["25"].text == protocol.funding and rows["26"].text == protocol.competing_interests
+    assert protocol.amendments[0].change in rows["24c"].text
+    assert rows["3"].status == TO_COMPLETE and rows["3"].text == "" and "rationale" in rows["3"].to_complete
+
+
+def test_what_the_protocol_does_not_say_is_left_to_complete_with_what_is_needed():
+    rows = rows_of(fill_checklists(facts(funding=None, competing_interests=None,
+                                         registration=None, amendments=[])))
+    assert rows["25"].status == TO_COMPLETE and "protocol: funding" in rows["25"].to_complete
+    assert rows["26"].status == TO_COMPLETE
+    assert rows["24a"].status == TO_COMPLETE and "not registered" in rows["24a"].to_complete
+    assert rows["24c"].text == "The protocol was not amended."
+
+
+def test_automation_that_excluded_records_is_reported():
+    found = facts(screening=load_protocol(EXAMPLE).screening.model_copy(
+        update={"automation_may_exclude": True}))
+    found.automation_excluded = 37
+    assert "it excluded 37 records" in rows_of(fill_checklists(found))["8"].text
+
+
+def test_protocol_fields_for_the_checklist_are_validated():
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["amendments"] = [{"date": "sometime", "change": ""}]
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol(data, "p.yaml")
+    assert "amendments[0].date: Input should be a valid date" in str(info.value)
+    assert "amendments[0].change: String should have at least 1 character" in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    from review.example import build_example
+    from review.extraction.load import load_extraction
+    review = build_example(tmp_path_factory.mktemp("checklist") / "ex")
+    if review.store.events("extraction", action="value").empty:
+        load_extraction(review, EXAMPLE_DIR / "extraction")
+    return review
+
+
+@pytest.mark.slow
+def test_the_example_checklists_are_written_and_filled_from_the_log(example, tmp_path):
+    """docx, md and csv; the items the README lists as filled are filled; the numbers are the
+    log's (PRISMA counts, records per database)."""
+    import docx
+
+    from review.report.checklist import write_checklists
+    from review.report.prisma import prisma_counts
+    said: list[str] = []
+    written = write_checklists(example, tmp_path, echo=said.append)
+    assert [p.name for p in written] == [f"prisma_checklist.{s}" for s in ("docx", "md", "csv")]
+    with open(tmp_path / "prisma_checklist.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 42 + 16 + 12
+    by = {(r["checklist"], r["item"]): r for r in rows}
+    for checklist, items in (("PRISMA 2020 checklist", FILLED_2020),
+                             ("PRISMA-S checklist (reporting literature searches)", FILLED_S),
+                             ("PRISMA 2020 for Abstracts checklist", FILLED_ABSTRACTS)):
+        filled = [i for (c, i), r in by.items() if c == checklist and r["status"] == FILLED]
+        assert filled == items, checklist
+    for row in rows:
+        assert row["status"] in (FILLED, PARTLY, TO_COMPLETE)
+        assert row["reported"] or row["to_complete"], row
+        if row["status"] != FILLED:
+            assert row["to_complete"], row
+    counts = prisma_counts(example)
+    selection = by[("PRISMA 2020 checklist", "16a")]["reported"]
+    assert f"{counts.records_screened} records were screened" in selection
+    assert f"{counts.new_studies} studies" in selection
+    by_database = example.store.count_by_database().groupby("database")["records"].sum()
+    total = by[("PRISMA-S checklist (reporting literature searches)", "15")]["reported"]
+    assert all(f"{name}: {n}" in total for name, n in by_database.items())
+    document = docx.Document(str(tmp_path / "prisma_checklist.docx"))
+    assert len(document.tables) == 1 and len(document.tables[0].rows) > 70
+    markdown = (tmp_path / "prisma_checklist.md").read_text(encoding="utf-8")
+    assert "**PRISMA-S checklist (reporting literature searches): Managing records**" in markdown
+    assert said[0].startswith("PRISMA 2020 checklist: 18 filled")

@@ -243,7 +243,8 @@ def subgroup_analysis(yi, vi, groups: Sequence[Any], *, labels: Sequence[str], b
         fit = None
         if len(idx) >= 2:
             fit = random_effects(yi[idx], vi[idx], method=method, labels=[labels[i] for i in idx],
-                                 measure=measure, level=level, test=test, prediction=prediction)
+                                 measure=measure, level=level, test=test,
+                                 prediction=prediction if len(idx) >= 3 else "test")
         subgroups.append(Subgroup(name, tuple(labels[i] for i in idx), tuple(map(float, yi[idx])),
                                   tuple(map(float, vi[idx])), fit))
     if len(names) < 2:
@@ -263,7 +264,7 @@ def _refit(result: MetaAnalysis, keep: Sequence[int], **changes) -> MetaAnalysis
     yi, vi = np.asarray(result.yi), np.asarray(result.vi)
     options = dict(method=result.method, labels=[result.labels[i] for i in keep],
                    measure=result.measure, level=result.level, test=result.test,
-                   prediction=result.prediction)
+                   prediction=result.prediction if len(keep) >= 3 else "test")
     options.update(changes)
     return random_effects(yi[list(keep)], vi[list(keep)], **options)
 

@@ -24,7 +24,7 @@ __all__ = [
     "Protocol", "Search", "OtherMethodsSource", "ExclusionReason", "ExtractionField",
     "load_protocol", "parse_protocol", "STAGES", "FIELD_TYPES", "RISK_OF_BIAS_TOOLS",
     "OTHER_METHOD_KINDS", "Report", "EvidenceTableSpec", "EvidenceColumn", "EvidenceMapSpec",
-    "MetaAnalysisSpec", "STUDY_COLUMNS", "Amendment",
+    "MetaAnalysisSpec", "OutcomeSpec", "STUDY_COLUMNS", "Amendment",
 ]
 
 #: Screening stages in the order PRISMA reports them.
@@ -286,6 +286,46 @@ class MetaAnalysisSpec(_Strict):
     method: Literal["REML", "DL"] = "REML"
 
 
+class OutcomeSpec(_Strict):
+    """An outcome the review synthesises and rates (GRADE): how it is pooled, which direction is
+    better, the smallest effect that matters (`threshold`, on the measure's scale: SMD or MD
+    units, or a ratio above 1 for RR, OR and ROM), the "favours" labels of its plots, and the
+    study-level field its subgroups come from. With fewer than `min_studies` studies with
+    complete numbers it is synthesised without meta-analysis (SWiM)."""
+
+    outcome: str = Field(min_length=1)
+    label: Optional[str] = None
+    outcome_field: str = "outcome_measure"
+    measure: Literal["SMD", "MD", "ROM", "RR", "OR"] = "SMD"
+    method: Literal["REML", "DL"] = "REML"
+    test: Literal["z", "knha"] = "knha"
+    better: Literal["lower", "higher"]
+    threshold: float = Field(gt=0)
+    favours_intervention: str = "intervention"
+    favours_control: str = "control"
+    subgroup_by: Optional[str] = None
+    moderator: Optional[str] = None
+    min_studies: int = Field(default=3, ge=2)
+    importance: Literal["critical", "important", "not important"] = "critical"
+
+    @model_validator(mode="after")
+    def _ratio_threshold(self):
+        if self.measure in ("RR", "OR", "ROM") and self.threshold <= 1:
+            raise ValueError("threshold: for a ratio measure give the smallest ratio that "
+                             "matters, above 1 (e.g. 1.25)")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.label or self.outcome[:1].upper() + self.outcome[1:]
+
+    @property
+    def favours(self) -> tuple[str, str]:
+        """(label for effects below no effect, label for effects above it)."""
+        lower = (self.favours_intervention, self.favours_control)
+        return lower if self.better == "lower" else lower[::-1]
+
+
 class Report(_Strict):
     """What the report shows; `abbreviations` become table footnotes where they occur."""
 
@@ -293,6 +333,7 @@ class Report(_Strict):
     abbreviations: dict[str, str] = {}
     evidence_map: Optional[EvidenceMapSpec] = None
     meta_analysis: Optional[MetaAnalysisSpec] = None
+    outcomes: list[OutcomeSpec] = []
 
 
 def _report_problems(report: Report, schema: ExtractionSchema) -> list[str]:
@@ -338,6 +379,19 @@ def _report_problems(report: Report, schema: ExtractionSchema) -> list[str]:
         elif field.allowed and meta.outcome not in field.allowed:
             problems.append(f"meta_analysis.outcome: {meta.outcome!r} is not one of the values "
                             f"allowed for {field.name!r} ({', '.join(field.allowed)})")
+    for i, spec in enumerate(report.outcomes):
+        field = fields.get(spec.outcome_field)
+        if field is None:
+            problems.append(f"outcomes[{i}].outcome_field: unknown field {spec.outcome_field!r}")
+        elif field.allowed and spec.outcome not in field.allowed:
+            problems.append(f"outcomes[{i}].outcome: {spec.outcome!r} is not one of the values "
+                            f"allowed for {field.name!r} ({', '.join(field.allowed)})")
+        if spec.subgroup_by:
+            check(f"outcomes[{i}].subgroup_by", spec.subgroup_by, per_study=True)
+        if spec.moderator:
+            check(f"outcomes[{i}].moderator", spec.moderator)
+    if len({o.outcome for o in report.outcomes}) != len(report.outcomes):
+        problems.append("outcomes: each outcome may be listed once")
     return problems
 
 

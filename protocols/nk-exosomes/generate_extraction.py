@@ -42,6 +42,9 @@ SLIPS = {
     ("W015", 1, "experiment", 3, None): None,                        # experiment 3 missed
     ("W016", 1, "experiment", 2, "dose"): (SAME, "ug/mL"),           # wrong unit
 }
+#: Studies with a second in vivo experiment (another model, its own animals) measuring tumour
+#: volume, so the meta-analysis has several experiments within some studies: work -> model.
+SECOND_IN_VIVO = {"W002": "orthotopic", "W005": "orthotopic", "W009": "patient-derived xenograft"}
 
 
 def _read(path: Path) -> list[dict]:
@@ -122,6 +125,26 @@ def _tumour_volume(rng: random.Random, n: str) -> dict:
             "toxicity_note": "no body-weight loss"}
 
 
+def _second_in_vivo(work: dict) -> tuple[dict, dict]:
+    """A second in vivo experiment of the study (appended after its other experiments and
+    outcomes, so their numbering stays) with its own tumour-volume outcome; its own seed leaves
+    every other invented value as it was."""
+    rng = random.Random(f"extraction:{work['work_id']}:second in vivo")
+    n = str(rng.choice([5, 6, 7]))
+    arm = {"tumour_type": work["tumour_type"], "model": SECOND_IN_VIVO[work["work_id"]],
+           "cell_line": work["cell_line"].split(";")[0].strip(), "species": "mouse",
+           "dose": (str(rng.choice([50, 100, 150])), "ug protein"), "route": "intravenous",
+           "schedule": rng.choice(["every 3 days x 5", "twice weekly for 3 weeks"])}
+    control = rng.randrange(650, 1000)
+    treated = int(control * rng.uniform(0.35, 0.6))
+    outcome = {"outcome_measure": "tumour volume", "time_point": "day 21", "unit": "mm3",
+               "treated_mean": str(treated), "treated_sd": str(int(treated * rng.uniform(0.2, 0.35))),
+               "treated_n": n, "control_mean": str(control),
+               "control_sd": str(int(control * rng.uniform(0.15, 0.25))), "control_n": n,
+               "toxicity_note": "no body-weight loss"}
+    return arm, outcome
+
+
 def _study(reports: list[dict]) -> dict[tuple[str, int], dict]:
     """The agreed values of one study: (group, instance) -> {field: value or (value, unit)}."""
     first = reports[0]
@@ -156,6 +179,10 @@ def _study(reports: list[dict]) -> dict[tuple[str, int], dict]:
         experiments.append({"tumour_type": "breast", "model": "in vitro cell line",
                             "cell_line": "MDA-MB-231", "species": "human cells only",
                             "dose": ("50", "ug/mL"), "route": "in vitro", "schedule": "single dose, 48 h"})
+    if first["work_id"] in SECOND_IN_VIVO:
+        arm, outcome = _second_in_vivo(first)
+        experiments.append(arm)
+        outcomes.append(outcome)
     for i, arm in enumerate(experiments, 1):
         values[("experiment", i)] = arm
     for i, outcome in enumerate(outcomes, 1):

@@ -21,7 +21,7 @@ from ..errors import ReviewError
 from ..figures.style import PALETTE, figure_style
 from .meta_analysis import MetaAnalysis
 
-__all__ = ["MEASURE_LABELS", "PlotInputError", "forest_plot", "funnel_plot"]
+__all__ = ["MEASURE_LABELS", "PlotInputError", "forest_plot", "funnel_plot", "add_favours"]
 
 #: Axis label of each measure (ratios are drawn on a log axis).
 MEASURE_LABELS = {
@@ -58,9 +58,27 @@ def _plain(text: str) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _axis_label(result: MetaAnalysis) -> str:
+def _axis_label(result, outcome: str | None = None) -> str:
     label = MEASURE_LABELS.get(result.measure, result.measure)
-    return f"{label} (log scale)" if result.is_ratio else label
+    label = f"{label} (log scale)" if result.measure in ("RR", "OR", "ROM") else label
+    return f"{_plain(outcome)}: {label[0].lower()}{label[1:]}" if outcome else label
+
+
+def add_favours(ax, favours: tuple[str, str] | None) -> None:
+    """'Favours …' beneath the axis, either side of the line of no effect (gid "favours"):
+    `favours` is (label for effects below it, label for effects above it)."""
+    if not favours:
+        return
+    left, right = favours
+    null = 1.0 if ax.get_xscale() == "log" else 0.0
+    blend = ax.get_xaxis_transform()
+    for text, ha, arrow in ((left, "right", "\u2190 "), (right, "left", " \u2192")):
+        if not text:
+            continue
+        label = f"{arrow}Favours {_plain(text)}" if ha == "right" else f"Favours {_plain(text)}{arrow}"
+        ax.annotate(label, xy=(null, 0), xycoords=blend, xytext=(-4 if ha == "right" else 4, -30),
+                    textcoords="offset points", ha=ha, va="top", fontsize="small",
+                    gid="favours")
 
 
 def _limits(values: np.ndarray, log: bool) -> tuple[float, float]:
@@ -84,10 +102,12 @@ def _ratio_ticks(ax, lo: float, hi: float) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.3g}"))
 
 
-def forest_plot(result: MetaAnalysis, *, title: str | None = None) -> Figure:
+def forest_plot(result: MetaAnalysis, *, title: str | None = None, outcome: str | None = None,
+                favours: tuple[str, str] | None = None) -> Figure:
     """Forest plot: one row per study (square sized by its random-effects weight, with its
     confidence interval), the pooled estimate as a diamond, the prediction interval, the
-    estimate and weight of each row in text, and the heterogeneity statistics beneath."""
+    estimate and weight of each row in text, and the heterogeneity statistics beneath. The x axis
+    names the `outcome`; `favours` puts the protocol's "Favours …" labels under it."""
     result = _check(result, "forest_plot")
     frame = result.to_frame(back_transform=result.is_ratio)
     pooled = result.back_transformed()
@@ -136,7 +156,8 @@ def forest_plot(result: MetaAnalysis, *, title: str | None = None) -> Figure:
                             f"Random-effects model ({result.method})", "Prediction interval"])
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel(_axis_label(result))
+        ax.set_xlabel(_axis_label(result, outcome))
+        add_favours(ax, favours)
 
         number = "{:.2f}"
         right = ax.get_yaxis_transform()  # x in axes fraction, y in data
@@ -159,14 +180,16 @@ def forest_plot(result: MetaAnalysis, *, title: str | None = None) -> Figure:
                 transform=right, ha="left", va="center")
 
         ax.annotate(f"Heterogeneity: {result.heterogeneity_text()}", xy=(0, 0),
-                    xycoords="axes fraction", xytext=(0, -34), textcoords="offset points",
+                    xycoords="axes fraction", xytext=(0, -48 if favours else -34),
+                    textcoords="offset points",
                     ha="left", va="top", gid="heterogeneity")
         if title:
             ax.set_title(_plain(title), loc="left")
     return figure
 
 
-def funnel_plot(result: MetaAnalysis, *, title: str | None = None) -> Figure:
+def funnel_plot(result: MetaAnalysis, *, title: str | None = None,
+                outcome: str | None = None) -> Figure:
     """Funnel plot: each study's effect against its standard error (y axis inverted, most
     precise at the top), with the pseudo confidence region estimate ± z·SE around the pooled
     estimate, as metafor's `funnel()` draws it."""
@@ -195,7 +218,7 @@ def funnel_plot(result: MetaAnalysis, *, title: str | None = None) -> Figure:
         if result.is_ratio:
             _ratio_ticks(ax, lo, hi)
         ax.set_ylim(top, 0.0)  # inverted: precise studies at the top
-        ax.set_xlabel(_axis_label(result))
+        ax.set_xlabel(_axis_label(result, outcome))
         ax.set_ylabel("Standard error")
         if title:
             ax.set_title(_plain(title), loc="left")

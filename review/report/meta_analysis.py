@@ -11,8 +11,11 @@ Data → fit → results, in PyMARE's manner: `random_effects(yi, vi, ...)` retu
   with ṽ = (k-1)/(Σw - Σw²/Σw) the "typical" within-study variance (w = 1/vᵢ). For DL this
   equals the familiar (Q - df)/Q.
 - Tests and intervals: `test="z"` (metafor's default) uses the normal distribution; `test="knha"`
-  the Knapp–Hartung adjustment with a t distribution on k-1 df. The prediction interval is
-  metafor's `predict()`: estimate ± crit·√(se² + τ²) with the same critical value.
+  the Hartung–Knapp(–Sidik–Jonkman) adjustment with a t distribution on k-1 df. The prediction
+  interval is estimate ± crit·√(se² + τ²): with `prediction="test"` the critical value is the
+  test's (metafor's `predict()`), with `prediction="t"` it is a t quantile on k-2 df (Higgins,
+  Thompson & Spiegelhalter 2009, as the Cochrane Handbook 10.10.4.3 recommends), so even with
+  τ² = 0 it is wider than a z-based confidence interval.
 - Ratio measures (RR, OR, ROM) are pooled on the log scale; `back_transformed()` gives the
   estimate and intervals as ratios."""
 from __future__ import annotations
@@ -38,6 +41,7 @@ from .effect_sizes import (
 __all__ = [
     "METHODS",
     "TESTS",
+    "PREDICTIONS",
     "REML_TOLERANCE",
     "REML_MAX_ITERATIONS",
     "MetaAnalysisError",
@@ -50,6 +54,8 @@ __all__ = [
 
 METHODS = ("REML", "DL")
 TESTS = ("z", "knha")
+#: How the prediction interval's critical value is chosen (see the module docstring).
+PREDICTIONS = ("test", "t")
 #: REML stops when a Fisher-scoring step changes τ² by less than this (metafor: 1e-5).
 REML_TOLERANCE = 1e-10
 REML_MAX_ITERATIONS = 100  # metafor's default maxiter
@@ -101,6 +107,7 @@ class MetaAnalysis:
     measure: str
     level: float = 0.95
     test: str = "z"
+    prediction: str = "test"
     labels: tuple[str, ...] = ()
     yi: tuple[float, ...] = ()
     vi: tuple[float, ...] = ()
@@ -166,7 +173,8 @@ class MetaAnalysis:
             "",
             (f"Estimate {self.estimate:.4f} (SE {self.se:.4f}), {pct} CI {self.ci_low:.4f} to "
              f"{self.ci_high:.4f}; {stat} = {self.z:.4f}, {_p(self.p)}"),
-            f"{pct} prediction interval {self.pi_low:.4f} to {self.pi_high:.4f}",
+            f"{pct} prediction interval {self.pi_low:.4f} to {self.pi_high:.4f}"
+            + (f" (t, {self.k - 2} df)" if self.prediction == "t" else ""),
         ]
         if self.is_ratio:
             b = self.back_transformed()
@@ -240,11 +248,12 @@ def _inputs(yi, vi, labels) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
 
 def random_effects(yi: Sequence[float], vi: Sequence[float], *, method: str = "REML",
                    labels: Sequence[Any] | None = None, measure: str = "GEN",
-                   level: float = 0.95, test: str = "z",
+                   level: float = 0.95, test: str = "z", prediction: str = "test",
                    skipped: Sequence[str] = ()) -> MetaAnalysis:
     """Fit the random-effects model to effects `yi` with sampling variances `vi` (log scale for
     ratio measures). `method` estimates τ² ("REML" or "DL"); `level` is the confidence and
-    prediction level; `test` is "z" (metafor's default) or "knha" (Knapp–Hartung)."""
+    prediction level; `test` is "z" (metafor's default) or "knha" (Knapp–Hartung);
+    `prediction` is "test" (metafor's predict()) or "t" (t on k-2 df, needs 3 studies)."""
     if method not in METHODS:
         raise MetaAnalysisError(f"method: expected one of {', '.join(METHODS)}, found {method!r}")
     if test not in TESTS:
@@ -253,8 +262,12 @@ def random_effects(yi: Sequence[float], vi: Sequence[float], *, method: str = "R
         raise MetaAnalysisError(f"measure: expected one of {', '.join(MEASURES)}, found {measure!r}")
     if not 0 < level < 1:
         raise MetaAnalysisError(f"level: expected a proportion between 0 and 1 (e.g. 0.95), found {level!r}")
+    if prediction not in PREDICTIONS:
+        raise MetaAnalysisError(f"prediction: expected one of {', '.join(PREDICTIONS)}, found {prediction!r}")
     yi, vi, labels = _inputs(yi, vi, labels)
     k = len(yi)
+    if prediction == "t" and k < 3:
+        raise MetaAnalysisError(f"a prediction interval on t with k-2 df needs at least 3 studies, found {k}")
 
     tau2_dl, q = _dersimonian_laird(yi, vi)
     tau2 = tau2_dl if method == "DL" else reml_tau2(yi, vi, start=tau2_dl)
@@ -269,7 +282,8 @@ def random_effects(yi: Sequence[float], vi: Sequence[float], *, method: str = "R
     crit = float(distribution.ppf(1 - (1 - level) / 2))
     z = estimate / se
     p = float(2 * distribution.sf(abs(z)))
-    half_pi = crit * math.sqrt(se ** 2 + tau2)
+    crit_pi = float(stats.t.ppf(1 - (1 - level) / 2, df=k - 2)) if prediction == "t" else crit
+    half_pi = crit_pi * math.sqrt(se ** 2 + tau2)
 
     w_fixed = 1 / vi
     typical_v = (k - 1) / (w_fixed.sum() - (w_fixed ** 2).sum() / w_fixed.sum())
@@ -280,7 +294,7 @@ def random_effects(yi: Sequence[float], vi: Sequence[float], *, method: str = "R
         i2=100 * tau2 / (typical_v + tau2), h2=(typical_v + tau2) / typical_v,
         q=q, q_p=float(stats.chi2.sf(q, k - 1)),
         pi_low=estimate - half_pi, pi_high=estimate + half_pi,
-        method=method, measure=measure, level=level, test=test,
+        method=method, measure=measure, level=level, test=test, prediction=prediction,
         labels=labels, yi=tuple(float(y) for y in yi), vi=tuple(float(v) for v in vi),
         skipped=tuple(skipped),
     )
@@ -300,7 +314,8 @@ def _is_missing(value: Any) -> bool:
 
 
 def meta_analysis_from_outcomes(frame: pd.DataFrame, *, measure: str = "SMD", method: str = "REML",
-                                level: float = 0.95, test: str = "z") -> MetaAnalysis:
+                                level: float = 0.95, test: str = "z",
+                                prediction: str = "test") -> MetaAnalysis:
     """Meta-analysis of one outcome from a table with one row per study: `study` plus
     treated_/control_ mean, sd, n (SMD, MD, ROM) or treated_/control_ events, n (RR, OR).
     Rows with a missing number are left out and listed in the result's `skipped`
@@ -331,4 +346,5 @@ def meta_analysis_from_outcomes(frame: pd.DataFrame, *, measure: str = "SMD", me
                                 f"found {len(usable)} ({reasons})")
     effects = effect_sizes(usable, measure)
     return random_effects(effects["yi"], effects["vi"], method=method, labels=effects["study"],
-                          measure=measure, level=level, test=test, skipped=skipped)
+                          measure=measure, level=level, test=test, prediction=prediction,
+                          skipped=skipped)

@@ -69,6 +69,9 @@ def write_meta_analysis(review, *, figures_dir: str | Path, tables_dir: str | Pa
     if spec is None:
         return MetaReport("", None, message="The protocol asks for no meta-analysis "
                                             "(report.meta_analysis).")
+    if any(o.outcome == spec.outcome for o in review.protocol.report.outcomes):
+        return MetaReport(spec.outcome, None, message=(
+            f"{spec.outcome}: pooled with the protocol's outcomes (report.outcomes), below."))
     slug = _slug(spec.outcome)
     frame = outcome_table(review, spec.outcome, outcome_field=spec.outcome_field)
     if len(frame) < 2:
@@ -79,8 +82,11 @@ def write_meta_analysis(review, *, figures_dir: str | Path, tables_dir: str | Pa
     sensitivity = meta_analysis_from_outcomes(frame, measure=spec.measure,
                                               method=_OTHER_METHOD[spec.method])
     report = MetaReport(spec.outcome, result, sensitivity)
-    for name, draw in ((f"forest_{slug}", forest_plot), (f"funnel_{slug}", funnel_plot)):
-        figure = draw(result)
+    draws = [(f"forest_{slug}", forest_plot)]
+    if result.k >= 10:  # fewer: asymmetry cannot be judged (Cochrane Handbook 13.3.5.4)
+        draws.append((f"funnel_{slug}", funnel_plot))
+    for name, draw in draws:
+        figure = draw(result, outcome=spec.outcome[:1].upper() + spec.outcome[1:])
         report.files += save_figure(figure, figures_dir, name)
         close(figure)
     tables_dir = Path(tables_dir)

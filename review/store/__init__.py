@@ -20,6 +20,7 @@ from . import faults
 from .faults import lock_wait, sqlite_path, store_failure
 from ..records import LIST_FIELDS, RECORD_COLUMNS
 from ._log import current_user, next_id, now
+from .certainty import CertaintyMixin
 from .identity import IdentityMixin
 from .protocol import ProtocolMixin
 from .screening import ScreeningMixin
@@ -93,7 +94,8 @@ def _begin_immediate(connection) -> None:
 _PG_WRITE_LOCK = 0x5EE1A0E
 
 
-class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, VerificationMixin):
+class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, VerificationMixin,
+            CertaintyMixin):
     """One review's tables. Every write is one transaction: it lands whole or not at all."""
 
     def __init__(self, url: str):

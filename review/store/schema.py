@@ -13,17 +13,18 @@ __all__ = ["metadata", "settings", "sources", "records", "events", "record_clust
            "works", "record_works", "studies", "study_reports", "screening_decisions",
            "screening_finals", "extraction_values", "extraction_finals", "judgements",
            "judgement_finals", "protocol_versions", "SCHEMA_HEAD", "EVENT_STAGES",
-           "EVENT_ACTIONS", "EVENT_ROLES", "STATE_TABLES"]
+           "EVENT_ACTIONS", "EVENT_ROLES", "STATE_TABLES", "certainty_judgements"]
 
 #: The Alembic revision this code expects the store to be at.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 #: Every stage and action the log knows; the database refuses any other.
 EVENT_STAGES = ("identification", "dedup", "works", "title_abstract", "full_text", "extraction",
-                "risk_of_bias", "protocol")
+                "risk_of_bias", "protocol", "certainty")
 EVENT_ACTIONS = ("import", "run", "same", "different", "skip", "undo", "merge", "split", "move",
                  "migrate", "include", "exclude", "maybe", "not_retrieved", "link_report",
-                 "create_study", "name_study", "merge_study", "value", "judgement", "protocol")
+                 "create_study", "name_study", "merge_study", "value", "judgement", "protocol",
+                 "certainty")
 EVENT_ROLES = ("screener", "resolver", "automation", "extractor", "assessor")
 
 
@@ -282,6 +283,20 @@ protocol_versions = sa.Table(
     sa.Column("event_id", sa.Integer, sa.ForeignKey("events.event_id"), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
+)
+
+#: A reviewer's judgement of one GRADE domain of one outcome (certainty of evidence), the latest
+#: standing: it overrides the judgement the report pre-fills from the data (review.report.grade).
+#: Kept apart from STATE_TABLES, which the 0003 migration rebuilds before this table exists.
+certainty_judgements = sa.Table(
+    "certainty_judgements", metadata,
+    sa.Column("outcome", sa.String(100), primary_key=True),
+    sa.Column("domain", sa.String(60), primary_key=True),
+    sa.Column("judgement", sa.String(40), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.event_id"), nullable=False),
 )
 
 #: Current-state tables, in the order they are cleared (children first) and compared.

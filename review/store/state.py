@@ -268,6 +268,7 @@ class Replay:
     values: dict[tuple, dict] = field(default_factory=dict)
     judgements: dict[tuple, dict] = field(default_factory=dict)
     protocols: dict[int, dict] = field(default_factory=dict)
+    certainty: dict[tuple, dict] = field(default_factory=dict)
     decisions: DecisionFold = field(default_factory=DecisionFold)
     members: dict[int, set[int]] = field(default_factory=dict)
     merged_into: dict[int, int] = field(default_factory=dict)
@@ -325,6 +326,8 @@ class Replay:
             self._extraction(e, action)
         elif stage == "risk_of_bias" and action == "judgement":
             self._stand(self.judgements, judgement_state(e), JUDGEMENT_KEY)
+        elif stage == "certainty" and action == "certainty":
+            self._certainty(e)
         elif stage == "protocol" and action == "protocol":
             payload = decode(e["payload"])
             self.protocols[int(payload["version"])] = {
@@ -421,7 +424,21 @@ class Replay:
             "judgements": list(self.judgements.values()),
             "judgement_finals": judgement_finals,
             "protocol_versions": list(self.protocols.values()),
+            "certainty_judgements": list(self.certainty.values()),
         }
+
+    def _certainty(self, e: dict) -> None:
+        """A reviewer's GRADE judgement of an outcome's domain stands until the next one; an
+        empty judgement withdraws it (the report's pre-judgement applies again)."""
+        payload = decode(e["payload"])
+        key = (e["field"], e["domain"])
+        if not payload.get("judgement"):
+            self.certainty.pop(key, None)
+            return
+        self.certainty[key] = {"outcome": e["field"], "domain": e["domain"],
+                               "judgement": payload["judgement"],
+                               "reason": payload.get("reason") or "", "reviewer": e["actor"],
+                               "at": e["at"], "event_id": int(e["event_id"])}
 
 
 #: Statuses a final can have, for checks.

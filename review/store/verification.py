@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .schema import (STATE_TABLES, events, extraction_finals, extraction_values,
+from .schema import (STATE_TABLES, certainty_judgements, events, extraction_finals, extraction_values,
                      judgement_finals, judgements, protocol_versions, record_works, records,
                      screening_decisions,
                      screening_finals, studies, study_reports, works)
@@ -30,6 +30,7 @@ STATE_KEYS = {
     "judgements": (judgements, ("study_id", "tool", "domain", "reviewer", "role")),
     "judgement_finals": (judgement_finals, ("study_id", "tool", "domain")),
     "protocol_versions": (protocol_versions, ("version",)),
+    "certainty_judgements": (certainty_judgements, ("outcome", "domain")),
 }
 
 
@@ -66,9 +67,11 @@ def replay_log(connection, needed: Needed) -> dict[str, list[dict]]:
 
 def write_state(connection, tables: dict[str, list[dict]]) -> None:
     """Replace every current-state table with `tables` (children cleared first)."""
-    for table in (*STATE_TABLES, protocol_versions):
+    extra = (certainty_judgements,) if sa.inspect(connection).has_table(
+        certainty_judgements.name) else ()  # not yet there while the 0003 migration runs
+    for table in (*STATE_TABLES, protocol_versions, *extra):
         connection.execute(table.delete())
-    for table in (*reversed(STATE_TABLES), protocol_versions):
+    for table in (*reversed(STATE_TABLES), protocol_versions, *extra):
         rows = tables[table.name]
         for start in range(0, len(rows), 20_000):
             connection.execute(table.insert(), rows[start:start + 20_000])

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from .appraisal import Appraiser
+from .certainty import CertaintyRater
 from .duplicates import DuplicateReviewer
 from .extraction import ExtractionForm, ReconciliationView
 from .screener import Screener
 
-__all__ = ["Appraiser", "DuplicateReviewer", "ExtractionForm", "ReconciliationView", "Screener"]
+__all__ = ["Appraiser", "CertaintyRater", "DuplicateReviewer", "ExtractionForm", "ReconciliationView", "Screener"]

@@ -1,0 +1,114 @@
+"""Forest plot by subgroup: the studies of each subgroup drawn as a block under its name, with the
+subgroup's own random-effects diamond and heterogeneity, then the overall diamond, its prediction
+interval and the test for subgroup differences, as metafor's "forest plot with subgroups".
+
+Artist ids (`gid`): "studies", "study-ci", "subgroup-pooled" (one diamond per pooled subgroup),
+"pooled" (overall diamond), "prediction-interval", "subgroup-test" (text), "favours"."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon
+from scipy import stats
+
+from ..figures.style import PALETTE, figure_style
+from .forest import PlotInputError, _axis_label, _limits, _plain, _ratio_ticks, add_favours
+from .meta_models import SubgroupAnalysis
+
+__all__ = ["subgroup_forest_plot"]
+
+_STUDY, _SUBGROUP, _POOLED, _PI = PALETTE[0], PALETTE[2], PALETTE[7], PALETTE[5]
+
+
+def _diamond(ax, estimate, low, high, row, colour, gid):
+    ax.add_patch(Polygon([(low, row), (estimate, row + 0.35), (high, row), (estimate, row - 0.35)],
+                         closed=True, facecolor=colour, edgecolor=colour, zorder=3, gid=gid))
+
+
+def subgroup_forest_plot(analysis: SubgroupAnalysis, *, outcome: str | None = None,
+                         favours: tuple[str, str] | None = None, title: str | None = None) -> Figure:
+    """One block per subgroup (name, studies, subgroup diamond), the overall model beneath."""
+    if not isinstance(analysis, SubgroupAnalysis):
+        raise PlotInputError("subgroup_forest_plot needs a SubgroupAnalysis (from "
+                             f"subgroup_analysis), found {type(analysis).__name__}")
+    overall = analysis.overall
+    log = overall.is_ratio
+    show = np.exp if log else (lambda v: np.asarray(v, dtype=float))
+    crit = float(stats.norm.ppf(1 - (1 - overall.level) / 2))
+    weights = dict(zip(overall.labels, overall.weights))
+    rows: list[tuple[float, str, str]] = []  # (row, label, kind)
+    studies, blocks, row = [], [], 0.0
+    for subgroup in analysis.subgroups:
+        rows.append((row, subgroup.name, "header"))
+        row -= 1
+        for label, y, v in zip(subgroup.labels, subgroup.yi, subgroup.vi):
+            studies.append((row, label, y, v, weights.get(label, 1.0)))
+            rows.append((row, label, "study"))
+            row -= 1
+        if subgroup.result is not None:
+            blocks.append((row, subgroup))
+            rows.append((row, f"RE model, {subgroup.name} (k = {subgroup.result.k})", "pooled"))
+            row -= 1
+        row -= 0.5
+    overall_row, pi_row = row, row - 1
+    rows += [(overall_row, f"RE model, all studies (k = {overall.k})", "pooled"),
+             (pi_row, "Prediction interval", "pi")]
+
+    with figure_style():
+        figure = Figure(figsize=(8.0, 1.8 + 0.3 * (len(rows) + 3)))
+        ax = figure.add_subplot()
+        if log:
+            ax.set_xscale("log")
+        ax.axvline(1.0 if log else 0.0, color="#777777", linestyle="--", linewidth=0.8, zorder=1)
+        y_rows = np.array([s[0] for s in studies])
+        yi = np.array([s[2] for s in studies])
+        se = np.sqrt([s[3] for s in studies])
+        w = np.array([s[4] for s in studies])
+        ax.hlines(y_rows, show(yi - crit * se), show(yi + crit * se), color="black", linewidth=1,
+                  zorder=2, gid="study-ci")
+        ax.scatter(show(yi), y_rows, s=15 + 160 * w / w.max(), marker="s", color=_STUDY,
+                   zorder=3, gid="studies")
+        bounds = [*show(yi - crit * se), *show(yi + crit * se)]
+        for block_row, subgroup in blocks:
+            b = subgroup.result.back_transformed()
+            _diamond(ax, b.estimate, b.ci_low, b.ci_high, block_row, _SUBGROUP, "subgroup-pooled")
+            bounds += [b.ci_low, b.ci_high]
+        pooled = overall.back_transformed()
+        _diamond(ax, pooled.estimate, pooled.ci_low, pooled.ci_high, overall_row, _POOLED, "pooled")
+        ax.hlines(pi_row, pooled.pi_low, pooled.pi_high, color=_PI, linewidth=2, zorder=3,
+                  gid="prediction-interval")
+        bounds += [pooled.pi_low, pooled.pi_high, 1.0 if log else 0.0]
+        lo, hi = _limits(np.asarray(bounds, dtype=float), log)
+        ax.set_xlim(lo, hi)
+        if log:
+            _ratio_ticks(ax, lo, hi)
+        ax.set_ylim(pi_row - 0.8, 0.8)
+        ax.set_yticks([r for r, _, _ in rows])
+        ax.set_yticklabels([_plain(label) for _, label, _ in rows])
+        for tick, (_, _, kind) in zip(ax.get_yticklabels(), rows):
+            if kind in ("header", "pooled"):
+                tick.set_fontweight("bold")
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.set_xlabel(_axis_label(overall, outcome))
+        add_favours(ax, favours)
+        right = ax.get_yaxis_transform()
+        text = "{:.2f} [{:.2f}, {:.2f}]"
+        for (r, label, y, v, _) in studies:
+            e, l, h = show([y, y - crit * v ** 0.5, y + crit * v ** 0.5])
+            ax.text(1.03, r, text.format(e, l, h), transform=right, ha="left", va="center")
+        for block_row, subgroup in blocks:
+            b = subgroup.result.back_transformed()
+            ax.text(1.03, block_row, text.format(b.estimate, b.ci_low, b.ci_high), transform=right,
+                    ha="left", va="center", fontweight="bold")
+        ax.text(1.03, overall_row, text.format(pooled.estimate, pooled.ci_low, pooled.ci_high),
+                transform=right, ha="left", va="center", fontweight="bold")
+        ax.text(1.03, pi_row, f"[{pooled.pi_low:.2f}, {pooled.pi_high:.2f}]", transform=right,
+                ha="left", va="center")
+        ax.annotate(f"{analysis.test_text()}. Heterogeneity (all studies): "
+                    f"{overall.heterogeneity_text()}", xy=(0, 0), xycoords="axes fraction",
+                    xytext=(0, -48 if favours else -34), textcoords="offset points", ha="left",
+                    va="top", gid="subgroup-test")
+        if title:
+            ax.set_title(_plain(title), loc="left")
+    return figure

@@ -252,3 +252,23 @@ def test_breakdown_names_the_rule_of_each_false_merge_and_miss():
     breakdown = rule_breakdown(truth, result)
     assert breakdown["false merges"] == {RULE_RECURRING_SAME: 1}
     assert breakdown["misses"] == {RULE_RECURRING_APART: 1}
+
+
+def test_one_article_with_a_first_page_one_off_is_one_work():
+    # the haematology set: '2141-2147' in one database, '2142-2147' in another
+    item = dict(title="Successful isolated liver transplantation in a child with atypical hemolytic "
+                "uremic syndrome and a mutation in complement factor H",
+                authors=["Haller, W.", "Milford, D. V.", "Goodship, T. H."], year=2010,
+                journal="American Journal of Transplantation", volume="10", issue="9")
+    result = find_duplicates(frame(
+        {**item, "title": item["title"] + ": Brief communication", "pages": "2141-2147"},
+        {**item, "pages": "2142-2147"}))
+    assert together(result, 1, 2)
+
+
+def test_neighbouring_abstracts_ending_apart_stay_apart():
+    item = dict(title="Eculizumab in paroxysmal nocturnal haemoglobinuria: long-term safety",
+                authors=["Kelly, R.", "Hillmen, P."], year=2009, journal="Blood", volume="114")
+    result = find_duplicates(frame({**item, "pages": "4021"},
+                                   {**item, "title": item["title"] + " data", "pages": "4022"}))
+    assert not together(result, 1, 2)

@@ -159,7 +159,7 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
             # a one-page item with an article's title: an erratum or a comment not marked as one
             return Comparison("unsure", "same title but one is a single page", score, details)
         if page_clash and title < 1.0 and a.page.isdigit() and b.page.isdigit() \
-                and abs(int(a.page) - int(b.page)) <= 2:
+                and abs(int(a.page) - int(b.page)) <= 2 and not _same_end(a, b, authors_ok):
             # neighbouring abstracts of one supplement often share title words and authors
             return Comparison("unsure", "same title but on neighbouring pages", score, details)
         if authors_ok:
@@ -212,6 +212,12 @@ def _cut_title(a: RecordKey, b: RecordKey, authors, year_gap, venue, volume_clas
     if year_gap == 0 and venue and a.page and a.page == b.page:
         return Comparison("duplicate", RULE_CUT_TITLE, score, details)
     return Comparison("unsure", RULE_CUT_TITLE_UNSURE, score, details)
+
+
+def _same_end(a: RecordKey, b: RecordKey, authors_ok) -> bool:
+    """Same last page and authors: one article whose first page a database gave one off
+    ('2141-2147' and '2142-2147', '487-488' and '488'); neighbouring abstracts end apart."""
+    return bool(authors_ok and a.last and a.last == b.last and max(a.span, b.span) > 1)
 
 
 def _within(a: RecordKey, b: RecordKey) -> bool:

@@ -341,6 +341,15 @@ def page_span(value: Any) -> int:
     return span if span > 0 else 0
 
 
+def last_page(value: Any) -> str:
+    """The last page of a plain numeric range ('228' from '221-8', '1107' from '1107')."""
+    span = page_span(value)
+    if not span:
+        return ""
+    first = _RANGE.match(str(value)).group(1)
+    return str(int(first) + span - 1)
+
+
 def volume_key(value: Any) -> str:
     """Digits of a volume; '' for a fragment such as '1)' left by a split of '57(1)'."""
     if not has_value(value):
@@ -449,6 +458,8 @@ class RecordKey:
     heads: tuple[str, ...] = ()
     #: A generic title a journal reuses (see `recurring_item`).
     recurring: bool = False
+    #: Last page of a plain numeric range ('' when unknown).
+    last: str = ""
 
     @property
     def first_author(self) -> tuple[str, ...]:
@@ -480,4 +491,5 @@ def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -
                          doi, record.get("issue"), record.get("volume")),
         heads=title_heads(record.get("title")),
         recurring=recurring_item(title),
+        last=last_page(record.get("pages")),
     )

@@ -53,6 +53,8 @@ def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
         from .screening.load import load_decisions
         echo(f"  screening decisions: {load_decisions(review, decisions)} loaded from {decisions.name}")
         load_example_extraction(review, protocol_dir, echo=echo)
+    from .example_update import load_example_update  # a living review: the second search date
+    load_example_update(review, protocol_dir, with_decisions=with_decisions, echo=echo)
     return review
 
 

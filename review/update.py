@@ -113,8 +113,18 @@ def _compared(frame: pd.DataFrame) -> pd.DataFrame:
     def norm(value):
         if isinstance(value, list):
             return tuple(value)
-        return None if value is None or (isinstance(value, float) and value != value) else str(value)
+        if value is None or (not isinstance(value, (tuple, dict)) and pd.isna(value)):
+            return None
+        text = str(value).strip()
+        return text or None
     return frame.set_index("record_id")[list(COMPARED_FIELDS)].map(norm)
+
+
+def _same(a, b) -> bool:
+    """Equal values, with any two missing values (None, NaN) equal."""
+    missing_a = a is None or (isinstance(a, float) and a != a)
+    missing_b = b is None or (isinstance(b, float) and b != b)
+    return (missing_a and missing_b) or (not missing_a and not missing_b and a == b)
 
 
 def _changed_works(store, old_records: set[int], after: pd.Series, touched: set[int]) -> list[dict]:
@@ -134,7 +144,7 @@ def _changed_works(store, old_records: set[int], after: pd.Series, touched: set[
         if work not in now.index or work not in before.index:
             continue
         fields = [label for name, label in COMPARED_FIELDS.items()
-                  if now.at[work, name] != before.at[work, name]]
+                  if not _same(now.at[work, name], before.at[work, name])]
         if fields:
             changed.append({"work_id": int(work), "title": now.at[work, "title"], "fields": fields})
     return changed

@@ -24,10 +24,10 @@ def example_protocol_dir() -> Path:
 
 
 def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
-                  force: bool = False, with_decisions: bool = True,
+                  force: bool = False, with_decisions: bool = True, with_update: bool = True,
                   echo: Callable[[str], None] = lambda _: None) -> Review:
     """Create the example review in `folder`, import every export its protocol names and
-    deduplicate them."""
+    deduplicate them; then (unless `with_update` is False) run its update search."""
     folder = Path(folder)
     protocol_dir = Path(protocol_dir) if protocol_dir else example_protocol_dir()
     if (folder / SETTINGS_FILE).exists():
@@ -54,7 +54,8 @@ def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
         echo(f"  screening decisions: {load_decisions(review, decisions)} loaded from {decisions.name}")
         load_example_extraction(review, protocol_dir, echo=echo)
     from .example_update import load_example_update  # a living review: the second search date
-    load_example_update(review, protocol_dir, with_decisions=with_decisions, echo=echo)
+    if with_update:
+        load_example_update(review, protocol_dir, with_decisions=with_decisions, echo=echo)
     return review
 
 

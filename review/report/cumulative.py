@@ -41,16 +41,16 @@ def _round_dates(sources: pd.DataFrame) -> dict[int, str | None]:
     return out
 
 
-def cumulative_table(frame: pd.DataFrame, rounds: pd.DataFrame, *, measure: str,
-                     method: str) -> pd.DataFrame:
-    """One row per search round: the random-effects estimate over the studies found up to it
-    (`frame`: the outcome table, one row per study; `rounds`: study_id, round, search_date).
-    Estimates are on the reporting scale (ratios back-transformed)."""
+def cumulative_table(frame: pd.DataFrame, rounds: pd.DataFrame, dates: dict[int, str | None], *,
+                     measure: str, method: str) -> pd.DataFrame:
+    """One row per search round (`dates`: round -> search date): the random-effects estimate
+    over the studies found up to it (`frame`: the outcome table, one row per study; `rounds`:
+    study_id, round). Estimates are on the reporting scale (ratios back-transformed)."""
     round_of = dict(zip(rounds["study_id"], rounds["round"]))
-    date_of = dict(zip(rounds["round"], rounds["search_date"]))
+    date_of = dict(dates)
     study_round = frame["study"].map(round_of).fillna(0).astype(int)
     rows = []
-    for number in sorted(set(rounds["round"]) | {0}):
+    for number in sorted(set(date_of) | {0}):
         upto = frame[study_round <= number]
         row = {"round": int(number), "search_date": date_of.get(number), "k": 0,
                "new_studies": int((study_round == number).sum()), "estimate": np.nan,
@@ -100,7 +100,9 @@ def write_cumulative(review, frame: pd.DataFrame, *, measure: str, method: str, 
     from ..update import latest_round
     if not latest_round(review.store):
         return []
-    table = cumulative_table(frame, study_rounds(review), measure=measure, method=method)
+    from ..update import search_rounds
+    table = cumulative_table(frame, study_rounds(review), _round_dates(search_rounds(review.store)),
+                             measure=measure, method=method)
     tables_dir = Path(tables_dir)
     tables_dir.mkdir(parents=True, exist_ok=True)
     path = tables_dir / f"meta_analysis_{slug}_cumulative.csv"

@@ -103,7 +103,7 @@ def test_every_figure_is_a_valid_image(report):
     names = {p.stem for p in figures.glob("*.svg")}
     assert {"prisma", "evidence_map", "studies_per_year", "rob_traffic_light_syrcle",
             "rob_summary_syrcle", "rob_traffic_light_misev", "rob_summary_misev",
-            "forest_tumour_volume", "funnel_tumour_volume"} == names
+            "forest_tumour_volume", "funnel_tumour_volume", "cumulative_tumour_volume"} == names
     for name in names:
         assert ET.parse(figures / f"{name}.svg").getroot().tag.endswith("svg")
         assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

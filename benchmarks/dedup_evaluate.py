@@ -17,7 +17,7 @@ from review.records import RECORD_FIELDS, records_frame
 
 __all__ = [
     "LabelledSet", "load_labelled_set", "load_asysd", "load_any", "pairwise_scores",
-    "record_scores", "score", "true_pair_count",
+    "record_scores", "score", "true_pair_count", "rule_breakdown",
 ]
 
 COLREV_RECORDS = "records_pre_merged.csv"
@@ -252,3 +252,81 @@ def score(labelled: LabelledSet, clusters: pd.Series) -> dict[str, Any]:
     if labelled.kind == "records":
         return {"level": "records", **record_scores(labelled.labels, clusters)}
     return {"level": "pairs", **pairwise_scores(labelled.groups, clusters)}
+
+
+def rule_breakdown(labelled: LabelledSet, result) -> dict[str, dict[str, int]]:
+    """False merges and misses, each attributed to the rule that decided it, so that a
+    regression names its rule: {'false merges': {rule: pairs}, 'misses': {rule: pairs}}.
+
+    A wrongly merged pair is charged to the rule that joined the later of its two records to
+    its cluster; a missed pair to the verdict the rules gave that very pair ('not compared'
+    when blocking never offered it). Record-level sets (no groups) charge a wrongly removed
+    record, or a duplicate left in, the same way through the records it sits with."""
+    from .engine import DedupResult  # noqa: F401  (the type of `result`)
+    from .run import joining_rules
+
+    joined = joining_rules(result)
+    verdicts = {(row.record_a, row.record_b): row.rule for row in result.pairs.itertuples(index=False)
+                if row.decision != "duplicate"}
+    clusters = result.clusters
+    false_merges: dict[str, int] = {}
+    misses: dict[str, int] = {}
+
+    def add(table: dict[str, int], rule: str) -> None:
+        table[rule] = table.get(rule, 0) + 1
+
+    keys: dict[Any, Any] = {}
+
+    def key_of(rid: Any):
+        if rid not in keys:
+            from .engine import _record_dicts
+            from .normalise import record_key
+            row = labelled.records[labelled.records["record_id"] == rid]
+            keys[rid] = record_key(_record_dicts(row)[0], cochrane_versions_same=result.options
+                                   .cochrane_versions_same)
+        return keys[rid]
+
+    def miss_rule(a: Any, b: Any) -> str:
+        key = (a, b) if (a, b) in verdicts else (b, a)
+        if key in verdicts:
+            return verdicts[key]
+        from .compare import compare
+        verdict = compare(key_of(a), key_of(b), result.options)
+        if verdict.decision == "distinct":
+            return verdict.rule
+        return f"not a candidate pair (blocking); would be: {verdict.rule}"
+
+    if labelled.kind == "groups":
+        truth = {rid: number for number, group in enumerate(labelled.groups) for rid in group}
+        for group in labelled.groups:
+            for i, a in enumerate(group):
+                for b in group[i + 1:]:
+                    if clusters.get(a) != clusters.get(b):
+                        add(misses, miss_rule(*_ordered([a, b])))
+        for _, members in clusters.groupby(clusters.map(_hashable)).groups.items():
+            members = _ordered(members)
+            for i, a in enumerate(members):
+                for b in members[i + 1:]:
+                    if truth.get(a, ("own", a)) != truth.get(b, ("own", b)):
+                        add(false_merges, joined.get(b) or joined.get(a) or "reviewer decided: same")
+        return {"false merges": false_merges, "misses": misses}
+    labels = labelled.labels.astype(bool)
+    for _, members in clusters.groupby(clusters.map(_hashable)).groups.items():
+        kept_labelled = [m for m in members if not labels.get(m, False)]
+        for extra in _ordered(kept_labelled)[1:]:
+            add(false_merges, joined.get(extra, "joined through another record"))
+    singles = clusters[clusters.map(clusters.value_counts()) == 1].index
+    for rid in singles:
+        if labels.get(rid, False):
+            rules = [rule for (a, b), rule in verdicts.items() if rid in (a, b)]
+            add(misses, rules[0] if rules else "no candidate pair close enough to compare")
+    return {"false merges": false_merges, "misses": misses}
+
+
+def _ordered(ids: Iterable[Any]) -> list:
+    """Record ids in the engine's order (their own order; as text when types are mixed)."""
+    ids = list(ids)
+    try:
+        return sorted(ids)
+    except TypeError:
+        return sorted(ids, key=str)

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dedup_evaluate import (  # noqa: E402
-    COLREV_RECORDS, LabelledSet, load_any, score,
+    COLREV_RECORDS, LabelledSet, load_any, rule_breakdown, score,
 )
 
 DEFAULT_SHARED = Path(os.environ.get("REVIEW_SHARED", ROOT.parent / "shared"))
@@ -123,11 +123,12 @@ def load_inputs(paths: list[Path]) -> list[LabelledSet]:
 
 # -- the two tools ------------------------------------------------------------------------------
 
-def run_ours(records: pd.DataFrame) -> tuple[pd.Series, float]:
+def run_ours(records: pd.DataFrame):
+    """Our clusters, the seconds they took and the whole result (pairs and their rules)."""
     from review.dedup.engine import find_duplicates
     start = time.perf_counter()
     result = find_duplicates(records)
-    return result.clusters, time.perf_counter() - start
+    return result.clusters, time.perf_counter() - start, result
 
 
 def peer_frame(records: pd.DataFrame) -> pd.DataFrame:
@@ -225,8 +226,9 @@ def verdict(ours: dict[str, Any], peer: dict[str, Any] | None) -> list[str]:
 
 
 def evaluate_set(labelled: LabelledSet, python: Path | None, peer_cache: dict) -> dict[str, Any]:
-    clusters, seconds = run_ours(labelled.records)
+    clusters, seconds, result = run_ours(labelled.records)
     ours = score(labelled, clusters)
+    breakdown = rule_breakdown(labelled, result)
     peer = None
     if python is not None:
         key = id(labelled.records)  # ASySD is scored twice on the same records: run the peer once
@@ -243,7 +245,7 @@ def evaluate_set(labelled: LabelledSet, python: Path | None, peer_cache: dict) -
                                                             "tp", "fp", "fn")},
             "seconds": round(seconds, 3), "peer": peer,
             "f1_ratio": (ours["f1"] / peer["f1"]) if peer and peer["f1"] else None,
-            "targets_met": not missed, "targets_missed": missed}
+            "targets_met": not missed, "targets_missed": missed, "by_rule": breakdown}
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -269,6 +271,23 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def rule_table(rows: list[dict[str, Any]]) -> str:
+    """False merges and misses per set, each under the rule that decided it: a regression
+    names its rule."""
+    lines = ["False merges and misses by the rule that decided them "
+             "(pairs; records for record-level sets):"]
+    for row in rows:
+        by_rule = row["by_rule"]
+        if not by_rule["false merges"] and not by_rule["misses"]:
+            lines.append(f"  {row['dataset']}: none")
+            continue
+        lines.append(f"  {row['dataset']}:")
+        for what in ("false merges", "misses"):
+            for rule, count in sorted(by_rule[what].items(), key=lambda item: (-item[1], item[0])):
+                lines.append(f"    {what:<12}  {count:>4}  {rule}")
+    return "\n".join(lines)
+
+
 def json_line(row: dict[str, Any]) -> str:
     peer = row["peer"]
     return json.dumps({
@@ -277,7 +296,7 @@ def json_line(row: dict[str, Any]) -> str:
         "peer": None if peer is None else {k: peer[k] for k in ("precision", "recall", "f1",
                                                                  "false_merges", "seconds", "maybe_pairs")},
         "level": row["level"], "records": row["records"], "seconds": row["seconds"],
-        "targets_met": row["targets_met"]})
+        "targets_met": row["targets_met"], "by_rule": row["by_rule"]})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -312,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(evaluate_set(labelled, None, cache))
     versions = {row["peer"]["version"] for row in rows if row["peer"]}
     print(table(rows))
+    print()
+    print(rule_table(rows))
     print()
     print(peer_note + (f" {', '.join(sorted(versions))}" if versions else ""))
     print(f"targets: precision >= {TARGET_PRECISION}, recall >= {TARGET_RECALL}, F1 above the peer's. "

@@ -199,6 +199,25 @@ def cmd_dedup(args) -> int:
     return 0
 
 
+def cmd_update(args) -> int:
+    from .project import open_review
+    from .update import format_update, update_review
+    review = open_review(args.review)
+    summary = update_review(review, args.files, database=args.database,
+                            search_date=args.search_date, actor=args.reviewer, echo=print)
+    if args.json:
+        _print_json(summary.to_dict())
+        return 0
+    print()
+    print(format_update(summary), end="")
+    print(f"Written to {', '.join(summary.written)}")
+    if summary.new_works:
+        print(f"Screen the {len(summary.new_works)} new work(s) in notebooks/02_screen.ipynb: the "
+              f"queue holds only works without decisions, ranked by a model trained on every "
+              f"earlier decision")
+    return 0
+
+
 def cmd_verify(args) -> int:
     from .project import open_review
     from .verify import format_verify, verify_review
@@ -394,6 +413,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dedup)
 
     from .screening.simulate_command import configure_parser
+    p = sub.add_parser("update", help="import an update search and report what changed",
+                       description="Import the exports of an update search, deduplicate them against "
+                                   "the works already in the review (copies of screened works keep "
+                                   "their decisions) and write a what-changed summary to "
+                                   "DIR/updates/.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.add_argument("--database", metavar="NAME",
+                   help="database the files come from (default: named by the protocol or the format)")
+    p.add_argument("--search-date", metavar="YYYY-MM-DD", help="when the update search was run")
+    p.add_argument("--reviewer", metavar="NAME", help="who imports (default: REVIEW_REVIEWER or login)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
+    p.set_defaults(func=cmd_update)
+
     p = sub.add_parser("verify", help="check the store: state rebuilt from the log, orphans, PRISMA",
                        description="Rebuild the current state from the event log and compare it "
                                    "with the stored state, check that every decision, value and "

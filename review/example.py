@@ -12,10 +12,10 @@ __all__ = ["build_example", "example_protocol_dir"]
 
 
 def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
-                  force: bool = False, with_decisions: bool = True,
+                  force: bool = False, with_decisions: bool = True, with_update: bool = True,
                   echo: Callable[[str], None] = lambda _: None) -> Review:
     """Create the example review in `folder`, import every export its protocol names and
-    deduplicate them."""
+    deduplicate them; then (unless `with_update` is False) run its update search."""
     folder = Path(folder)
     protocol_dir = Path(protocol_dir) if protocol_dir else example_protocol_dir()
     if (folder / SETTINGS_FILE).exists():
@@ -41,6 +41,9 @@ def build_example(folder: str | Path, *, protocol_dir: str | Path | None = None,
         from .screening.load import load_decisions
         echo(f"  screening decisions: {load_decisions(review, decisions)} loaded from {decisions.name}")
         load_example_extraction(review, protocol_dir, echo=echo)
+    from .example_update import load_example_update  # a living review: the second search date
+    if with_update:
+        load_example_update(review, protocol_dir, with_decisions=with_decisions, echo=echo)
     return review
 
 

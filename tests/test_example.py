@@ -13,6 +13,14 @@ from review.project import open_review
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "protocols" / "nk-exosomes"
 DATABASE_NAMES = {"pubmed": "PubMed", "embase": "Embase", "wos": "Web of Science", "scopus": "Scopus"}
+#: The update search (a second search date), imported by `review example` with `review update`.
+UPDATE = EXAMPLE / "update"
+
+
+def answer_key() -> pd.DataFrame:
+    """Every database record of the example: the first searches' and the update's."""
+    return pd.concat([pd.read_csv(EXAMPLE / "searches" / "answer_key.csv"),
+                      pd.read_csv(UPDATE / "answer_key.csv")], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +31,8 @@ def example_review(tmp_path_factory):
 
 
 def test_example_counts_match_the_answer_key(example_review):
-    """Records per database equal the answer key's rows per database."""
-    key = pd.read_csv(EXAMPLE / "searches" / "answer_key.csv")
+    """Records per database equal the answer keys' rows per database (the update's included)."""
+    key = answer_key()
     expected = {DATABASE_NAMES[db]: n for db, n in key.groupby("database").size().items()}
     counts = open_review(example_review).store.count_by_database()
     got = {row.database: int(row.records) for row in counts.itertuples() if row.method == "database"}
@@ -33,10 +41,10 @@ def test_example_counts_match_the_answer_key(example_review):
 
 def test_example_positions_follow_the_answer_key(example_review):
     """Each stored record sits at the file position the answer key gives, with its work's title."""
-    key = pd.read_csv(EXAMPLE / "searches" / "answer_key.csv")
+    key = answer_key()
     records = open_review(example_review).store.records(with_raw=False)
-    for db, n in key.groupby("database").size().items():
-        stored = records[records["database"] == DATABASE_NAMES[db]]
+    for (db, file), n in key.groupby(["database", "file"]).size().items():
+        stored = records[(records["database"] == DATABASE_NAMES[db]) & (records["source_file"] == file)]
         assert sorted(stored["position"]) == list(range(1, n + 1))
 
 
@@ -62,22 +70,25 @@ def test_status_json_of_example(example_review, capsys):
     status = json.loads(capsys.readouterr().out)
     names = {d["database"] for d in status["databases"]}
     assert {"PubMed", "Embase", "Web of Science", "Scopus"} <= names
-    decisions = len(pd.read_csv(EXAMPLE / "screening" / "decisions.csv"))
+    decisions = len(pd.read_csv(EXAMPLE / "screening" / "decisions.csv")) \
+        + len(pd.read_csv(UPDATE / "decisions.csv"))
     extraction = sum(len(pd.read_csv(EXAMPLE / "extraction" / name))
                      for name in ("studies.csv", "extraction.csv"))
     judgements = sum(len(pd.read_csv(EXAMPLE / "risk_of_bias" / name))
                      for name in ("syrcle.csv", "misev.csv"))
-    # one import event per file, the protocol, one dedup run and a merge per duplicate, one
-    # event per screening decision, extracted value and risk-of-bias judgement, a new study per
-    # included report, and the links and names of studies.csv
+    # one import event per file, the protocol, two dedup runs (the first searches', the
+    # update's) and a merge per duplicate, one event per screening decision, extracted value
+    # and risk-of-bias judgement, a new study per included report, and the links and names of
+    # studies.csv
     dedup = status["deduplication"]
     studies_csv = len(pd.read_csv(EXAMPLE / "extraction" / "studies.csv"))
-    assert status["events"] == (status["sources"] + 1 + 1 + dedup["duplicates_removed"]
+    assert status["events"] == (status["sources"] + 1 + 2 + dedup["duplicates_removed"]
                                 + decisions + extraction - studies_csv + judgements
                                 + 16 + status["event_actions"].get("link_report", 0)
                                 + status["event_actions"].get("name_study", 0)
                                 + status["event_actions"].get("merge_study", 0))
-    assert status["screening"]["full_text"] == {"exclude": 12, "include": 16, "not_retrieved": 2}
+    # the update's one work that passed title and abstract is excluded at full text
+    assert status["screening"]["full_text"] == {"exclude": 13, "include": 16, "not_retrieved": 2}
     dedup = status["deduplication"]
     assert dedup["records"] == status["records"] and not dedup["out_of_date"]
     assert dedup["unique"] + dedup["duplicates_removed"] == status["records"]
@@ -112,7 +123,7 @@ def test_example_deduplication_meets_the_answer_key_exactly(example_review):
     included), and each other-methods page joins the database records of its work, if any."""
     review = open_review(example_review)
     records = review.store.records(with_raw=False).merge(review.store.clusters(), on="record_id")
-    key = pd.read_csv(EXAMPLE / "searches" / "answer_key.csv").drop(columns=["record_id"])
+    key = answer_key().drop(columns=["record_id"])
     located = records.merge(key, left_on=["source_file", "position"], right_on=["file", "position"],
                             how="left")
     found = located.dropna(subset=["work_id"])
@@ -134,15 +145,41 @@ def test_example_screening_decisions_follow_the_answer_key(example_review):
     through title/abstract and full text; reports not retrieved are counted apart."""
     from review.screening.decisions import final_decisions, reviewer_decisions
     review = open_review(example_review)
-    key = pd.read_csv(EXAMPLE / "searches" / "answer_key.csv")
+    key = answer_key()
     works = key.drop_duplicates("work_id")
     ta = final_decisions(review.store, "title_abstract")
     ft = final_decisions(review.store, "full_text")
-    assert (ta["final"] == "include").sum() == works["relevant_title_abstract"].sum() == 30
-    assert len(ta) == review.store.clusters()["cluster_id"].nunique() == 152
+    # 30 works of the first searches and one of the update's 4 new works pass title/abstract
+    assert (ta["final"] == "include").sum() == works["relevant_title_abstract"].sum() == 31
+    assert len(ta) == review.store.clusters()["cluster_id"].nunique() == 156
     assert (ft["final"] == "include").sum() == works["included"].sum() == 16
     not_retrieved = (works["exclusion_reason_full_text"] == "full_text_not_retrieved").sum()
     assert (ft["final"] == "not_retrieved").sum() == not_retrieved == 2
     assert set(ft["final"]) == {"include", "exclude", "not_retrieved"}  # every conflict resolved
     resolved = reviewer_decisions(review.store, "title_abstract")
     assert set(resolved["reviewer"]) == {"Amara Okafor", "Bruno Lindqvist", "Chen Wei"}
+
+
+def test_example_update_keeps_decisions_and_reports_what_changed(example_review):
+    """The update's copies of works screened before keep their decisions; its new works carry
+    the update's own decisions; the what-changed summary is in the review folder."""
+    from review.screening.decisions import final_decisions
+    from review.update import latest_round, search_rounds
+    review = open_review(example_review)
+    assert latest_round(review.store) == 1
+    rounds = search_rounds(review.store)
+    assert rounds.loc[rounds["round"] == 1, "search_date"].tolist() == ["2026-02-10"]
+    summary = json.loads((example_review / "updates" / "2026-02-10.json").read_text())
+    key = pd.read_csv(UPDATE / "answer_key.csv")
+    again = key[key["differences"] != "new_in_update"]
+    assert (summary["new_records"], summary["duplicates_of_existing"]) == (len(key), len(again))
+    assert summary["new_works_count"] == (key["differences"] == "new_in_update").sum() == 4
+    assert [w["fields"] for w in summary["changed_works"]] == [["PMCID"]]
+    records = review.store.records(with_raw=False)
+    work = review.store.work_of_records()
+    ta = final_decisions(review.store, "title_abstract").set_index("record_id")["final"]
+    for row in key.itertuples():
+        rid = records.loc[(records["source_file"] == row.file) & (records["position"] == row.position),
+                          "record_id"].iloc[0]
+        expected = "include" if row.relevant_title_abstract else "exclude"
+        assert ta[work[rid]] == expected, row.work_id

@@ -172,3 +172,25 @@ def test_project_readers_parse_every_record(db):
         assert record["authors"] and record["authors"][0].startswith(work["first_author"])
         if "no_doi" not in row["differences"] and work["doi"]:
             assert work["doi"].lower() in (record["doi"] or "").lower()
+
+
+UPDATE = EXAMPLE / "update"
+
+
+def test_update_generator_is_deterministic(tmp_path):
+    """generate_update.py reproduces the update search, its answer key and decisions byte for
+    byte; every PMID in the update file is the answer key's, in order."""
+    subprocess.run([sys.executable, str(EXAMPLE / "generate_update.py"), str(tmp_path)], check=True,
+                   capture_output=True, cwd=tmp_path)
+    names = sorted(p.name for p in UPDATE.iterdir() if p.is_file())
+    assert names == sorted(p.name for p in tmp_path.iterdir())
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (UPDATE / name).read_bytes(), name
+    spec = yaml.safe_load((UPDATE / "update.yaml").read_text(encoding="utf-8"))
+    text = (UPDATE / spec["files"][0]).read_text(encoding="utf-8")
+    with open(UPDATE / "answer_key.csv", encoding="utf-8", newline="") as handle:
+        key = list(csv.DictReader(handle))
+    assert re.findall(r"^PMID- (\d+)$", text, re.MULTILINE) == [row["record_id"] for row in key]
+    first = {row["work_id"] for row in _rows("answer_key.csv")}
+    for row in key:  # copies name works of the first search; new works are new
+        assert (row["work_id"] in first) == (row["differences"] != "new_in_update"), row

@@ -82,7 +82,8 @@ def link_kim_2018(review) -> None:
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
-    review = build_example(tmp_path_factory.mktemp("prisma") / "ex")
+    # the example's first version, before its update search: the whole first search counted
+    review = build_example(tmp_path_factory.mktemp("prisma") / "ex", with_update=False)
     link_kim_2018(review)
     yield review
     review.store.dispose()
@@ -361,3 +362,27 @@ def test_a_register_and_citation_searching_each_count_in_their_column(register_r
         n["database_results"], n["database_specific_results"], n["register_results"],
         n["register_specific_results"], n["website_results"], n["organisation_results"],
         n["citations_results"])
+
+
+# The example after its update search (protocols/nk-exosomes/update/answer_key.csv): 7 PubMed
+# records, 3 of them copies of works screened before (duplicates), 4 new works screened; 3
+# excluded on title and abstract, 1 assessed in full and excluded (no anti-tumour outcome). The
+# previous version's 15 studies in 16 reports stay; no new study.
+UPDATED_COUNTS = dict(
+    databases={"PubMed": 7}, duplicates=3, records_screened=4, records_excluded=3,
+    dbr_sought_reports=1, dbr_notretrieved_reports=0, dbr_assessed=1,
+    dbr_excluded={"No anti-tumour outcome reported": 1}, dbr_included_reports=0,
+    new_studies=0, new_reports=0, previous_studies=15, previous_reports=16, other_methods={})
+
+
+def test_updated_example_follows_the_updated_review_template(tmp_path):
+    """With its update search, the example's diagram counts the update's records and the
+    previous version's studies, as PRISMA 2020's template for updated reviews."""
+    review = build_example(tmp_path / "ex")
+    try:
+        link_kim_2018(review)
+        counts = check_counts(prisma_counts(review))
+        assert UPDATED_COUNTS == {name: getattr(counts, name) for name in UPDATED_COUNTS}
+        assert (15, 16) == (counts.total_studies, counts.total_reports)
+    finally:
+        review.store.dispose()

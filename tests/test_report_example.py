@@ -18,13 +18,17 @@ from review.screening.decisions import RESOLVER, decision_event, final_decisions
 
 pytestmark = pytest.mark.slow
 
-#: Worked out by hand from protocols/nk-exosomes/searches/answer_key.csv and works.csv.
+#: Worked out by hand from protocols/nk-exosomes/update/answer_key.csv (the example's update
+#: search, which PRISMA 2020's template for updated reviews counts) and, for the previous
+#: version, searches/answer_key.csv and works.csv: 7 PubMed records, 3 of them copies of works
+#: screened before; 4 new works screened, 3 excluded, 1 assessed in full and excluded; the first
+#: searches' 15 studies in 16 reports are the previous version's.
 HAND_COUNTS = {
-    "databases": {"PubMed": 77, "Embase": 89, "Web of Science": 87, "Scopus": 82},
-    "database_results": 335, "website_results": 5, "duplicates": 185, "other_duplicates": 3,
-    "records_screened": 150, "records_excluded": 120, "other_excluded_records": 2,
-    "dbr_sought_reports": 30, "dbr_notretrieved_reports": 2, "dbr_assessed": 28,
-    "dbr_included_reports": 16, "new_studies": 15, "new_reports": 16,
+    "databases": {"PubMed": 7}, "database_results": 7, "website_results": 0, "duplicates": 3,
+    "other_duplicates": 0, "records_screened": 4, "records_excluded": 3,
+    "other_excluded_records": 0, "dbr_sought_reports": 1, "dbr_notretrieved_reports": 0,
+    "dbr_assessed": 1, "dbr_included_reports": 0, "new_studies": 0, "new_reports": 0,
+    "previous_studies": 15, "previous_reports": 16, "total_studies": 15, "total_reports": 16,
 }
 
 
@@ -79,7 +83,7 @@ def test_prisma_json_equals_the_store_and_the_hand_count(report):
     review = open_review(report / "ex")
     assert counts_to_json(prisma_counts(review)) == written
     assert HAND_COUNTS == {key: written[key] for key in HAND_COUNTS}
-    assert 12 == sum(written["dbr_excluded"].values())
+    assert 1 == sum(written["dbr_excluded"].values())
 
 
 def test_evidence_table_lists_exactly_the_included_studies(report):
@@ -99,7 +103,7 @@ def test_every_figure_is_a_valid_image(report):
     names = {p.stem for p in figures.glob("*.svg")}
     assert {"prisma", "evidence_map", "studies_per_year", "rob_traffic_light_syrcle",
             "rob_summary_syrcle", "rob_traffic_light_misev", "rob_summary_misev",
-            "forest_tumour_volume", "funnel_tumour_volume"} == names
+            "forest_tumour_volume", "funnel_tumour_volume", "cumulative_tumour_volume"} == names
     for name in names:
         assert ET.parse(figures / f"{name}.svg").getroot().tag.endswith("svg")
         assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -117,7 +121,8 @@ def test_meta_analysis_pools_the_studies_reporting_the_outcome(report):
 
 def test_one_changed_decision_moves_the_diagram_and_the_tables(report, tmp_path):
     """A resolver excluding one included report at full text: one report and one study fewer in
-    prisma.json, one row fewer in the evidence table, one more exclusion with its reason."""
+    prisma.json (the previous version's, where the report was found), one row fewer in the
+    evidence table."""
     shutil.copytree(report / "ex", tmp_path / "ex")
     review = open_review(tmp_path / "ex")
     table = study_table(review)
@@ -133,10 +138,20 @@ def test_one_changed_decision_moves_the_diagram_and_the_tables(report, tmp_path)
                       "--only", "10_prisma", "11_evidence_tables"])
     before = json.loads((report / "out" / "figures" / "prisma.json").read_text())
     after = json.loads((out / "figures" / "prisma.json").read_text())
-    assert (15, 14) == (before["dbr_included_reports"] - 1, after["new_studies"])
-    assert 15 == after["dbr_included_reports"]
-    reason = "No anti-tumour outcome reported"
-    assert before["dbr_excluded"][reason] + 1 == after["dbr_excluded"][reason]
+    assert (15, 14) == (before["previous_reports"] - 1, after["previous_studies"])
+    assert (15, 14) == (after["previous_reports"], after["total_studies"])
+    assert before["dbr_excluded"] == after["dbr_excluded"]  # the update's column is unchanged
     rows = pd.read_csv(out / "tables" / "evidence_table.csv", encoding="utf-8-sig")
     assert single["study_id"] not in set(rows["Study"]) and 14 == len(rows)
-    assert str(after["new_studies"]) in (out / "figures" / "prisma.svg").read_text()
+    assert f"(n = {after['previous_studies']})" in (out / "figures" / "prisma.svg").read_text()
+
+
+def test_updated_review_has_a_cumulative_meta_analysis(report):
+    """The example has an update: the pooled outcome is also shown by search date."""
+    table = pd.read_csv(report / "out" / "tables" / "meta_analysis_tumour_volume_cumulative.csv",
+                        encoding="utf-8-sig")
+    assert table["round"].tolist() == [0, 1]
+    assert table["search_date"].tolist()[1] == "2026-02-10"
+    pooled = json.loads((report / "out" / "tables" / "meta_analysis_tumour_volume.json").read_text())
+    assert table["k"].iloc[-1] == pooled["k"]  # after the last search: every study
+    assert (report / "out" / "figures" / "cumulative_tumour_volume.svg").exists()

@@ -24,7 +24,7 @@ def export(example, tmp_path, fmt, *extra):
 def test_csv_carries_final_and_each_reviewers_decision(example, tmp_path):
     table = pd.read_csv(export(example, tmp_path, "csv", "--deduplicated"))
     assert table["full_text_decision"].value_counts().to_dict() == \
-        {"include": 16, "exclude": 12, "not_retrieved": 2}
+        {"include": 16, "exclude": 13, "not_retrieved": 2}  # the update: 1 more excluded
     resolved = table[table["full_text_reviewers"].str.contains("resolved", na=False)]
     assert len(resolved) == 3
     row = resolved[resolved["full_text_decision"] == "exclude"].iloc[0]
@@ -35,15 +35,15 @@ def test_csv_carries_final_and_each_reviewers_decision(example, tmp_path):
 
 def test_every_duplicate_record_carries_its_clusters_decisions(example, tmp_path):
     table = pd.read_csv(export(example, tmp_path, "csv"))
-    assert len(table) == 340
+    assert len(table) == 347  # 340 from the first searches, 7 from the update search
     by_cluster = table.groupby("cluster_id")["title_abstract_decision"].nunique()
     assert (by_cluster == 1).all()
-    assert (table["title_abstract_decision"] == "include").sum() == 90  # 30 works, 90 records
+    assert (table["title_abstract_decision"] == "include").sum() == 93  # 31 works, 93 records (the update found two of them again)
 
 
 def test_ris_notes_survive_a_round_trip(example, tmp_path):
     records = read_file(export(example, tmp_path, "ris", "--deduplicated")).parsed.records
-    assert len(records) == 152
+    assert len(records) == 156
     raw = "\n".join(r["raw"] for r in records)
     assert raw.count("N1  - Screening full text: include") == 16
     assert "N1  - Screening full text: not_retrieved" in raw
@@ -52,8 +52,8 @@ def test_ris_notes_survive_a_round_trip(example, tmp_path):
 def test_asreview_labels(example, tmp_path):
     table = pd.read_csv(export(example, tmp_path, "asreview", "--deduplicated"))
     assert list(table.columns[-2:]) == ["label_abstract_screening", "label_included"]
-    assert table["label_included"].value_counts().to_dict() == {0: 136, 1: 16}
-    assert table["label_abstract_screening"].sum() == 30
+    assert table["label_included"].value_counts().to_dict() == {0: 140, 1: 16}
+    assert table["label_abstract_screening"].sum() == 31  # 30 + 1 from the update search
 
 
 def test_xlsx_has_the_decision_columns(example, tmp_path):

@@ -48,7 +48,7 @@ def test_skipped_records_come_round_again(review):
     while session.current is not None and session.current.record_id != skipped:
         seen.append(session.current.record_id)
         session.exclude("not_cancer")
-    assert len(seen) == 151 and session.current.record_id == skipped
+    assert len(seen) == 155 and session.current.record_id == skipped  # 152 works + 4 new in the update
 
 
 def test_an_unknown_exclusion_reason_is_refused(review):

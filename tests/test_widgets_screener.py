@@ -33,7 +33,7 @@ ER  -
 
 @pytest.fixture(scope="module")
 def fresh_example(tmp_path_factory) -> Path:
-    """The worked example without its loaded screening decisions: 152 records to screen."""
+    """The worked example without its loaded screening decisions: 156 works to screen (152 from the first searches, 4 new in its update)."""
     base = tmp_path_factory.mktemp("screener")
     protocol_dir = base / "protocol"
     shutil.copytree(EXAMPLE, protocol_dir, ignore=shutil.ignore_patterns("decisions.csv"))
@@ -94,7 +94,7 @@ class FixedRanker:
 
 
 def test_shows_the_record_highlighted_with_progress_and_criteria(screener):
-    assert "0 / 152 screened · 0 included" in screener.header.value
+    assert "0 / 156 screened · 0 included" in screener.header.value
     assert "tester, screening at title/abstract" in screener.header.value
     assert "mark.review-include" in screener.header.value  # the two colours' style
     item = screener.session.current
@@ -126,7 +126,7 @@ def test_buttons_write_decisions_and_move_on(screener, review):
     assert _decisions(review) == [("include", None, "clear yes")]
     assert review.store.events("title_abstract").iloc[-1]["work_id"] == first
     assert screener.note.value == ""
-    assert "1 / 152 screened · 1 included" in screener.header.value
+    assert "1 / 156 screened · 1 included" in screener.header.value
     assert "event" in screener.status.value and screener.session.current.record_id != first
     screener.reason.value = "not_cancer"
     screener.action_buttons["exclude"].click()
@@ -137,7 +137,7 @@ def test_buttons_write_decisions_and_move_on(screener, review):
     assert _decisions(review) == [("include", None, "clear yes"), ("exclude", "not_cancer", ""),
                                   ("exclude", None, ""), ("maybe", None, ""), ("skip", None, "")]
     assert screener.reason.value == ""
-    assert "4 / 152 screened · 1 included" in screener.header.value
+    assert "4 / 156 screened · 1 included" in screener.header.value
     assert "2 excluded · 1 maybe · 148 to go" in screener.header.value
 
 
@@ -159,7 +159,7 @@ def test_keys_decide_choose_reasons_and_undo(screener, review):
     assert _decisions(review)[1] == ("exclude", "wrong_intervention", "")
     standing = reviewer_decisions(review.store, "title_abstract")
     assert sorted(standing["decision"]) == ["exclude", "include"]
-    assert "2 / 152 screened · 1 included" in screener.header.value
+    assert "2 / 156 screened · 1 included" in screener.header.value
 
 
 def test_keys_typed_in_fields_or_with_modifiers_are_ignored(screener, review):
@@ -188,7 +188,7 @@ def test_undo_shows_the_record_again_with_its_note_and_reason(screener, review):
     assert screener.session.current.record_id == first
     assert screener.note.value == "animal study only" and screener.reason.value == "wrong_outcome"
     assert "Undone: excluded" in screener.status.value
-    assert "0 / 152 screened" in screener.header.value
+    assert "0 / 156 screened" in screener.header.value
     assert reviewer_decisions(review.store, "title_abstract").empty
     assert screener.action_buttons["undo"].disabled
 
@@ -292,7 +292,7 @@ def test_a_reviewer_with_nothing_left_sees_that_all_is_screened(screened_example
     try:
         view = Screener.for_review(review, "title_abstract", "latecomer")
         assert "All records screened at this stage" in view.record.value
-        assert "0 / 152 screened · 0 included" in view.record.value
+        assert "0 / 156 screened · 0 included" in view.record.value
         assert all(b.disabled for b in view.action_buttons.values())
         view.on_key(_key("i"))
         assert "Nothing" not in view.status.value
@@ -332,7 +332,7 @@ def test_screening_notebook_runs_under_papermill(fresh_example, tmp_path):
                                progress_bar=False, kernel_name="python3")
     notebook = json.loads(out.read_text(encoding="utf-8"))
     outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
-    assert any("screened=0, total=152" in "".join(o.get("data", {}).get("text/plain", ""))
+    assert any("screened=0, total=156" in "".join(o.get("data", {}).get("text/plain", ""))
                for o in outputs)
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not any("def " in "".join(c["source"]) for c in notebook["cells"]

@@ -87,13 +87,16 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
         if _conflict(getattr(a, name), getattr(b, name)):
             return Comparison("distinct", f"different {name.upper()}s", 0.0)
     if a.kind != b.kind and (a.kind in options.keep_apart or b.kind in options.keep_apart):
-        return Comparison("distinct", f"kept apart: {a.kind} and {b.kind}", 0.0)
+        return Comparison("distinct", "kept apart: " + " and ".join(sorted((a.kind, b.kind))), 0.0)
 
     title = title_similarity(a.title, b.title)
     same_id = next((name for name in ("doi", "pmid", "pmcid")
                     if getattr(a, name) and getattr(a, name) == getattr(b, name)), None)
     located = bool(a.volume and a.volume == b.volume and a.page and a.page == b.page)
-    if not same_id and not located and (title is None or title < options.title_unsure):
+    # a title cut before its subtitle is decided by its own rule where the titles alone differ
+    cut = bool(a.title and b.title and (a.title in b.heads or b.title in a.heads)) \
+        and (title or 0.0) < options.title_unsure
+    if not same_id and not located and not cut and (title is None or title < options.title_unsure):
         # most candidate pairs end here, before the costlier author and venue comparisons
         return Comparison("distinct", "no title to compare" if title is None else "titles differ",
                           0.6 * (title or 0.0), {"title": _round(title)})
@@ -118,6 +121,14 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
         if title is None or title >= 0.8 or (first and title >= 0.6):
             return Comparison("duplicate", f"same {same_id.upper()}", max(score, 0.99), details)
         return Comparison("unsure", f"same {same_id.upper()} but different titles", score, details)
+    if options.cochrane_versions_same and a.page.startswith("cd") and a.page == b.page \
+            and a.page[2:].isdigit() and title is not None and title >= options.title_unsure \
+            and venue and any("cochrane" in k.venue for k in (a, b)):
+        return Comparison("duplicate", RULE_COCHRANE, max(score, 0.98), details)
+    if (a.recurring or b.recurring) and title is not None and title >= options.title_unsure:
+        return _recurring(a, b, year_gap, venue, score, details)
+    if cut:
+        return _cut_title(a, b, authors, year_gap, venue, volume_clash, score, details)
     if title is not None and title >= options.title_unsure and \
             title_numbers(a.title, b.title):
         return Comparison("unsure", "titles differ in a number", score, details)
@@ -148,7 +159,7 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
             # a one-page item with an article's title: an erratum or a comment not marked as one
             return Comparison("unsure", "same title but one is a single page", score, details)
         if page_clash and title < 1.0 and a.page.isdigit() and b.page.isdigit() \
-                and abs(int(a.page) - int(b.page)) <= 2:
+                and abs(int(a.page) - int(b.page)) <= 2 and not _same_end(a, b, authors_ok):
             # neighbouring abstracts of one supplement often share title words and authors
             return Comparison("unsure", "same title but on neighbouring pages", score, details)
         if authors_ok:
@@ -166,6 +177,47 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     if year_gap is not None and year_gap > 1:
         return Comparison("distinct", "years differ", score, details)
     return Comparison("unsure", "similar titles", score, details)
+
+
+#: Names of the rules that decide the harder classes of pair (shown by --explain and counted
+#: per rule by benchmarks/dedup_quality.py).
+RULE_RECURRING_SAME = "recurring item: same issue and pages"
+RULE_RECURRING_APART = "recurring item: issue or pages differ"
+RULE_RECURRING_UNKNOWN = "recurring item: issue or pages unknown"
+RULE_CUT_TITLE = "title cut before its subtitle; same authors, year, venue and pages"
+RULE_CUT_TITLE_UNSURE = "title cut before its subtitle; pages or venue unconfirmed"
+RULE_COCHRANE = "same Cochrane review number"
+
+
+def _recurring(a: RecordKey, b: RecordKey, year_gap, venue, score, details) -> Comparison:
+    """An editor's comments, a correction, a reply, a book review or a meeting-abstract series
+    under one generic title: the same work only when issue and first page agree (identifiers,
+    which would settle it, were compared before)."""
+    locators = [(a.volume, b.volume), (a.issue, b.issue), (a.page, b.page)]
+    if any(_conflict(x, y) for x, y in locators) or (year_gap or 0) > 0 or venue is False:
+        return Comparison("distinct", RULE_RECURRING_APART, score, details)
+    if a.issue and b.issue and a.page and b.page and year_gap == 0 and venue:
+        return Comparison("duplicate", RULE_RECURRING_SAME, score, details)
+    return Comparison("unsure", RULE_RECURRING_UNKNOWN, score, details)
+
+
+def _cut_title(a: RecordKey, b: RecordKey, authors, year_gap, venue, volume_clash, score,
+               details) -> Comparison:
+    """One database dropped the subtitle: the same work when the authors, year, venue and first
+    page all agree; a reviewer looks when one of them cannot be checked."""
+    same_authors = authors is not None and authors[0] and authors[1] >= 0.8
+    if not same_authors or (year_gap or 0) > 0 or venue is False or volume_clash \
+            or _conflict(a.page, b.page) or _conflict(a.issue, b.issue):
+        return Comparison("distinct", "titles differ", score, details)
+    if year_gap == 0 and venue and a.page and a.page == b.page:
+        return Comparison("duplicate", RULE_CUT_TITLE, score, details)
+    return Comparison("unsure", RULE_CUT_TITLE_UNSURE, score, details)
+
+
+def _same_end(a: RecordKey, b: RecordKey, authors_ok) -> bool:
+    """Same last page and authors: one article whose first page a database gave one off
+    ('2141-2147' and '2142-2147', '487-488' and '488'); neighbouring abstracts end apart."""
+    return bool(authors_ok and a.last and a.last == b.last and max(a.span, b.span) > 1)
 
 
 def _within(a: RecordKey, b: RecordKey) -> bool:

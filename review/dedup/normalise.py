@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from anyascii import anyascii
+
 from ..records import has_value, normalise_doi, normalise_pmcid, normalise_pmid, parse_year, value_items
 
 __all__ = [
-    "RecordKey", "record_key", "title_key", "author_names", "venue_tokens", "venue_kind",
+    "RecordKey", "record_key", "title_key", "title_heads", "recurring_item", "author_names", "venue_tokens", "venue_kind",
     "venues_compatible", "first_page", "volume_key", "doi_identity", "record_kind", "KINDS", "title_numbers",
 ]
 
@@ -25,9 +27,10 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
 def ascii_fold(text: str) -> str:
-    """Lower-case ASCII: 'Müller–Ćosić' and 'Muller-Cosic' must compare equal."""
-    text = unicodedata.normalize("NFKD", text)
-    text = text.encode("ascii", "ignore").decode("ascii") if not text.isascii() else text
+    """Lower-case ASCII, transliterated: 'Müller–Ćosić' and 'Muller-Cosic' compare equal, and so
+    do 'Вестник' and 'Vestnik' or '中华医学杂志' and 'Zhonghua Yixue Zazhi' once spaces go."""
+    if not text.isascii():
+        text = anyascii(unicodedata.normalize("NFC", text))
     return text.lower()
 
 
@@ -85,6 +88,53 @@ def title_numbers(a: str, b: str) -> bool:
     if ca.startswith(cb) or cb.startswith(ca):
         return False
     return sorted(w for w in a.split() if w in _ROMAN) != sorted(w for w in b.split() if w in _ROMAN)
+
+
+#: Where a subtitle starts: "Title: subtitle", "Title - subtitle", "Title. Subtitle", "Title? Sub".
+_SUBTITLE = re.compile(r"\s*(?::|\s[-\u2013\u2014]+\s|[.?!]\s+(?=\S))\s*")
+
+
+def title_heads(value: Any) -> tuple[str, ...]:
+    """The folded title cut at each subtitle separator, shortest first: what a database that
+    drops subtitles keeps of 'Optimal therapy of malignant pleural effusions: report of a trial'."""
+    if not has_value(value):
+        return ()
+    text = str(value).strip().strip('"').rstrip(" .")
+    heads = []
+    for match in _SUBTITLE.finditer(text):
+        head = title_key(text[:match.start()])
+        if len(head.split()) >= 3:  # "Editorial: ..." or "Part 1: ..." is not a title
+            heads.append(head)
+    return tuple(dict.fromkeys(heads))
+
+
+#: Items a journal prints again and again under one generic title (an editor's comments each
+#: issue, corrections, replies, book reviews, meeting-abstract series): their titles say nothing
+#: about which one a record is, so only the issue and pages (or an identifier) can.
+_RECURRING = re.compile(
+    r"^(?:(?:the\s+)?editor\s*s?\s+(?:comments?|notes?|introduction|remarks|corner|choice|page|"
+    r"letter|message|column|preface|foreword)|from\s+the\s+(?:editors?|editor\s*s?\s+desk|"
+    r"editor\s+in\s+chief|chair|president)|editorials?(?:\s+(?:comment|note|board|introduction))?|"
+    r"guest\s+editorial|(?:editor\s*s?|editorial|publisher\s*s?)\s+note|"
+    r"in\s+this\s+issue|this\s+issue|issue\s+information|table\s+of\s+contents|contents|"
+    r"front\s+matter|back\s+matter|masthead|cover|index|author\s+index|subject\s+index|"
+    r"(?:author\s+|publisher\s*s?\s+)?corrections?|errat(?:um|a)|corrigend(?:um|a)|"
+    r"(?:in\s+)?reply|response|author\s*s?\s+reply|reply\s+(?:from|by)\s+the\s+authors?|"
+    r"letters?(?:\s+to\s+the\s+editor)?|correspondence|comments?|commentary|"
+    r"book\s+reviews?|books?\s+received|reviews?\s+of\s+books|new\s+books|"
+    r"(?:meeting|conference|congress|poster|oral|selected|free|late\s+breaking)\s+abstracts?|"
+    r"abstracts?|proceedings|announcements?|news(?:\s+and\s+notes)?|calendar|call\s+for\s+papers|"
+    r"(?:acknowledge?ment\s+(?:of|to)\s+)?reviewers?(?:\s+(?:list|acknowledge?ments?))?|"
+    r"thank\s+you\s+to\s+(?:our\s+)?reviewers|obituary|in\s+memoriam|introduction|preface|"
+    r"foreword|president\s*s?\s+(?:message|column|page|letter)|highlights|research\s+highlights|"
+    r"notes?\s+from\s+the\s+field|case\s+of\s+the\s+month|image\s+of\s+the\s+month|quiz|"
+    r"ethics\s+in\s+practice)"
+    r"(?:\s+(?:\d+|[ivxl]+|part\s+\w+|vol(?:ume)?\s+\w+|no\s+\w+|issue\s+\w+))*$")
+
+
+def recurring_item(folded_title: str) -> bool:
+    """Whether a folded title is one of the generic titles journals reuse issue after issue."""
+    return bool(folded_title) and len(folded_title) <= 80 and bool(_RECURRING.match(folded_title))
 
 
 # -- authors ---------------------------------------------------------------------------------
@@ -148,10 +198,25 @@ _VENUE_KINDS = {
 }
 
 
+#: Abbreviations that are not a prefix of the word they stand for (prefixes such as 'proc',
+#: 'conf', 'int', 'j' are matched as prefixes, the ISO 4 way).
+_VENUE_WORDS = {"intl": "international", "natl": "national", "mgmt": "management",
+                "mgt": "management", "jnl": "journal", "jrnl": "journal", "assn": "association",
+                "govt": "government", "wkshp": "workshop", "confer": "conference",
+                "procs": "proceedings", "sympos": "symposium"}
+#: Ordinals and years in proceedings names: '45th', 'twenty-fifth', '2010' say which meeting, not
+#: which series, and one database keeps them while another drops them.
+_ORDINAL = re.compile(r"^(?:\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth|seventh|"
+                      r"eighth|ninth|tenth|eleventh|twelfth|[a-z]+(?:tieth|teenth)|twenty\w*|"
+                      r"thirty\w*|forty\w*|fifty\w*)$")
+
+
 def venue_tokens(value: Any) -> tuple[str, ...]:
-    """Content words of a journal or conference name, folded, '&' read as 'and'."""
+    """Content words of a journal or conference name, folded: '&' read as 'and', transliterated,
+    non-prefix abbreviations spelled out ('Natl' -> 'national'), ordinals and years dropped."""
     text = _plain(str(value).replace("&", " and ")) if has_value(value) else ""
-    return tuple(w for w in text.split() if w not in _VENUE_STOP and not w.isdigit())
+    return tuple(_VENUE_WORDS.get(w, w) for w in text.split()
+                 if w not in _VENUE_STOP and not _ORDINAL.match(w))
 
 
 def venue_kind(tokens: tuple[str, ...]) -> str | None:
@@ -185,11 +250,24 @@ def _acronym(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
     return False
 
 
-def venues_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
-    """None when either venue is unknown; else whether one name can be the other's form."""
-    if not a or not b:
-        return None
-    if a == b:
+#: Words that mark a proceedings name wherever a database puts them ('Proc. X', 'X Proceedings').
+_PROCEEDINGS = frozenset({"proceedings", "proc", "procs", "conference", "conf", "symposium", "symp"})
+#: Romanised words of journal names in Chinese, Japanese, Korean and Russian: such a name cannot
+#: be compared with the journal's English name ('Zhonghua Er Ke Za Zhi' is the 'Chinese Journal
+#: of Pediatrics'), so the pair is no evidence either way.
+_TRANSLITERATED = ("zazhi", "xuebao", "zhonghua", "zhongguo", "zhurnal", "vestnik", "voprosy",
+                   "zasshi", "gakkai", "igaku", "kagaku", "taehan", "hakhoe", "uihak", "meditsin",
+                   "rossiisk", "rossiysk", "akademii", "problemy", "khirurg", "terapevt")
+
+
+def transliterated(tokens: tuple[str, ...]) -> bool:
+    """Whether a venue name is a romanisation (of Chinese, Japanese, Korean or Russian)."""
+    compact = "".join(tokens)
+    return any(marker in compact for marker in _TRANSLITERATED)
+
+
+def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if a == b or "".join(a) == "".join(b):  # 'zhonghua yi xue za zhi' and 'zhonghua yixue zazhi'
         return True
     short, full = (a, b) if len(a) <= len(b) else (b, a)
     if _abbreviates(short, full) or _abbreviates(full, short):
@@ -197,6 +275,24 @@ def venues_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
     if _acronym(short, full) or _acronym(full, short):
         return True
     return bool(set(a) & set(b)) and len(set(a) & set(b)) >= min(len(set(a)), len(set(b))) * 0.6
+
+
+def venues_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
+    """None when either venue is unknown, or one is a romanised name and the other is not; else
+    whether one name can be the other's form, after abbreviation and transliteration folding
+    and with 'Proceedings' / 'Conference' wherever each database puts it."""
+    if not a or not b:
+        return None
+    if _compatible(a, b):
+        return True
+    core_a = tuple(w for w in a if w not in _PROCEEDINGS)
+    core_b = tuple(w for w in b if w not in _PROCEEDINGS)
+    if core_a and core_b and len(core_a) < len(a) and len(core_b) < len(b) \
+            and _compatible(core_a, core_b):
+        return True  # 'Proc. Hawaii Int. Conf. Syst. Sci.' and 'Hawaii ... Sciences, Proceedings'
+    if transliterated(a) != transliterated(b):
+        return None
+    return False
 
 
 # -- locators --------------------------------------------------------------------------------
@@ -219,9 +315,13 @@ def first_page(value: Any) -> str:
     if date and (date.group(1) in _MONTHS or date.group(4) in _MONTHS):
         return ""  # which number was the first page is lost; no evidence either way
     match = _FIRST_NUMBER.search(text)
-    return match.group(0).lstrip("0") if match else ""
+    if match:
+        return match.group(0).lstrip("0")
+    roman = _ROMAN_PAGE.match(text)  # front matter: an editor's comments on pages 'iii-xii'
+    return roman.group(1) if roman else ""
 
 
+_ROMAN_PAGE = re.compile(r"^\s*([ivxlc]+)\b")
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]+\s*(\d+))?\s*$")
 
 
@@ -239,6 +339,15 @@ def page_span(value: Any) -> int:
         last = first[: len(first) - len(last)] + last
     span = int(last) - int(first) + 1
     return span if span > 0 else 0
+
+
+def last_page(value: Any) -> str:
+    """The last page of a plain numeric range ('228' from '221-8', '1107' from '1107')."""
+    span = page_span(value)
+    if not span:
+        return ""
+    first = _RANGE.match(str(value)).group(1)
+    return str(int(first) + span - 1)
 
 
 def volume_key(value: Any) -> str:
@@ -345,6 +454,12 @@ class RecordKey:
     pmid: str
     pmcid: str
     kind: str
+    #: The title cut at its subtitle separators (see `title_heads`).
+    heads: tuple[str, ...] = ()
+    #: A generic title a journal reuses (see `recurring_item`).
+    recurring: bool = False
+    #: Last page of a plain numeric range ('' when unknown).
+    last: str = ""
 
     @property
     def first_author(self) -> tuple[str, ...]:
@@ -359,8 +474,9 @@ class RecordKey:
 def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -> RecordKey:
     doi = doi_identity(record.get("doi"), cochrane_versions_same=cochrane_versions_same)
     year = record.get("year")
+    title = title_key(record.get("title"))
     return RecordKey(
-        title=title_key(record.get("title")),
+        title=title,
         authors=author_names(record.get("authors")),
         year=parse_year(year) if has_value(year) else None,
         venue=venue_tokens(record.get("journal")),
@@ -373,4 +489,7 @@ def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -
         pmcid=normalise_pmcid(record.get("pmcid")) or "" if has_value(record.get("pmcid")) else "",
         kind=record_kind(record.get("title"), record.get("publication_type"), record.get("journal"),
                          doi, record.get("issue"), record.get("volume")),
+        heads=title_heads(record.get("title")),
+        recurring=recurring_item(title),
+        last=last_page(record.get("pages")),
     )

@@ -40,10 +40,14 @@ class DedupSummary:
     sources: list[SourceCounts] = field(default_factory=list)
     #: What the run changed in the works: merged, moved and split work ids, the run's event.
     changes: dict = field(default_factory=dict)
+    #: The search round this run completes (`review update`): round, search date, source ids.
+    update: dict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("changes", None)
+        if out.get("update") is None:
+            out.pop("update", None)
         return out
 
 
@@ -85,13 +89,14 @@ def _source_counts(records: pd.DataFrame, clusters: pd.Series) -> list[SourceCou
     return out
 
 
-def deduplicate_review(review, *, actor: str | None = None,
-                       options: DedupOptions | None = None) -> tuple[DedupSummary, DedupResult]:
+def deduplicate_review(review, *, actor: str | None = None, options: DedupOptions | None = None,
+                       update: dict | None = None) -> tuple[DedupSummary, DedupResult]:
     """Cluster every record in the review and store the result (replacing the previous run).
 
     Reviewers' same/different decisions from the log are applied on every run. The store maps
     the clusters onto the review's works (a later search's duplicates join the works already
-    screened, merges and splits are logged), so no decision is ever left behind."""
+    screened, merges and splits are logged), so no decision is ever left behind. `update` (from
+    `review update`) is stored with the run: the search round it completes."""
     store = review.store
     options = options or options_from_protocol(review.protocol)
     records = store.records(with_raw=False)
@@ -102,7 +107,7 @@ def deduplicate_review(review, *, actor: str | None = None,
         records=len(records), unique=int(result.clusters.nunique()),
         duplicates_removed=result.duplicates_removed, unsure_waiting=len(result.unsure),
         reviewer_decisions=len(decisions),
-        sources=_source_counts(records, result.clusters) if len(records) else [])
+        sources=_source_counts(records, result.clusters) if len(records) else [], update=update)
     summary.changes = store.apply_deduplication(
         result.clusters, joining_rules(result), result.pairs, actor=actor or current_user(),
         summary=summary.to_dict())

@@ -108,4 +108,8 @@ def write_meta_analysis(review, *, figures_dir: str | Path, tables_dir: str | Pa
     paths["json"].write_text(json.dumps(pooled, indent=2) + "\n", encoding="utf-8")
     paths["txt"].write_text(report.summary() + "\n", encoding="utf-8")
     report.files += list(paths.values())
+    from .cumulative import write_cumulative  # a living review: the estimate after each search
+    report.files += write_cumulative(review, frame, measure=spec.measure, method=spec.method,
+                                     ratio=result.is_ratio, slug=slug, figures_dir=figures_dir,
+                                     tables_dir=tables_dir)
     return report

@@ -31,7 +31,7 @@ from ..errors import ReviewError
 from ..screening.decisions import final_decisions
 
 __all__ = ["PrismaCounts", "DATABASE_METHODS", "OTHER_METHOD_LABELS", "NO_REASON", "ROUTES",
-           "record_flow", "flow_table", "counts_from_flow", "prisma_counts", "check_counts",
+           "record_flow", "flow_table", "counts_from_flow", "prisma_counts", "updated_counts", "check_counts",
            "counts_to_json", "prisma2020_template", "template_list"]
 
 #: Source methods of PRISMA's "databases and registers" column.
@@ -250,8 +250,11 @@ def _count_or_none(value, name: str) -> int | None:
 def prisma_counts(review, *, previous_studies: int | None = None,
                   previous_reports: int | None = None) -> PrismaCounts:
     """The review's PRISMA 2020 counts, from its store. `previous_studies`/`previous_reports`
-    (an updated review's earlier version) add the "previous studies" box; None leaves it out."""
+    (an updated review's earlier version) add the "previous studies" box; None leaves it out,
+    unless the review was updated with `review update`: then the diagram follows PRISMA 2020's
+    template for updated reviews, from the store's search rounds (see `updated_counts`)."""
     from ..extraction.studies import study_table
+    from ..update import latest_round
     protocol = review.protocol
     order = [s.name for s in protocol.searches] + [o.name for o in protocol.other_methods]
     flow = record_flow(review)
@@ -259,10 +262,42 @@ def prisma_counts(review, *, previous_studies: int | None = None,
     # A report counts as included where the flow ends it there (not while its title and
     # abstract decision is still open, say after a merge or an undo).
     studies = studies[studies["record_id"].isin(flow.loc[flow["box"] == "included", "record_id"])]
+    labels = {r.code: r.label for r in protocol.exclusion_reasons.full_text}
+    if previous_studies is None and previous_reports is None and latest_round(review.store):
+        return updated_counts(review, flow, studies, reason_labels=labels, source_order=order)
     return counts_from_flow(
-        flow, review.store.count_by_database(), studies,
-        reason_labels={r.code: r.label for r in protocol.exclusion_reasons.full_text},
+        flow, review.store.count_by_database(), studies, reason_labels=labels,
         source_order=order, previous_studies=previous_studies, previous_reports=previous_reports)
+
+
+def updated_counts(review, flow: pd.DataFrame, studies: pd.DataFrame, *,
+                   reason_labels: dict[str, str], source_order: list[str]) -> PrismaCounts:
+    """PRISMA 2020 for an updated review: the new-studies columns count only the latest
+    update's records (its copies of works found before are its duplicates) and the works it
+    found first; the studies included from works found by earlier searches are the previous
+    version's; the total is both."""
+    from dataclasses import replace
+
+    from ..update import latest_round, search_rounds, work_rounds
+    store = review.store
+    last = latest_round(store)
+    rounds = work_rounds(store)
+    flow_round = flow["record_id"].map(rounds).fillna(0).astype(int)
+    new_flow = flow[flow_round == last]
+    sources = search_rounds(store)
+    latest = store.sources()
+    latest = latest[latest["source_id"].isin(sources.loc[sources["round"] == last, "source_id"])]
+    identified = (latest.groupby(["database", "method"], sort=True)["record_count"].sum()
+                  .rename("records").reset_index())
+    study_round = studies["record_id"].map(rounds).fillna(0).astype(int)
+    previous, new = studies[study_round < last], studies[study_round == last]
+    key = "study" if "study" in studies.columns else "study_id"
+    counts = counts_from_flow(new_flow, identified, new, reason_labels=reason_labels,
+                              source_order=source_order,
+                              previous_studies=int(previous[key].nunique()) if len(previous) else 0,
+                              previous_reports=len(previous))
+    fresh = set(new[key]) - set(previous[key]) if len(new) else set()
+    return replace(counts, new_studies=len(fresh))
 
 
 # -- the arithmetic check --------------------------------------------------------------------------

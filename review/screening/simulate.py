@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReviewError
+from .models import DEFAULT_MODEL, describe, make_prioritiser, model_names
 from .prioritise import Prioritiser, record_text
 
 __all__ = ["simulate", "SimulationResult", "screening_metrics", "draw_priors",
@@ -103,12 +104,14 @@ def _check_priors(rows, labels, expected: int, what: str) -> list[int]:
 
 
 def simulate(frame: pd.DataFrame, seed: int, prior_included=None, prior_excluded=None,
-             *, prioritiser: Prioritiser | None = None) -> SimulationResult:
+             *, prioritiser: Prioritiser | None = None,
+             model: str = DEFAULT_MODEL) -> SimulationResult:
     """Screen `frame` (title, abstract, label_included) in the prioritiser's order, retraining
     after every decision as ASReview does, until every relevant record is found.
 
     Priors are 0-based row numbers; a side left as None is drawn with `seed` (one record), an
-    empty list means none (records then come in random order until both kinds are seen)."""
+    empty list means none (records then come in random order until both kinds are seen).
+    `model` names one of `review.screening.models.MODELS` (ignored when `prioritiser` is given)."""
     started = time.perf_counter()
     missing = [c for c in ("title", "abstract", "label_included") if c not in frame.columns]
     if missing:
@@ -124,7 +127,7 @@ def simulate(frame: pd.DataFrame, seed: int, prior_included=None, prior_excluded
     n, relevant = len(labels), int(labels.sum())
     if prioritiser is None:
         texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
-        prioritiser = Prioritiser(texts, seed=seed)
+        prioritiser = make_prioritiser(texts, model=model, seed=seed)
     order = prior_in + prior_out
     decided = np.zeros(n, dtype=bool)
     decided[order] = True
@@ -213,17 +216,22 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
                    metavar="ROW", help="0-based row(s) of included records to start from")
     p.add_argument("--prior-excluded", type=int, nargs="+", action=_Rows, default=None,
                    metavar="ROW", help="0-based row(s) of excluded records to start from")
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=model_names(), metavar="NAME",
+                   help=f"prioritisation model: {', '.join(model_names())} (default "
+                        f"{DEFAULT_MODEL}; elas-u4 orders records as ASReview LAB's default does)")
     p.add_argument("--json", action="store_true", help="end with the figures as one JSON line")
 
 
 def run(args) -> int:
     """Simulate, print a summary, and with --json the figures as the last line."""
     frame = load_labelled_csv(args.data)
+    model = getattr(args, "model", None) or DEFAULT_MODEL
     result = simulate(frame, args.seed, getattr(args, "prior_included", None),
-                      getattr(args, "prior_excluded", None))
+                      getattr(args, "prior_excluded", None), model=model)
     r = result
     print(f"{Path(args.data).name}: {r.n_records} records, {r.n_relevant} relevant; "
           f"priors included {r.prior_included}, excluded {r.prior_excluded} (seed {args.seed})")
+    print(f"  model {model}: {describe(model)}")
     print(f"  95 % of relevant found after {r.records_to_95pct_recall} records "
           f"({r.records_to_95pct_recall / r.n_records:.1%}), all after "
           f"{r.records_to_100pct_recall} ({r.records_to_100pct_recall / r.n_records:.1%})")

@@ -5,5 +5,7 @@ from .appraisal import Appraiser
 from .duplicates import DuplicateReviewer
 from .extraction import ExtractionForm, ReconciliationView
 from .screener import Screener
+from .stopping import StoppingPanel
 
-__all__ = ["Appraiser", "DuplicateReviewer", "ExtractionForm", "ReconciliationView", "Screener"]
+__all__ = ["Appraiser", "DuplicateReviewer", "ExtractionForm", "ReconciliationView", "Screener",
+           "StoppingPanel"]

@@ -66,8 +66,10 @@ TARGET_MEAN, TARGET_MAX = 0.92, 1.05
 def find_datasets(names=None) -> list[Path]:
     files = sorted(p for p in DATA.rglob("*.csv") if "metadata" not in p.parts
                    and p.name != "index.csv")
-    if names:
-        files = [p for p in files if p.stem in names or p.name in names]
+    if names:  # in the order named
+        rank = {n: i for i, n in enumerate(names)}
+        files = sorted((p for p in files if p.stem in names or p.name in names),
+                       key=lambda p: rank.get(p.stem, rank.get(p.name)))
         missing = set(names) - {p.stem for p in files} - {p.name for p in files}
         if missing:
             sys.exit(f"no dataset named {', '.join(sorted(missing))} under {DATA}")

@@ -214,7 +214,8 @@ def test_sessions_let_their_threads_go_when_closed_or_opened_again(review):
     first.stopping_hint(wait=True)
     first.ranker.wait(30)
     assert len(_threads("review-prioritiser")) >= before + 1
-    second = ScreeningSession(review, "title_abstract", "ana")  # the notebook cell run again
+    # the notebook run again: the review opened again, the session too
+    second = ScreeningSession(open_review(review.path), "title_abstract", "ana")
     assert first.closed and first.ranker.closed and not second.closed
     assert getattr(first.ranker.prioritiser, "released", False)
     assert not first.ranker._thread.is_alive()

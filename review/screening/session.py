@@ -120,8 +120,9 @@ class ScreeningSession:
 
     # -- life ---------------------------------------------------------------------------------
     def _replace_earlier_session(self) -> None:
-        key = (str(getattr(self.review, "root", id(self.review))), self.stage, self.reviewer,
-               self.role)
+        folder = getattr(self.review, "path", None)
+        key = (str(folder.resolve()) if folder is not None else id(self.review), self.stage,
+               self.reviewer, self.role)
         with _OPEN_LOCK:
             earlier = _OPEN.get(key)
             _OPEN[key] = weakref.ref(self)

@@ -186,13 +186,22 @@ class RiskOfBias(_Strict):
     assessors_per_study: int = Field(default=2, ge=1, le=5)
 
 
+class StoppingRule(_Strict):
+    """When title/abstract screening may stop: the recall the team aims for and the level of
+    the test that recall is no lower (the hypergeometric rule; a random sample confirms it)."""
+
+    recall_target: float = Field(default=0.95, gt=0.5, le=1.0)
+    alpha: float = Field(default=0.05, gt=0.0, lt=0.5)
+
+
 class Screening(_Strict):
-    """How screening runs: reviewers per record, blinding, what automation may do."""
+    """How screening runs: reviewers per record, blinding, what automation may do, when to stop."""
 
     reviewers_per_record: int = Field(default=2, ge=1, le=5)
     blind: bool = True
     hide_ai_score_when_blind: bool = False
     automation_may_exclude: bool = False
+    stopping: StoppingRule = StoppingRule()
 
 
 DUPLICATE_KINDS = ("erratum", "retraction", "comment", "preprint", "conference_abstract")

@@ -132,6 +132,8 @@ class Prioritiser:
         background thread, so that opening a review of 50,000 records does not wait the
         quarter-minute it takes."""
         if self._features is None:
+            if self._texts is None:
+                raise RuntimeError("this prioritiser was closed and has let its records go")
             features = _tfidf(self._texts)
             self._nearest = _NearestInclude(features)
             self._features = features
@@ -146,11 +148,20 @@ class Prioritiser:
     def char_features(self) -> sparse.csr_matrix:
         """TF-IDF of four-character pieces of words, built on first use."""
         if self._char_features is None:
+            if self._texts is None:
+                raise RuntimeError("this prioritiser was closed and has let its records go")
             features = _char_tfidf(self._texts)
             self._char_halves = _row_halves(features)
             self._char_features = features
             self._forget_texts()
         return self._char_features
+
+    def release(self) -> None:
+        """Let the texts and feature matrices go, for good: a closed screening session, which a
+        notebook may keep alive through its widget, then holds none of them."""
+        self._texts = self._features = self._char_features = self._char_halves = None
+        self._nearest = self._last_scores = None
+        self.released = True
 
     def _forget_texts(self) -> None:
         """The texts are kept only until every feature set wanted is built."""
@@ -348,6 +359,14 @@ def _second_core() -> ThreadPoolExecutor:
         return _SECOND_CORE
 
 
+def _release_second_core() -> None:
+    global _SECOND_CORE
+    with _SECOND_CORE_LOCK:
+        executor, _SECOND_CORE = _SECOND_CORE, None
+    if executor is not None:
+        executor.shutdown(wait=False)
+
+
 def _row_halves(matrix: sparse.csr_matrix) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """The first and the second half of the rows, as views (no copy) to score on two cores."""
     half = matrix.shape[0] // 2
@@ -445,10 +464,27 @@ class BackgroundPrioritiser:
                 lambda: self._latest.version >= self._submitted or self._closed, timeout)
 
     def close(self) -> None:
+        """Stop the thread, and the shared second-core worker too when no other prioritiser is
+        open."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        self._thread.join(timeout=5)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+        _LIVE.discard(self)
+        if not _LIVE:
+            _release_second_core()
+
+    def release(self) -> None:
+        """Close, and let the prioritiser's texts and features go (a screening session that is
+        closed or opened again keeps none of them)."""
+        self.close()
+        if not self._thread.is_alive():
+            self.prioritiser.release()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def __enter__(self):
         return self
@@ -467,7 +503,7 @@ class BackgroundPrioritiser:
             try:
                 ranking = replace(self.prioritiser.rank(labels), version=version)
                 ranking.score_of()  # its look-up table is built here, not at the reviewer's click
-            except Exception as exc:  # keep the last good ranking; the session shows the error
+            except Exception as exc:  # keep the last good ranking; session.model_problem says so
                 self.error = exc
                 ranking = replace(self._latest, version=version)
             with self._cond:

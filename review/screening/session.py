@@ -6,15 +6,18 @@ can lose at most the click that was not acknowledged yet."""
 from __future__ import annotations
 
 import random
+import threading
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pandas as pd
 
-from .decisions import (RESOLVER, final_decisions, record_decision, reviewer_decisions,
+from .decisions import (RESOLVER, VERDICTS, final_decisions, record_decision, reviewer_decisions,
                         undo_decision)
 from .records import pdf_for, screening_records
+from .when_to_stop import VALIDATION_NOTE
 
 __all__ = ["ScreeningSession", "ScreeningItem", "Progress", "Action", "Ranker", "screening_order_labels",
            "stopping_report"]
@@ -68,9 +71,16 @@ def _default_ranker(records: pd.DataFrame, seed: int) -> Ranker | None:
     """The project's prioritiser on its own thread, over title and abstract of every record."""
     if records.empty:
         return None
-    from .prioritise import BackgroundPrioritiser, Prioritiser, record_text
+    from .models import make_prioritiser
+    from .prioritise import BackgroundPrioritiser, record_text
     texts = [record_text(t, a) for t, a in zip(records["title"], records["abstract"])]
-    return BackgroundPrioritiser(Prioritiser(texts, ids=list(records.index), seed=seed))
+    return BackgroundPrioritiser(make_prioritiser(texts, ids=list(records.index), seed=seed))
+
+
+#: The open session per (review folder, stage, reviewer, role): opening the same one again (a
+#: notebook cell run twice) closes the earlier one, so that its model thread does not live on.
+_OPEN: "dict[tuple, weakref.ref]" = {}
+_OPEN_LOCK = threading.Lock()
 
 
 class ScreeningSession:
@@ -95,11 +105,71 @@ class ScreeningSession:
         self._history: list[Action] = []
         self._skipped: list[int] = []
         self._current: int | None = None
+        self._listeners: list = []
+        self._validation: list[int] | None = None  # the random validation sample, once started
+        self._closed = False
+        self._hint_worker = None
+        self._replace_earlier_session()
         self.ranker = _default_ranker(self.records, seed) if ranker == "auto" and \
             stage == "title_abstract" and role != RESOLVER else (None if ranker == "auto" else ranker)
+        if self.ranker is not None:
+            weakref.finalize(self, _close_ranker, self.ranker)
         self.reload()
         if self.ranker is not None:
             self.ranker.submit(self._labels())
+
+    # -- life ---------------------------------------------------------------------------------
+    def _replace_earlier_session(self) -> None:
+        folder = getattr(self.review, "path", None)
+        key = (str(folder.resolve()) if folder is not None else id(self.review), self.stage,
+               self.reviewer, self.role)
+        with _OPEN_LOCK:
+            earlier = _OPEN.get(key)
+            _OPEN[key] = weakref.ref(self)
+        earlier = earlier() if earlier is not None else None
+        if earlier is not None and earlier is not self:
+            earlier.close()
+
+    def close(self) -> None:
+        """Stop the model's background thread and let its features go; decisions already made
+        are all in the store. A closed session cannot screen on."""
+        self._closed = True
+        if self.ranker is not None:
+            _close_ranker(self.ranker)
+        if self._hint_worker is not None:
+            self._hint_worker.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def on_change(self, callback) -> None:
+        """Call `callback(session)` after each decision and undo (a view that refreshes)."""
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        if self.shows_stopping and self._hint_worker is not None:
+            self._hint_worker.refresh()
+        for callback in list(self._listeners):
+            callback(self)
+
+    @property
+    def model_problem(self) -> str | None:
+        """Plain words when the AI ordering has failed, else None. Screening goes on: records
+        come in the last order the model computed, and every decision is saved as before."""
+        error = getattr(self.ranker, "error", None)
+        if error is None:
+            return None
+        detail = str(error).strip() or type(error).__name__
+        return (f"The AI ordering stopped updating after an error ({detail}). Records now come "
+                f"in the last order it computed; your decisions are saved as usual. Re-run the "
+                f"session cell to restart it; if the error comes back, report it.")
 
     # -- the protocol at hand -------------------------------------------------------------------
     @property
@@ -122,8 +192,11 @@ class ScreeningSession:
         (`_votes`) up to date itself, so that a click costs no query of every decision;
         `_decisions` is the store as last read, for the other reviewers' decisions."""
         self._decisions = reviewer_decisions(self.store, self.stage)
-        mine = self._decisions[self._decisions["reviewer"] == self.reviewer]
-        self._mine = dict(zip(mine["record_id"], mine["decision"]))
+        mine = self._decisions[self._decisions["reviewer"] == self.reviewer].sort_values("event_id")
+        self._mine = dict(zip(mine["record_id"], mine["decision"]))  # in the order decided
+        self._sampled = set(mine.loc[mine["note"].fillna("").str.contains(VALIDATION_NOTE,
+                                                                           regex=False),
+                                     "record_id"])
         verdicts = self._decisions[self._decisions["decision"].isin(("include", "exclude"))]
         self._votes: dict[int, dict[int, int]] = {}
         self._label_of: dict[int, int] = {}
@@ -170,6 +243,10 @@ class ScreeningSession:
         until the model has one, and for records the model has not ranked); skipped records come
         round again once nothing else is left."""
         skipped = set(self._skipped)
+        if self._validation is not None:  # the random sample first, in its random order
+            for r in self._validation:
+                if r in self._todo and r not in skipped:
+                    return int(r)
         ranked = self._model_order()
         if ranked is not None:  # walk the ranking: the first few are usually still to do
             for r in ranked:
@@ -231,12 +308,17 @@ class ScreeningSession:
     # -- decisions ------------------------------------------------------------------------------
     def decide(self, decision: str, reason: str | None = None, note: str = "") -> int:
         """Commit a decision on the record on screen, then move to the next record."""
+        if self._closed:
+            raise ValueError("this screening session is closed; open a new one to go on")
         if self._current is None:
             raise ValueError("nothing left to screen at this stage")
         if decision == "exclude" and reason is not None and reason not in dict(self.reasons):
             raise ValueError(f"exclusion reason must be one of {', '.join(dict(self.reasons))}, "
                              f"not {reason!r}")
         item = self._current
+        in_sample = self._validation is not None and item in self._validation
+        if in_sample and decision != "skip":
+            note = f"{note} {VALIDATION_NOTE}".strip()
         score = None
         if self.ranker is not None:
             scores = self.ranker.scores()
@@ -249,6 +331,8 @@ class ScreeningSession:
             self._skipped.append(item)
         else:
             self._mine[item] = decision
+            if in_sample:
+                self._sampled.add(item)
             self._counts[decision] += 1
             self._todo.discard(item)
             if decision in ("include", "exclude"):
@@ -256,6 +340,7 @@ class ScreeningSession:
                 if self.ranker is not None:
                     self.ranker.submit(self._labels())
         self._current = self._next()
+        self._changed()
         return event_id
 
     def include(self, note: str = "") -> int:
@@ -282,12 +367,199 @@ class ScreeningSession:
             undo_decision(self.store, stage=self.stage, event_id=action.event_id, reviewer=self.reviewer)
             if self._mine.pop(action.record_id, None) is not None:
                 self._counts[action.decision] -= 1
+            self._sampled.discard(action.record_id)
             self._vote(int(action.record_id), int(action.event_id), None)
             self._todo.add(action.record_id)
         elif action.record_id in self._skipped:
             self._skipped.remove(action.record_id)
         self._current = action.record_id
+        self._changed()
         return action
+
+    # -- when to stop (title/abstract) ----------------------------------------------------------
+    @property
+    def shows_stopping(self) -> bool:
+        """The stopping rule means something only for prioritised title/abstract screening."""
+        return self.stage == "title_abstract" and self.role != RESOLVER
+
+    def _own_order(self) -> tuple[list[int], list[int]]:
+        """1/0 per record in this reviewer's screening order (include or maybe = 1), and the
+        same for the random validation sample's records alone."""
+        labels, sample = [], []
+        sampled = set(self._sampled)  # copies: the hint's thread reads while clicks write
+        for record_id, decision in list(self._mine.items()):
+            if record_id not in self._record_ids or decision not in VERDICTS:
+                continue
+            value = int(decision in ("include", "maybe"))
+            (sample if record_id in sampled else labels).append(value)
+        return labels, sample
+
+    def _team_order(self) -> list[int]:
+        """1/0 per record in the order any reviewer first decided it (1 when someone's standing
+        decision is include or maybe and no resolver excluded it), from the decisions as last
+        read plus this session's own since."""
+        first: dict[int, tuple[int, int]] = {}
+        theirs = self._decisions[self._decisions["reviewer"] != self.reviewer]
+        for record_id, event_id, decision, role in zip(theirs["record_id"], theirs["event_id"],
+                                                       theirs["decision"], theirs["role"]):
+            if decision not in VERDICTS or record_id not in self._record_ids:
+                continue
+            at, label = first.get(record_id, (event_id, 0))
+            if role == RESOLVER:
+                label = int(decision in ("include", "maybe")) + 2  # the resolver's word stands
+            elif label < 2:
+                label = max(label, int(decision in ("include", "maybe")))
+            first[record_id] = (min(at, event_id), label)
+        mine_at = 1 + max((at for at, _ in first.values()), default=0)
+        for offset, (record_id, decision) in enumerate(list(self._mine.items())):
+            if decision not in VERDICTS or record_id not in self._record_ids:
+                continue
+            at, label = first.get(record_id, (mine_at + offset, 0))
+            if label < 2:
+                label = max(label, int(decision in ("include", "maybe")))
+            first[record_id] = (at, label)
+        return [label % 2 for _, label in sorted(first.values())]
+
+    def stopping_status(self):
+        """The stopping rule over this reviewer's own screening order (the team's, in order of
+        first decision, when screening is not blind), and the random validation sample's test;
+        None at full text and for a resolver. Takes up to a second at 50,000 records: the
+        screener shows `stopping_hint()`, worked out on a background thread."""
+        if not self.shows_stopping:
+            return None
+        from .stopping import random_sample_test, stopping_estimate
+        from .when_to_stop import StoppingStatus
+        rule = self.protocol.screening.stopping
+        prioritised, sample = self._own_order()
+        n_records = len(self.records)
+        if self.blind or not self._others:
+            order, whose = prioritised + sample, "your"
+        else:
+            order, whose = self._team_order(), "the team's"
+        estimate = stopping_estimate(order, n_records, recall_target=rule.recall_target,
+                                     confidence=1 - rule.alpha)
+        test = None
+        if self._validation is not None or sample:
+            test = random_sample_test(sum(prioritised), n_records - len(prioritised), sample,
+                                      n_records, rule.recall_target)
+        planned = len(self._validation) if self._validation is not None else None
+        return StoppingStatus(estimate, whose, planned, test)
+
+    def stopping_hint(self, *, wait: bool = False) -> str | None:
+        """The line about stopping beside the record, in plain words; None where it means
+        nothing (full text, resolving conflicts). Worked out on a background thread after each
+        decision (callbacks given to `on_stopping_hint` hear when it is ready); until the first
+        is ready it says so, unless `wait`."""
+        if not self.shows_stopping:
+            return None
+        if self._hint_worker is None:
+            self._hint_worker = _HintWorker(self)
+            weakref.finalize(self, self._hint_worker.close)
+            self._hint_worker.refresh()
+        if wait:
+            self._hint_worker.wait()
+        return self._hint_worker.text or "When to stop: working it out..."
+
+    def on_stopping_hint(self, callback) -> None:
+        """Call `callback(text)` on the background thread whenever a new stopping hint is ready."""
+        self.stopping_hint()
+        self._hint_worker.listeners.append(callback)
+
+    def methods_sentence(self) -> str | None:
+        """How screening stopped, for the report's methods section."""
+        from .when_to_stop import methods_sentence
+        status = self.stopping_status()
+        return None if status is None else methods_sentence(status)
+
+    def start_validation_sample(self, size: int | None = None, *, seed: int = 0) -> int:
+        """Screen a simple random sample of the records still to screen next (SAFE manner), so
+        that the stopping rule can be tested exactly. `size` defaults to the smallest sample
+        that, holding no relevant record, shows the recall target at the protocol's alpha.
+        Returns the sample's size; its decisions carry a note saying they were in it."""
+        if not self.shows_stopping:
+            raise ValueError("a validation sample belongs to title/abstract screening")
+        from .stopping import validation_sample_size
+        rule = self.protocol.screening.stopping
+        prioritised, _ = self._own_order()
+        pool = sorted(self._todo)
+        if size is None:
+            size = validation_sample_size(sum(prioritised), len(self.records) - len(prioritised),
+                                          rule.recall_target, rule.alpha)
+        size = min(int(size), len(pool))
+        if size <= 0:
+            raise ValueError("no record is left to sample")
+        rng = random.Random(f"{seed}:{self.stage}:{self.reviewer}:{len(prioritised)}:sample")
+        self._validation = rng.sample(pool, size)
+        self._current = self._next()
+        self._changed()
+        return size
+
+
+class _HintWorker:
+    """Works out the session's stopping hint on its own thread, newest state only, so that a
+    click never waits for the hypergeometric sums."""
+
+    def __init__(self, session: "ScreeningSession"):
+        self._session = weakref.ref(session)
+        self.text: str | None = None
+        self.error: BaseException | None = None
+        self.listeners: list = []
+        self._cond = threading.Condition()
+        self._wanted = self._done = 0
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="review-stopping-hint",
+                                        daemon=True)
+        self._thread.start()
+
+    def refresh(self) -> None:
+        with self._cond:
+            self._wanted += 1
+            self._cond.notify_all()
+
+    def wait(self, timeout: float | None = 30) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._done >= self._wanted or self._closed, timeout)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+
+    def _work(self) -> None:
+        from .when_to_stop import hint_text
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._wanted > self._done or self._closed)
+                if self._closed:
+                    return
+                wanted = self._wanted
+            session = self._session()
+            if session is None:
+                return
+            try:
+                status = session.stopping_status()
+                text = None if status is None else hint_text(status)
+                self.error = None
+            except Exception as exc:  # noqa: BLE001 - shown in words, screening goes on
+                self.error, text = exc, f"When to stop: could not be worked out ({exc})."
+            del session
+            self.text = text
+            for callback in list(self.listeners):  # before `wait` returns: views are current
+                try:
+                    callback(text)
+                except Exception as exc:  # noqa: BLE001 - a broken view must not stop the hints
+                    self.error = exc
+            with self._cond:
+                self._done = wanted
+                self._cond.notify_all()
+
+
+def _close_ranker(ranker) -> None:
+    close = getattr(ranker, "release", None) or getattr(ranker, "close", None)
+    if close is not None:
+        close()
 
 
 def screening_order_labels(store, stage: str = "title_abstract", *,
@@ -305,12 +577,18 @@ def screening_order_labels(store, stage: str = "title_abstract", *,
 
 
 def stopping_report(session: "ScreeningSession"):
-    """The stopping estimate for the session's stage and the recall-curve figure."""
-    from .stopping import recall_curve_figure, stopping_estimate
-    labels = screening_order_labels(session.store, session.stage,
-                                    reviewers_per_record=session.needed)
-    estimate = stopping_estimate(labels, len(session.records))
+    """The stopping estimate over the session's screening order (the reviewer's own when blind)
+    and the recall-curve figure (a picture when it is a notebook cell's value); (None, None) at
+    full text or for a resolver, where stopping early means nothing."""
+    from .stopping import recall_curve_figure
+    status = session.stopping_status()
+    if status is None:
+        return None, None
+    estimate = status.estimate
+    prioritised, sample = session._own_order()
+    labels = prioritised + sample if status.whose == "your" else session._team_order()
     figure = recall_curve_figure(labels, n_records=len(session.records),
                                  n_relevant=max(1, sum(labels) + estimate.remaining_estimate),
-                                 title=f"Relevant records found ({session.stage.replace('_', '/')})")
+                                 title=f"Relevant records found ({status.whose} screening, "
+                                       f"{session.stage.replace('_', '/')})")
     return estimate, figure

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReviewError
+from .models import DEFAULT_MODEL, describe, make_prioritiser, model_names
 from .prioritise import Prioritiser, record_text
 
 __all__ = ["simulate", "SimulationResult", "screening_metrics", "draw_priors",
@@ -102,12 +103,14 @@ def _check_priors(rows, labels, expected: int, what: str) -> list[int]:
 
 
 def simulate(frame: pd.DataFrame, seed: int, prior_included=None, prior_excluded=None,
-             *, prioritiser: Prioritiser | None = None) -> SimulationResult:
+             *, prioritiser: Prioritiser | None = None,
+             model: str = DEFAULT_MODEL) -> SimulationResult:
     """Screen `frame` (title, abstract, label_included) in the prioritiser's order, retraining
     after every decision as ASReview does, until every relevant record is found.
 
     Priors are 0-based row numbers; a side left as None is drawn with `seed` (one record), an
-    empty list means none (records then come in random order until both kinds are seen)."""
+    empty list means none (records then come in random order until both kinds are seen).
+    `model` names one of `review.screening.models.MODELS` (ignored when `prioritiser` is given)."""
     started = time.perf_counter()
     missing = [c for c in ("title", "abstract", "label_included") if c not in frame.columns]
     if missing:
@@ -123,7 +126,7 @@ def simulate(frame: pd.DataFrame, seed: int, prior_included=None, prior_excluded
     n, relevant = len(labels), int(labels.sum())
     if prioritiser is None:
         texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
-        prioritiser = Prioritiser(texts, seed=seed)
+        prioritiser = make_prioritiser(texts, model=model, seed=seed)
     order = prior_in + prior_out
     decided = np.zeros(n, dtype=bool)
     decided[order] = True

@@ -26,18 +26,25 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
                    metavar="ROW", help="0-based row(s) of included records to start from")
     p.add_argument("--prior-excluded", type=int, nargs="+", action=_Rows, default=None,
                    metavar="ROW", help="0-based row(s) of excluded records to start from")
+    from .models import DEFAULT_MODEL, model_names
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=model_names(), metavar="NAME",
+                   help=f"prioritisation model: {', '.join(model_names())} (default "
+                        f"{DEFAULT_MODEL}; elas-u4 orders records as ASReview LAB's default does)")
     p.add_argument("--json", action="store_true", help="end with the figures as one JSON line")
 
 
 def run(args) -> int:
     """Simulate, print a summary, and with --json the figures as the last line."""
+    from .models import DEFAULT_MODEL, describe
     from .simulate import load_labelled_csv, simulate
     frame = load_labelled_csv(args.data)
+    model = getattr(args, "model", None) or DEFAULT_MODEL
     result = simulate(frame, args.seed, getattr(args, "prior_included", None),
-                      getattr(args, "prior_excluded", None))
+                      getattr(args, "prior_excluded", None), model=model)
     r = result
     print(f"{Path(args.data).name}: {r.n_records} records, {r.n_relevant} relevant; "
           f"priors included {r.prior_included}, excluded {r.prior_excluded} (seed {args.seed})")
+    print(f"  model {model}: {describe(model)}")
     print(f"  95 % of relevant found after {r.records_to_95pct_recall} records "
           f"({r.records_to_95pct_recall / r.n_records:.1%}), all after "
           f"{r.records_to_100pct_recall} ({r.records_to_100pct_recall / r.n_records:.1%})")

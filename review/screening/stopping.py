@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import hypergeom
 
-__all__ = ["StoppingEstimate", "stopping_estimate", "recall_curve_figure"]
+__all__ = ["StoppingEstimate", "stopping_estimate", "recall_below_target_p", "stopping_point",
+           "random_sample_test", "RandomSampleTest", "validation_sample_size",
+           "recall_curve_figure", "RecallCurve"]
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,11 @@ def stopping_estimate(screened_labels: Sequence[int], n_records: int, *,
         return StoppingEstimate(n_records, n_screened, found, 0 if unscreened == 0 else unscreened,
                                 0, unscreened, 0.0 if unscreened == 0 else 1.0,
                                 recall_target, confidence, 0)
+    p = recall_below_target_p(labels, n_records, recall_target)
     tail = labels[::-1]
     n = np.arange(1, n_screened + 1)            # sample sizes: the last n screened records
     k = np.cumsum(tail)                          # relevant among them
     population = unscreened + n
-    # Fewest relevant in the population that would put recall below the target
-    k_h0 = np.floor(found / recall_target - (found - k) + 1)
-    p = float(np.min(hypergeom.cdf(k, population, np.minimum(k_h0, population), n)))
     # Bounds on relevant in the population for a geometric grid of sample sizes (cheap and enough)
     grid = np.unique(np.geomspace(1, n_screened, num=min(n_screened, 60)).astype(int)) - 1
     best = None
@@ -86,6 +86,99 @@ def stopping_estimate(screened_labels: Sequence[int], n_records: int, *,
     estimate = min(max(0, math.floor(kk * (pop + 1) / nn) - kk), unscreened)
     return StoppingEstimate(n_records, n_screened, found, max(low, min(estimate, high)), low,
                             min(high, unscreened), min(p, 1.0), recall_target, confidence, nn)
+
+
+def recall_below_target_p(screened_labels, n_records: int, recall_target: float = 0.95) -> float:
+    """p-value of H0 "recall so far is below `recall_target`" by the hypergeometric rule of
+    Callaghan & Müller-Hansen (2020): for every n, the last n screened records are taken as a
+    sample of themselves plus the unscreened; the smallest p over n is reported (their buscar
+    code does the same). 1.0 when nothing or nothing relevant has been screened yet."""
+    labels = np.asarray(screened_labels, dtype=np.int64)
+    n_screened, found = len(labels), int(labels.sum())
+    unscreened = n_records - n_screened
+    if unscreened <= 0:
+        return 0.0
+    if n_screened == 0 or found == 0:
+        return 1.0
+    tail = labels[::-1]
+    k = np.cumsum(tail)
+    # Within a run of irrelevant records the p-value only falls as n grows (one more irrelevant
+    # record drawn from a population one larger), so the smallest p is among the n that end
+    # such a run: just before a relevant record, or all of them.
+    ends = np.flatnonzero(np.r_[tail[1:] == 1, True])
+    n, k = ends + 1, k[ends]
+    population = unscreened + n
+    # Fewest relevant in the population that would put recall below the target
+    k_h0 = np.floor(found / recall_target - (found - k) + 1)
+    return float(min(1.0, np.min(hypergeom.cdf(k, population, np.minimum(k_h0, population), n))))
+
+
+def stopping_point(screened_labels, n_records: int, *, recall_target: float = 0.95,
+                   alpha: float = 0.05) -> int:
+    """Records screened when the hypergeometric rule first rejects "recall < target" at level
+    `alpha`, following a complete screening order (`screened_labels`; records after its end are
+    taken as irrelevant, as in a simulation that ends at the last relevant record); `n_records`
+    if it never does. For simulations."""
+    labels = np.r_[np.asarray(screened_labels, dtype=np.int64),
+                   np.zeros(max(0, n_records - len(screened_labels)), dtype=np.int64)]
+    found = np.cumsum(labels)
+    for screened in range(1, n_records):
+        if found[screened - 1] and recall_below_target_p(labels[:screened], n_records,
+                                                         recall_target) < alpha:
+            return screened
+    return n_records
+
+
+@dataclass(frozen=True)
+class RandomSampleTest:
+    """A random sample of the records left unscreened, screened to test recall (SAFE manner:
+    stop prioritised screening, screen a random sample of the rest, then test)."""
+
+    n_records: int
+    found_before: int
+    unscreened: int
+    sample_size: int
+    relevant_in_sample: int
+    recall_target: float
+    p: float
+
+    @property
+    def passed(self) -> bool:
+        return self.p < 0.05
+
+
+def random_sample_test(found_before: int, unscreened: int, sample_labels: Sequence[int],
+                       n_records: int, recall_target: float = 0.95) -> RandomSampleTest:
+    """Exact test of H0 "recall < target" from a simple random sample of the `unscreened`
+    records left when prioritised screening stopped (`found_before` relevant found by then):
+    under H0 at least K relevant were among them, K the fewest that put the recall of everything
+    found (before and in the sample) below the target; p = P(X <= relevant in sample | K)."""
+    sample = np.asarray(sample_labels, dtype=np.int64)
+    n, k = len(sample), int(sample.sum())
+    if n > unscreened:
+        raise ValueError(f"a sample of {n} from {unscreened} unscreened records")
+    found = found_before + k
+    # relevant among the unscreened under H0 (found outside the sample are known exactly)
+    k_h0 = min(unscreened, math.floor(found / recall_target - found_before) + 1)
+    p = 1.0 if n == 0 else float(hypergeom.cdf(k, unscreened, max(k_h0, k), n))
+    return RandomSampleTest(n_records, found_before, unscreened, n, k, recall_target, min(p, 1.0))
+
+
+def validation_sample_size(found: int, unscreened: int, recall_target: float = 0.95,
+                           alpha: float = 0.05) -> int:
+    """The smallest random sample of the unscreened records that, if it holds no relevant
+    record, rejects "recall < target" at `alpha` (all of them when none is small enough)."""
+    if unscreened <= 0:
+        return 0
+    k_h0 = min(unscreened, math.floor(found / recall_target - found) + 1)
+    lo, hi = 1, unscreened
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if hypergeom.cdf(0, unscreened, k_h0, mid) < alpha:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def _upper_bound(k: int, population: int, n: int, alpha: float) -> int:
@@ -116,8 +209,8 @@ def recall_curve_figure(screened_labels, n_records: int | None = None,
                         n_relevant: int | None = None, *, title: str | None = None):
     """Records screened vs relevant found, one line per screening order, with the diagonal of
     screening in random order. `screened_labels` is one 1/0 sequence (screening order) or a
-    mapping of name -> sequence to compare orders. Returns a matplotlib Figure (not shown)."""
-    from matplotlib.figure import Figure
+    mapping of name -> sequence to compare orders. Returns a `RecallCurve`: a matplotlib Figure
+    that a notebook shows as a picture when it is a cell's value."""
 
     curves = dict(screened_labels) if isinstance(screened_labels, Mapping) \
         else {"prioritised": screened_labels}
@@ -126,7 +219,7 @@ def recall_curve_figure(screened_labels, n_records: int | None = None,
     curves = {name: np.asarray(v, dtype=int) for name, v in curves.items()}
     n_records = n_records or max(len(v) for v in curves.values())
     n_relevant = n_relevant if n_relevant is not None else max(int(v.sum()) for v in curves.values())
-    fig = Figure(figsize=(6, 4.5), layout="constrained")
+    fig = RecallCurve(figsize=(6, 4.5), layout="constrained")
     ax = fig.add_subplot()
     for name, labels in curves.items():
         ax.step(np.arange(0, len(labels) + 1), np.r_[0, np.cumsum(labels)], where="post",
@@ -139,3 +232,20 @@ def recall_curve_figure(screened_labels, n_records: int | None = None,
     ax.set_title(title or "Relevant records found while screening")
     ax.legend(loc="lower right")
     return fig
+
+
+def _figure_class():
+    from matplotlib.figure import Figure
+    return Figure
+
+
+class RecallCurve(_figure_class()):
+    """A Figure that draws itself in a notebook. A Figure made without pyplot (so that nothing
+    opens a window or keeps figures alive) has no picture in Jupyter until pyplot has been
+    imported; a notebook would print `<Figure size 600x450 with 1 Axes>` instead."""
+
+    def _repr_png_(self) -> bytes:
+        import io
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()

@@ -6,5 +6,7 @@ from .certainty import CertaintyRater
 from .duplicates import DuplicateReviewer
 from .extraction import ExtractionForm, ReconciliationView
 from .screener import Screener
+from .stopping import StoppingPanel
 
-__all__ = ["Appraiser", "CertaintyRater", "DuplicateReviewer", "ExtractionForm", "ReconciliationView", "Screener"]
+__all__ = ["Appraiser", "CertaintyRater", "DuplicateReviewer", "ExtractionForm", "ReconciliationView",
+           "Screener", "StoppingPanel"]

@@ -109,7 +109,7 @@ class FixedRanker:
 
 
 def test_shows_the_record_highlighted_with_progress_and_criteria(screener):
-    assert "<b>0 / 152 screened</b> · 152 to go · 0 included" in screener.header.value
+    assert "<b>0 / 152 screened</b> · 152 to go</div>" in screener.header.value and ">0 included · " in screener.header.value
     assert "tester, screening at Title/abstract" in screener.header.value
     assert "title_abstract" not in screener.header.value
     assert "mark.review-include" in screener.header.value  # the two colours' style
@@ -142,7 +142,7 @@ def test_buttons_write_decisions_and_move_on(screener, review):
     assert _decisions(review) == [("include", None, "clear yes")]
     assert review.store.events("title_abstract").iloc[-1]["work_id"] == first
     assert screener.note.value == ""
-    assert "<b>1 / 152 screened</b> · 151 to go · 1 included" in screener.header.value
+    assert "<b>1 / 152 screened</b> · 151 to go</div>" in screener.header.value and ">1 included · " in screener.header.value
     assert screener.status.value == f"Saved: included for record {first}."
     assert screener.session.current.record_id != first
     screener.reason.value = "not_cancer"
@@ -154,8 +154,8 @@ def test_buttons_write_decisions_and_move_on(screener, review):
     assert _decisions(review) == [("include", None, "clear yes"), ("exclude", "not_cancer", ""),
                                   ("exclude", None, ""), ("maybe", None, ""), ("skip", None, "")]
     assert screener.reason.value == ""
-    assert "<b>4 / 152 screened</b> · 148 to go · 1 included" in screener.header.value
-    assert "148 to go · 1 included · 2 excluded · 1 maybe" in screener.header.value
+    assert "<b>4 / 152 screened</b> · 148 to go</div>" in screener.header.value and ">1 included · " in screener.header.value
+    assert ">1 included · 2 excluded · 1 maybe — " in screener.header.value
 
 
 def test_keys_decide_choose_reasons_and_undo(screener, review):
@@ -176,7 +176,7 @@ def test_keys_decide_choose_reasons_and_undo(screener, review):
     assert _decisions(review)[1] == ("exclude", "wrong_intervention", "")
     standing = reviewer_decisions(review.store, "title_abstract")
     assert sorted(standing["decision"]) == ["exclude", "include"]
-    assert "<b>2 / 152 screened</b> · 150 to go · 1 included" in screener.header.value
+    assert "<b>2 / 152 screened</b> · 150 to go</div>" in screener.header.value and ">1 included · " in screener.header.value
 
 
 def test_keys_typed_in_fields_or_with_modifiers_are_ignored(screener, review):
@@ -268,7 +268,7 @@ def test_full_text_needs_a_reason_and_offers_not_retrieved(review, monkeypatch):
     view.on_key(_key("n"))
     assert _decisions(review, "full_text", "c") == [("exclude", "duplicate_publication", ""),
                                                     ("not_retrieved", None, "")]
-    assert "<b>2 / 3 screened</b> · 1 to go · 0 included" in view.header.value
+    assert "<b>2 / 3 screened</b> · 1 to go</div>" in view.header.value and ">0 included · " in view.header.value
     assert "1 excluded · 0 maybe · 1 not retrieved — c, screening at Full text" in view.header.value
     view.action_buttons["include"].click()
     assert "All records screened at this stage" in view.record.value

@@ -32,9 +32,10 @@ function render({ model, el }) {
   function draw() {
     el.dataset.live = live ? "1" : "0";
     cue.classList.toggle("review-keys-cue-live", live);
+    cue.title = model.get("hint");
     light.textContent = live ? "⌨ Keys live" : "⌨ Keys off";
     text.textContent = live
-      ? ` · ${model.get("hint")} · Esc releases`
+      ? " · the letters on the buttons work · Esc releases"
       : " · click anywhere on this panel to use the keys";
     if (scope) scope.classList.toggle("review-keys-live", live);
   }

@@ -102,9 +102,9 @@ class Screener(KeyboardView):
                                           titles=("Eligibility criteria and exclusion reasons",),
                                           selected_index=None)
         self.reason = widgets.Dropdown(
-            options=[("Exclusion reason" + (" (required)" if self.full_text else " (optional)"), "")]
+            options=[("Exclusion reason (1-9" + (", required)" if self.full_text else ")"), "")]
             + [(f"{i} · {label}", code) for i, (code, label) in enumerate(session.reasons, 1)],
-            value="", layout=widgets.Layout(width="21em", flex="0 0 auto"),
+            value="", layout=widgets.Layout(width="18em", flex="0 0 auto"),
             tooltip="Keys 1-9 choose a reason")
         spec = [("include", "Include (i)", "success", "The record meets the criteria"),
                 ("exclude", "Exclude (e)", "danger", "Exclude, with the reason chosen beside"),
@@ -244,10 +244,11 @@ class Screener(KeyboardView):
         if self.full_text:
             counts.append(f"{p.not_retrieved} not retrieved")
         role = "resolving conflicts" if resolving else "screening"
-        words = (f"<b>{p.screened} / {p.total} {what}</b> · {p.remaining} to go · "
-                 f"{' · '.join(counts)} — {html.escape(session.reviewer)}, {role} at "
-                 f"{stage_name(session.stage)}")
-        self.header.value = _STYLE + progress_html(p.screened, p.total, words)
+        words = f"<b>{p.screened} / {p.total} {what}</b> · {p.remaining} to go"
+        who = (f"{' · '.join(counts)} — {html.escape(session.reviewer)}, {role} at "
+               f"{stage_name(session.stage)}")
+        self.header.value = (_STYLE + progress_html(p.screened, p.total, words)
+                             + f"<div class='review-line' title='{who}'>{who}</div>")
         self._draw_stopping()
         self._draw_agreement()
         finished = item is None

@@ -37,17 +37,18 @@ def _key(key: str, **extra) -> dict:
             **extra}
 
 
-def test_shows_the_pair_escaped_with_differences(reviewer):
-    assert "0 of 2 pairs decided" in reviewer.header.value
-    assert "score 0.800" in reviewer.about.value
+def test_shows_the_question_escaped_with_differences(reviewer):
+    assert "0 of 2 questions answered" in reviewer.header.value
+    assert "Is record 1 the same work as a record? (similarity 0.80)" in reviewer.about.value
     assert "title similar, &lt;years&gt; differ" in reviewer.about.value
     table = reviewer.table.value
     assert "<script>" not in table
     assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in table
     assert "<mark>2020</mark>" in table and "<mark>2021</mark>" in table
-    assert "Record 1" in table and "Record 2" in table
+    assert "Asked about: record 1" in table and "record 2</th>" in table
+    assert "Smith, J <i>(the same in all)</i>" in table  # equal fields fold to one line
     assert [b.description for b in reviewer.buttons.children] == [
-        "Same record (s)", "Different records (d)", "Skip (k)", "Undo (u)"]
+        "Same as these (s)", "Different (d)", "Skip (k)", "Undo (u)"]
     assert reviewer.undo_button.disabled
 
 
@@ -59,11 +60,12 @@ def test_buttons_write_decisions_and_move_on(reviewer, store):
     assert events.iloc[0]["payload"] == {"note": "year is a typo"}
     assert events.iloc[0]["other_record_id"] == 2
     assert reviewer.note.value == ""
-    assert "1 of 2 pairs decided" in reviewer.header.value
-    assert "Record 3" in reviewer.table.value and "event" in reviewer.status.value
+    assert "1 of 2 questions answered" in reviewer.header.value
+    assert "record 3" in reviewer.table.value and "event" not in reviewer.status.value
+    assert reviewer.status.value == "Saved: record 1 and the 1 record(s) of the cluster are same work."
     reviewer.different_button.click()
-    assert "All pairs decided" in reviewer.table.value
-    assert "2 of 2 pairs decided" in reviewer.header.value
+    assert "All duplicate questions answered" in reviewer.table.value
+    assert "2 of 2 questions answered" in reviewer.header.value
     assert reviewer.same_button.disabled and not reviewer.undo_button.disabled
     reviewer.same_button.click()  # disabled in the page; nothing happens if clicked anyway
     assert store.events("dedup")["action"].tolist() == ["same", "different"]
@@ -71,13 +73,13 @@ def test_buttons_write_decisions_and_move_on(reviewer, store):
 
 def test_keys_skip_decide_and_undo(reviewer, store):
     reviewer.on_key(_key("k"))
-    assert "Record 3" in reviewer.table.value and "1 skipped" in reviewer.header.value
+    assert "record 3" in reviewer.table.value and "1 skipped" in reviewer.header.value
     reviewer.on_key(_key("d"))
-    assert "Record 1" in reviewer.table.value  # the skipped pair comes round again
+    assert "record 1" in reviewer.table.value  # the skipped question comes round again
     reviewer.on_key(_key("u"))
-    assert "Record 3" in reviewer.table.value
+    assert "record 3" in reviewer.table.value
     reviewer.on_key(_key("S"))
-    assert reviewer.queue.current.key == (1, 2)
+    assert reviewer.queue.current.members == (1, 2)
     assert store.events("dedup")["action"].tolist() == ["skip", "different", "undo", "same"]
     assert pair_decisions(store)["decision"].tolist() == ["same"]
 
@@ -101,20 +103,56 @@ def test_undo_with_nothing_to_undo_and_undo_restores_the_note(reviewer, store):
     reviewer.skip_button.click()
     reviewer.undo_button.click()
     assert reviewer.note.value == "check full text"
-    assert reviewer.queue.current.key == (1, 2)
+    assert reviewer.queue.current.members == (1, 2)
     assert store.events("dedup")["action"].tolist() == ["skip", "undo"]
 
 
 def test_a_failed_write_is_shown_and_the_pair_stays(reviewer, store, monkeypatch):
     def refuse(*_args, **_kwargs):
         raise RuntimeError("database is locked <now>")
-    monkeypatch.setattr(store, "record_pair_verdict", refuse)
+    monkeypatch.setattr(store, "record_pair_verdicts", refuse)
     reviewer.same_button.click()
     assert "Not saved" in reviewer.status.value and "&lt;now&gt;" in reviewer.status.value
-    assert reviewer.queue.current.key == (1, 2) and reviewer.queue.progress.decided == 0
+    assert "RuntimeError" not in reviewer.status.value
+    assert reviewer.queue.current.members == (1, 2) and reviewer.queue.progress.decided == 0
 
 
-def test_keydown_events_are_watched_on_everything_but_the_note(reviewer):
-    assert reviewer.key_events.source is reviewer.keyboard_area
-    assert reviewer.note not in reviewer.keyboard_area.children
-    assert reviewer.key_events.watched_events == ["keydown"]
+def test_keys_come_from_the_key_catcher_above_the_comparison(reviewer, store):
+    assert reviewer.children[0] is reviewer.decision_bar
+    assert reviewer.decision_bar.children[0] is reviewer.key_catcher
+    assert set(reviewer.key_catcher.shortcuts) == {"s", "d", "k", "u"}
+    reviewer.key_catcher._message(reviewer.key_catcher, {"type": "key", "key": "d"}, [])
+    assert store.events("dedup")["action"].tolist() == ["different"]
+
+
+def test_a_cluster_is_one_question_with_format_differences_set_aside(tmp_path):
+    records = [
+        {"title": "NK cell exosomes kill tumours.", "authors": ["Wang, Xiaoming", "Li, Hua"],
+         "year": "2020", "publication_type": "Journal Article", "abstract": "Same text."},
+        {"title": "NK cell exosomes kill tumours", "authors": ["Wang X.", "Li H."],
+         "year": "2020", "publication_type": "JOUR", "abstract": "Same text."},
+        {"title": "nk cell exosomes kill tumours", "authors": ["Wang X", "Li H"],
+         "year": "2020", "publication_type": "JOUR", "abstract": "same text"},
+        {"title": "NK cell exosomes kill tumours", "authors": ["Wang, X.", "Chen, K."],
+         "year": "2021", "publication_type": "JOUR", "abstract": "Same text."},
+    ]
+    store = store_with_records(tmp_path, records)
+    try:
+        pairs = pd.DataFrame({"record_a": [4, 4, 4], "record_b": [1, 2, 3]})
+        view = DuplicateReviewer(DuplicateQueue(pairs, store.records(), store, "ana",
+                                                clusters={1: 1, 2: 1, 3: 1, 4: 4}))
+        assert view.queue.progress.total == 1
+        table = view.table.value
+        assert "Is record 4 the same work as a cluster of 3 records of one work?" in view.about.value
+        assert table.count("Same text. <i>(the same in all)</i>") == 1  # the abstract once
+        assert "JOUR <i>(the same in all)</i>" in table
+        assert "<mark>Wang" not in table and "<mark>Chen, K.</mark>" in table
+        assert "<mark>Li, Hua</mark>" in table  # no Li in record 4
+        assert "<mark>2021</mark>" in table
+        view.on_key(_key("s"))
+        decided = pair_decisions(store)
+        assert sorted(zip(decided["record_a"], decided["record_b"], decided["decision"])) == [
+            (1, 4, "same"), (2, 4, "same"), (3, 4, "same")]
+        assert "All duplicate questions answered" in view.table.value
+    finally:
+        store.dispose()

@@ -64,6 +64,21 @@ def screener(review):
     return Screener(ScreeningSession(review, "title_abstract", "tester"))
 
 
+def _pdf(text: str) -> bytes:
+    """A real one-page PDF holding `text` (drawn by matplotlib, fonts embedded as text)."""
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(4, 2))
+    figure.text(0.1, 0.5, text)
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        figure.savefig(buffer, format="pdf")
+    return buffer.getvalue()
+
+
 def _key(key: str, **extra) -> dict:
     return {"type": "keydown", "event": "keydown", "key": key, "target": {"tagName": "DIV"},
             **extra}
@@ -94,8 +109,9 @@ class FixedRanker:
 
 
 def test_shows_the_record_highlighted_with_progress_and_criteria(screener):
-    assert "0 / 156 screened · 0 included" in screener.header.value
-    assert "tester, screening at title/abstract" in screener.header.value
+    assert "<b>0 / 156 screened</b> · 156 to go</div>" in screener.header.value and ">0 included · " in screener.header.value
+    assert "tester, screening at Title/abstract" in screener.header.value
+    assert "title_abstract" not in screener.header.value
     assert "mark.review-include" in screener.header.value  # the two colours' style
     item = screener.session.current
     page = screener.record.value
@@ -126,8 +142,9 @@ def test_buttons_write_decisions_and_move_on(screener, review):
     assert _decisions(review) == [("include", None, "clear yes")]
     assert review.store.events("title_abstract").iloc[-1]["work_id"] == first
     assert screener.note.value == ""
-    assert "1 / 156 screened · 1 included" in screener.header.value
-    assert "event" in screener.status.value and screener.session.current.record_id != first
+    assert "<b>1 / 156 screened</b> · 155 to go</div>" in screener.header.value and ">1 included · " in screener.header.value
+    assert screener.status.value == f"Saved: included for record {first}."
+    assert screener.session.current.record_id != first
     screener.reason.value = "not_cancer"
     screener.action_buttons["exclude"].click()
     screener.action_buttons["exclude"].click()  # no reason: allowed at title/abstract
@@ -137,8 +154,8 @@ def test_buttons_write_decisions_and_move_on(screener, review):
     assert _decisions(review) == [("include", None, "clear yes"), ("exclude", "not_cancer", ""),
                                   ("exclude", None, ""), ("maybe", None, ""), ("skip", None, "")]
     assert screener.reason.value == ""
-    assert "4 / 156 screened · 1 included" in screener.header.value
-    assert "2 excluded · 1 maybe · 148 to go" in screener.header.value
+    assert "<b>4 / 156 screened</b> · 152 to go</div>" in screener.header.value and ">1 included · " in screener.header.value
+    assert ">1 included · 2 excluded · 1 maybe — " in screener.header.value
 
 
 def test_keys_decide_choose_reasons_and_undo(screener, review):
@@ -159,7 +176,7 @@ def test_keys_decide_choose_reasons_and_undo(screener, review):
     assert _decisions(review)[1] == ("exclude", "wrong_intervention", "")
     standing = reviewer_decisions(review.store, "title_abstract")
     assert sorted(standing["decision"]) == ["exclude", "include"]
-    assert "2 / 156 screened · 1 included" in screener.header.value
+    assert "<b>2 / 156 screened</b> · 154 to go</div>" in screener.header.value and ">1 included · " in screener.header.value
 
 
 def test_keys_typed_in_fields_or_with_modifiers_are_ignored(screener, review):
@@ -221,34 +238,42 @@ def test_full_text_needs_a_reason_and_offers_not_retrieved(review, monkeypatch):
         _to_full_text(review, record_id)
     (review.path / "pdfs").mkdir()
     for record_id in ids:
-        (review.path / "pdfs" / f"{record_id}.pdf").write_bytes(b"%PDF-1.4\n")
-    view = Screener(ScreeningSession(review, "full_text", "c"))
-    assert "0 / 3 screened" in view.header.value and "0 not retrieved" in view.header.value
-    assert view.action_buttons["not_retrieved"] in view.buttons.children
-    assert view.pdf_row.layout.display is None
-    record_id = view.session.current.record_id
-    link = view.pdf_link.outputs[0]["data"]["text/html"]
-    assert f"{record_id}.pdf" in link and "<a href=" in link
+        (review.path / "pdfs" / f"{record_id}.pdf").write_bytes(_pdf("NK cell exosomes page"))
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
-    view.on_key(_key("p"))
-    assert opened == [(review.path / "pdfs" / f"{record_id}.pdf").resolve().as_uri()]
-    assert "Opened" in view.status.value
+    view = Screener(ScreeningSession(review, "full_text", "c"))
+    assert "0 / 3 screened" in view.header.value and "0 not retrieved" in view.header.value
+    assert "at Full text" in view.header.value
+    assert view.action_buttons["not_retrieved"] in view.buttons.children
+    assert view.pdf_row.layout.display is None and view.pdf_button.layout.display is None
+    record_id = view.session.current.record_id
+    doi = view.session.current.record.get("doi")
+    if isinstance(doi, str) and doi:  # the DOI link comes first
+        assert view.links.value.index("https://doi.org/") < view.links.value.index("</a>")
+    view.on_key(_key("p"))  # the PDF is drawn inside the screener, no browser is asked
+    assert opened == [] and view.pdf_viewer.layout.display is None
+    assert "data:image/png;base64," in view.pdf_viewer.pages.value
+    assert "Showing" in view.status.value and f"{record_id}.pdf" in view.pdf_viewer.title.value
+    assert '<mark style=\'background:#c8e6c9\'>NK cell</mark>' in view.pdf_viewer.text.value
+    view.pdf_viewer.search.value = "page"
+    assert "1 match for" in view.pdf_viewer.found.value
 
-    view.on_key(_key("e"))  # no reason: the session refuses, the view says so
-    assert "Not saved" in view.status.value and "needs a reason" in view.status.value
+    view.on_key(_key("e"))  # no reason: the view says so, at the reason list
+    assert "Not saved" in view.status.value and "choose an exclusion reason" in view.status.value
+    assert "Error" not in view.status.value
+    assert "review-needs-attention" in view.reason._dom_classes
     assert view.session.current.record_id == record_id and _decisions(review, "full_text", "c") == []
     view.on_key(_key("7"))
     view.on_key(_key("e"))
     view.on_key(_key("n"))
     assert _decisions(review, "full_text", "c") == [("exclude", "duplicate_publication", ""),
                                                     ("not_retrieved", None, "")]
-    assert "2 / 3 screened · 0 included" in view.header.value
-    assert "1 excluded · 0 maybe · 1 not retrieved · 1 to go" in view.header.value
+    assert "<b>2 / 3 screened</b> · 1 to go</div>" in view.header.value and ">0 included · " in view.header.value
+    assert "1 excluded · 0 maybe · 1 not retrieved — c, screening at Full text" in view.header.value
     view.action_buttons["include"].click()
     assert "All records screened at this stage" in view.record.value
-    assert "3 / 3 screened · 1 included" in view.record.value
-    assert view.action_buttons["include"].disabled and view.pdf_link.outputs == ()
+    assert "3 / 3 screened, 1 included" in view.record.value
+    assert view.action_buttons["include"].disabled and view.pdf_button.layout.display == "none"
 
 
 def test_resolver_sees_the_screeners_decisions_and_their_agreement(review):
@@ -266,7 +291,7 @@ def test_resolver_sees_the_screeners_decisions_and_their_agreement(review):
     assert "Agreement (a, b)" in view.agreement.value and "3 records compared" in view.agreement.value
     assert "2 conflicts, 0 resolved" in view.agreement.value
     others = view.others.value
-    assert "<b>include</b>" in others or "<b>maybe</b>" in others
+    assert "<b>included</b>" in others or "<b>maybe</b>" in others
     assert "Not a cancer indication" in others and "&lt;looks fine&gt;" in others
     assert view.ai_score.layout.display is None and "0.87" in view.ai_score.value
     view.on_key(_key("i"))
@@ -292,7 +317,7 @@ def test_a_reviewer_with_nothing_left_sees_that_all_is_screened(screened_example
     try:
         view = Screener.for_review(review, "title_abstract", "latecomer")
         assert "All records screened at this stage" in view.record.value
-        assert "0 / 156 screened · 0 included" in view.record.value
+        assert "0 / 156 screened, 0 included" in view.record.value
         assert all(b.disabled for b in view.action_buttons.values())
         view.on_key(_key("i"))
         assert "Nothing" not in view.status.value
@@ -309,15 +334,54 @@ def test_a_failed_write_is_shown_and_the_record_stays(screener, review, monkeypa
     monkeypatch.setattr(review.store, "record_decisions", refuse)
     screener.action_buttons["include"].click()
     assert "Not saved" in screener.status.value and "&lt;now&gt;" in screener.status.value
+    assert "RuntimeError" not in screener.status.value
     assert screener.session.current.record_id == first and screener.session.progress.screened == 0
 
 
-def test_keys_are_watched_on_the_record_area_not_the_note(screener):
-    assert screener.key_events.source is screener.keyboard_area
-    assert screener.key_events.watched_events == ["keydown"]
-    assert screener.key_events.prevent_default_action
-    assert screener.note not in screener.keyboard_area.children
-    assert screener.buttons in screener.keyboard_area.children
+def test_keys_come_from_the_key_catcher_at_the_top_of_the_decision_bar(screener, review):
+    catcher = screener.key_catcher
+    assert "review-keys-scope" in screener._dom_classes
+    assert screener.decision_bar.children[0] is catcher and screener.children[0] is screener.decision_bar
+    assert set(catcher.shortcuts) == {"i", "e", "m", "s", "u", *"123456789"}
+    assert "i include" in catcher.hint and "u undo" in catcher.hint
+    first = screener.session.current.record_id
+    catcher._message(catcher, {"type": "key", "key": "i"}, [])  # as the page sends it
+    assert _decisions(review) == [("include", None, "")] and screener.session.current.record_id != first
+    # the record scrolls beneath the decision bar, which holds the buttons
+    assert screener.buttons in screener.decision_bar.children
+    assert screener.record in screener.record_area.children and screener.record_area.layout.overflow == "auto"
+
+
+def test_long_keyword_lists_fold(screener):
+    item = screener.session.current
+    many = [f"keyword number {i}" for i in range(30)]
+    page = screener.record_html(replace(item, record={**item.record, "keywords": many}))
+    assert "<details><summary><b>Keywords</b> (30, click to show)" in page
+    few = screener.record_html(replace(item, record={**item.record, "keywords": ["NK"]}))
+    assert "<details>" not in few and "<b>Keywords:</b>" in few
+
+
+def test_closing_the_screener_shuts_its_thread_down(review):
+    view = Screener(ScreeningSession(review, "title_abstract", "ana", ranker=None))
+    view.session.blind = False
+    view.refresh()
+    thread = view._agreement_thread
+    assert thread is not None
+    view.close()
+    assert view._agreement_thread is None and thread._shutdown
+
+
+def test_an_agreement_failure_is_said_not_blanked(review, monkeypatch):
+    view = Screener(ScreeningSession(review, "title_abstract", "ana", ranker=None))
+    view.session.blind = False
+
+    def broken():
+        raise ValueError("no decisions at title_abstract <yet>")
+    view._agreement_summary = broken
+    view._agreement_thread = None
+    view.refresh()
+    assert "Agreement could not be computed: no decisions at Title/abstract &lt;yet&gt;" \
+        in view.agreement.value
 
 
 @pytest.mark.slow
@@ -332,8 +396,9 @@ def test_screening_notebook_runs_under_papermill(fresh_example, tmp_path):
                                progress_bar=False, kernel_name="python3")
     notebook = json.loads(out.read_text(encoding="utf-8"))
     outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
-    assert any("screened=0, total=156" in "".join(o.get("data", {}).get("text/plain", ""))
+    assert any("0 / 156 screened at Title/abstract · 156 to go" in "".join(o.get("text", ""))
                for o in outputs)
+    assert not any("Progress(" in json.dumps(o) for o in outputs)
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not any("def " in "".join(c["source"]) for c in notebook["cells"]
                    if c["cell_type"] == "code")
@@ -352,18 +417,20 @@ def test_a_click_does_not_wait_for_the_agreement_line(review, monkeypatch):
     view.refresh()  # the first drawing, at once
     assert "Agreement ()" in view.agreement.value  # nobody has decided yet
     gate, computing = threading.Event(), threading.Event()
-    real = view._agreement_html
+    real = view._agreement_summary
 
-    def slow() -> str:
+    def slow() -> dict:
         computing.set()
         assert gate.wait(10)
         return real()
 
-    view._agreement_html = slow
+    view._agreement_summary = slow
     first = view.session.current.record_id
     view.act("include")
     assert view.session.current.record_id != first and "Saved" in view.status.value
     assert computing.wait(10) and "Agreement ()" in view.agreement.value  # still computing
+    view.act("include")  # another click while it computes: no wait either
+    assert "Agreement ()" in view.agreement.value
     gate.set()
     view.wait_for_agreement()
     assert "Agreement (ana)" in view.agreement.value

@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from ..records import has_value
-from .decisions import VERDICTS, canonical_pair, pair_decisions, record_pair_decision, undo_pair_decision
+from .decisions import VERDICTS, canonical_pair, pair_decisions
 
-__all__ = ["DuplicateQueue", "Pair", "Action", "Progress", "ComparisonRow", "COMPARED_FIELDS",
+__all__ = ["DuplicateQueue", "Pair", "Question", "Action", "Progress", "ComparisonRow", "COMPARED_FIELDS",
            "MISSING", "highlight_differences", "display_value"]
 
 #: How a missing value is shown.
@@ -45,12 +45,48 @@ class Pair:
 
 
 @dataclass(frozen=True)
-class Action:
-    """One thing the reviewer did in this session, with the event that records it."""
+class Question:
+    """One question for the reviewer: is this record (or these) the same work as that cluster?
 
-    pair: Pair
+    `records` are asked about (the side with fewer records), `cluster` holds every member of
+    the work they may duplicate; `pairs` are the unsure pairs that raised the question. The
+    answer is recorded for every record of `records` against every member of `cluster`.
+    """
+
+    records: tuple[int, ...]
+    cluster: tuple[int, ...]
+    pairs: tuple[Pair, ...]
+
+    @property
+    def key(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return (self.records, self.cluster)
+
+    @property
+    def members(self) -> tuple[int, ...]:
+        return self.records + self.cluster
+
+    @property
+    def every_pair(self) -> list[tuple[int, int]]:
+        """The pairs an answer is recorded on: each record asked about with each member."""
+        return [canonical_pair(a, b) for a in self.records for b in self.cluster]
+
+    @property
+    def score(self) -> float | None:
+        scores = [p.score for p in self.pairs if p.score is not None]
+        return max(scores) if scores else None
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(dict.fromkeys(p.reason for p in self.pairs if p.reason))
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the reviewer did in this session, with the events that record it."""
+
+    question: Question
     decision: str  # same | different | skip
-    event_id: int
+    event_ids: tuple[int, ...]
     note: str = ""
 
 
@@ -62,9 +98,12 @@ class Progress(NamedTuple):
 
 
 class ComparisonRow(NamedTuple):
+    """One field across the records of a question: `values` in `Question.members` order;
+    `same` when they are equal once normalised (case, author formats, codes, punctuation)."""
+
+    field: str
     label: str
-    a: str
-    b: str
+    values: tuple[str, ...]
     same: bool
 
 
@@ -122,14 +161,37 @@ def _pairs(frame: pd.DataFrame) -> list[Pair]:
     return pairs
 
 
-class DuplicateQueue:
-    """The unsure pairs still to decide, a cursor on the one on screen, and this session's actions.
+def _questions(pairs: list[Pair], clusters) -> list[Question]:
+    """Group the unsure pairs by the two works they join: one question per pair of works."""
+    members: dict[int, list[int]] = {}
+    for record, work in clusters.items():
+        members.setdefault(int(work), []).append(int(record))
+    grouped: dict[tuple[int, int], list[Pair]] = {}
+    for pair in pairs:
+        works = tuple(sorted((int(clusters[pair.record_a]), int(clusters[pair.record_b]))))
+        grouped.setdefault(works, []).append(pair)
+    questions = []
+    for (low, high), raised in grouped.items():
+        if low == high:  # already one work: nothing to ask
+            continue
+        a, b = sorted(members[low]), sorted(members[high])
+        asked, cluster = (a, b) if (len(a), a) <= (len(b), b) else (b, a)
+        questions.append(Question(tuple(asked), tuple(cluster), tuple(raised)))
+    return questions
 
-    Pairs already decided in the store are not shown again but count as decided. Skipped pairs
-    come round again after the others, so the queue is finished only when every pair is decided.
+
+class DuplicateQueue:
+    """The questions still to answer, a cursor on the one on screen, and this session's actions.
+
+    Unsure pairs are grouped into one question per pair of works (`clusters`: record -> work;
+    each record is its own work when not given), so a record that may duplicate a cluster of
+    four copies is asked about once, with the four side by side. Questions whose pairs are all
+    decided in the store are not shown again but count as decided. Skipped questions come
+    round again after the others, so the queue is finished only when every question is answered.
     """
 
-    def __init__(self, pairs: pd.DataFrame, records: pd.DataFrame, store, reviewer: str):
+    def __init__(self, pairs: pd.DataFrame, records: pd.DataFrame, store, reviewer: str,
+                 clusters=None):
         if not reviewer:
             raise ValueError("the queue needs the reviewer's name (it goes into every decision)")
         if "record_id" in records.columns:
@@ -141,18 +203,23 @@ class DuplicateQueue:
         absent = sorted({i for p in self.pairs for i in (p.record_a, p.record_b)} - set(records.index))
         if absent:
             raise ValueError(f"records {absent[:10]} of the pairs are not in the records table")
+        works = {int(r): int(r) for r in records.index}
+        if clusters is not None:
+            works.update({int(r): int(w) for r, w in dict(clusters).items() if int(r) in works})
+        self.questions = _questions(self.pairs, works)
         decided = pair_decisions(store)
         already = set(zip(decided["record_a"].astype(int), decided["record_b"].astype(int)))
-        self.decided_before = sum(p.key in already for p in self.pairs)
-        self._queue = [p for p in self.pairs if p.key not in already]
-        self._state: dict[tuple[int, int], str] = {}  # pair -> same | different | skip
+        done = [all(p.key in already for p in q.pairs) for q in self.questions]
+        self.decided_before = sum(done)
+        self._queue = [q for q, d in zip(self.questions, done) if not d]
+        self._state: dict = {}  # question key -> same | different | skip
         self._history: list[Action] = []
         self._cursor: int | None = 0 if self._queue else None
 
     # -- what is on screen ----------------------------------------------------------------------
     @property
-    def current(self) -> Pair | None:
-        """The pair to decide now, or None when every pair is decided."""
+    def current(self) -> Question | None:
+        """The question to answer now, or None when every question is answered."""
         return None if self._cursor is None else self._queue[self._cursor]
 
     @property
@@ -165,62 +232,65 @@ class DuplicateQueue:
         verdicts = sum(state in VERDICTS for state in self._state.values())
         skipped = sum(state == "skip" for state in self._state.values())
         decided = self.decided_before + verdicts
-        total = len(self.pairs)
+        total = len(self.questions)
         return Progress(decided, skipped, total, total - decided)
 
-    def comparison(self, pair: Pair | None = None) -> list[ComparisonRow]:
-        """The two records field by field, as the reviewer reads them."""
-        pair = pair or self.current
-        if pair is None:
+    def comparison(self, question: Question | None = None) -> list[ComparisonRow]:
+        """Every record of the question field by field, as the reviewer reads them."""
+        from .likeness import normalised
+        question = question or self.current
+        if question is None:
             return []
-        a, b = self.records.loc[pair.record_a], self.records.loc[pair.record_b]
+        shown = [self.records.loc[r] for r in question.members]
         rows = []
         for field, label in COMPARED_FIELDS:
-            value_a, value_b = display_value(a.get(field)), display_value(b.get(field))
-            rows.append(ComparisonRow(label, value_a, value_b, value_a == value_b))
+            values = tuple(display_value(r.get(field)) for r in shown)
+            same = len({normalised(field, v) for v in values}) == 1
+            rows.append(ComparisonRow(field, label, values, same))
         return rows
 
     # -- what the reviewer does -----------------------------------------------------------------
-    def decide(self, decision: str, note: str = "") -> int:
-        """Record "same" or "different" for the current pair, then show the next one."""
+    def decide(self, decision: str, note: str = "") -> list[int]:
+        """Record "same" or "different" for the question on screen (every record asked about
+        against every member of the cluster), then show the next one."""
         if decision == "skip":
             return self.skip(note)
         if decision not in VERDICTS:
             raise ValueError(f"decision must be 'same' or 'different' (or use skip()), not {decision!r}")
         return self._act(decision, note)
 
-    def skip(self, note: str = "") -> int:
-        """Put the current pair off: it comes round again after the others."""
+    def skip(self, note: str = "") -> list[int]:
+        """Put the question off: it comes round again after the others."""
         return self._act("skip", note)
 
     def undo(self) -> Action | None:
-        """Take back this session's last action (an "undo" event) and show that pair again."""
+        """Take back this session's last action ("undo" events) and show that question again."""
         if not self._history:
             return None
         action = self._history[-1]
-        undo_pair_decision(self.store, action.event_id, self.reviewer)  # committed first
+        self.store.undo_pair_verdicts(action.event_ids, self.reviewer)  # committed first
         self._history.pop()
-        earlier = [a.decision for a in self._history if a.pair.key == action.pair.key]
+        earlier = [a.decision for a in self._history if a.question.key == action.question.key]
         if earlier:
-            self._state[action.pair.key] = earlier[-1]
+            self._state[action.question.key] = earlier[-1]
         else:
-            self._state.pop(action.pair.key, None)
-        self._cursor = self._queue.index(action.pair)
+            self._state.pop(action.question.key, None)
+        self._cursor = self._queue.index(action.question)
         return action
 
-    def _act(self, decision: str, note: str) -> int:
-        pair = self.current
-        if pair is None:
-            raise RuntimeError("every pair is decided: there is nothing to " + decision)
-        event_id = record_pair_decision(self.store, pair.record_a, pair.record_b, decision,
-                                        self.reviewer, note)  # committed before moving on
-        self._history.append(Action(pair, decision, event_id, note or ""))
-        self._state[pair.key] = decision
+    def _act(self, decision: str, note: str) -> list[int]:
+        question = self.current
+        if question is None:
+            raise RuntimeError("every question is answered: there is nothing to " + decision)
+        event_ids = self.store.record_pair_verdicts(question.every_pair, decision, self.reviewer,
+                                                    note)  # committed before moving on
+        self._history.append(Action(question, decision, tuple(event_ids), note or ""))
+        self._state[question.key] = decision
         self._cursor = self._next(self._cursor)
-        return event_id
+        return event_ids
 
     def _next(self, cursor: int) -> int | None:
-        """The next undecided pair after `cursor`, wrapping round to skipped ones."""
+        """The next unanswered question after `cursor`, wrapping round to skipped ones."""
         size = len(self._queue)
         for step in range(1, size + 1):
             index = (cursor + step) % size

@@ -144,4 +144,5 @@ def duplicate_queue(review, reviewer: str):
     store = review.store
     result = stored_result(store)
     pairs = result.unsure if result is not None else unsure_pairs(store)
-    return DuplicateQueue(pairs, store.records(with_raw=False), store, reviewer)
+    return DuplicateQueue(pairs, store.records(with_raw=False), store, reviewer,
+                          clusters=store.work_of_records())

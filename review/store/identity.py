@@ -301,6 +301,50 @@ class IdentityMixin:
                                 record_id=target["record_id"],
                                 other_record_id=target["other_record_id"], undoes=int(event_id))
 
+    def record_pair_verdicts(self, pairs, decision: str, reviewer: str, note: str = "") -> list[int]:
+        """One answer on several pairs (a record against each member of a cluster), all in one
+        transaction: every pair gets its event, or none does. Returns the event ids."""
+        if decision not in PAIR_DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(map(repr, PAIR_DECISIONS))}, "
+                             f"not {decision!r}")
+        if not reviewer:
+            raise ValueError("a decision needs the reviewer's name")
+        keys = [tuple(sorted((int(a), int(b)))) for a, b in pairs]
+        if any(low == high for low, high in keys):
+            raise ValueError("a pair needs two different records")
+        with self._write() as connection:
+            wanted = sorted({r for key in keys for r in key})
+            found = set(connection.execute(sa.select(records.c.record_id)
+                                           .where(records.c.record_id.in_(wanted))).scalars())
+            missing = sorted(set(wanted) - found)
+            if missing:
+                raise ValueError(f"no record {', '.join(map(str, missing))} in this review")
+            return [insert_event(connection, actor=reviewer, stage="dedup", action=decision,
+                                 record_id=low, other_record_id=high, payload={"note": note or ""})
+                    for low, high in keys]
+
+    def undo_pair_verdicts(self, event_ids, reviewer: str) -> list[int]:
+        """Take back several pair decisions in one transaction (all or none)."""
+        ids = [int(e) for e in event_ids]
+        with self._write() as connection:
+            targets = {row["event_id"]: row for row in connection.execute(sa.select(events).where(
+                events.c.event_id.in_(ids), events.c.stage == "dedup")).mappings()}
+            undone = set(connection.execute(sa.select(events.c.undoes)
+                                            .where(events.c.undoes.in_(ids))).scalars())
+            out = []
+            for event_id in ids:
+                target = targets.get(event_id)
+                if target is None or target["other_record_id"] is None \
+                        or target["action"] not in PAIR_DECISIONS:
+                    raise ValueError(f"event {event_id} is not a pair decision in the 'dedup' log")
+                if event_id in undone:
+                    raise ValueError(f"event {event_id} has already been undone")
+                out.append(insert_event(connection, actor=reviewer, stage="dedup", action="undo",
+                                        record_id=target["record_id"],
+                                        other_record_id=target["other_record_id"],
+                                        undoes=event_id))
+            return out
+
     def pair_verdicts(self) -> pd.DataFrame:
         """The verdict in force for each pair: its latest same/different not undone (a later
         skip leaves it standing). Sorted by pair."""

@@ -1,89 +1,111 @@
-"""A JupyterLab view for screening records: one record at a time, keys i/e/m/s/n/u and 1-9.
+"""A JupyterLab view for screening records: one record at a time, keys i/e/m/s/n/u/p and 1-9.
 
 All state lives in `review.screening.session.ScreeningSession`; this module only draws it and
 forwards clicks and keys, so each decision is committed to the event log by the session before
 the view moves on. Record text is data: every value is HTML-escaped before it reaches the page.
 A resolver's session (`role="resolver"`) is never blind, so the same view shows the screeners'
 decisions and how well they agree.
+
+Layout: the keys cue, the progress bar, the stopping hint, the decision bar (buttons, reason
+list, note) and the message line come first and keep their height whatever the record, so the
+buttons stay in one place; the record scrolls beneath them in a box of its own.
 """
 from __future__ import annotations
 
 import html
-import os
+import logging
 import time
-import webbrowser
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 import ipywidgets as widgets
-from ipyevents import Event
 
+from ..screening.fulltext import full_text
 from ..screening.records import highlight_keywords
 from ..screening.session import ScreeningItem, ScreeningSession
+from ..screening.wording import in_words, stage_name
 from ._values import shown as _text
+from .keys import KeyboardView
+from .pdfview import PdfViewer
 
 __all__ = ["Screener", "KEYS"]
 
 #: Keyboard shortcuts: key -> action. Digits 1-9 choose the exclusion reason.
 KEYS = {"i": "include", "e": "exclude", "m": "maybe", "s": "skip", "n": "not_retrieved",
         "u": "undo", "p": "open_pdf"}
-#: Elements that take typing: keys pressed in them are text, not shortcuts.
-_TYPING_TARGETS = {"INPUT", "TEXTAREA", "SELECT"}
 _SAID = {"include": "included", "exclude": "excluded", "maybe": "maybe",
          "skip": "skipped", "not_retrieved": "not retrieved"}
-_STAGE = {"title_abstract": "title/abstract", "full_text": "full text"}
 _STYLE = ("<style>.review-screener mark.review-include{background:#c8e6c9;padding:0 1px}"
           ".review-screener mark.review-exclude{background:#ffcdd2;padding:0 1px}"
-          ".review-screener .review-abstract{line-height:1.5;max-width:60em}</style>")
+          ".review-screener .review-abstract{line-height:1.5;max-width:60em}"
+          ".review-screener .review-line{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;"
+          "line-height:1.6;height:1.6em}"
+          ".review-progress-bar{display:inline-block;vertical-align:middle;width:10em;height:.7em;"
+          "background:#e0e0e0;border-radius:3px;margin-right:.6em;overflow:hidden}"
+          ".review-progress-bar>span{display:block;height:100%;background:#43a047}"
+          ".review-needs-attention select{outline:2px solid #b00020}</style>")
 _CELL = "padding:2px 8px;text-align:left;border-bottom:1px solid #ddd"
 _ERROR = '<span style="color:#b00020">{}</span>'
 #: Seconds between two computations of the agreement line while the reviewer screens.
 _AGREEMENT_EVERY = 2.0
+#: Keyword lists longer than this (characters) are folded behind a "show all" line.
+_FOLD_KEYWORDS = 160
+_NOWRAP = widgets.Layout(width="auto", flex="0 0 auto")
 
-
+log = logging.getLogger(__name__)
 
 
 def _items(value) -> list[str]:
     return [_text(v) for v in value if _text(v)] if isinstance(value, (list, tuple)) else []
 
 
-class Screener(widgets.VBox):
-    """Screen with a `ScreeningSession`: buttons or keys for include / exclude / maybe / skip /
-    not retrieved / undo, the exclusion reason from a dropdown or a digit key, a note.
+def progress_html(done: int, total: int, words: str) -> str:
+    """A progress bar and its sentence, on one line."""
+    share = 0 if not total else round(100 * done / total)
+    return (f"<div class='review-line'><span class='review-progress-bar' title='{share}%'>"
+            f"<span style='width:{share}%'></span></span>{words}</div>")
 
-    Shortcuts come from an ipyevents `Event` on `keyboard_area` (everything but the note box).
-    While the pointer is over the watched element, ipyevents takes every key press in the page
-    and cancels its default action, so a text box inside it could not be typed in: the note
-    therefore sits below it. Keys from INPUT/TEXTAREA/SELECT targets, held-down repeats and
-    Ctrl/Alt/Meta chords are ignored.
+
+class Screener(KeyboardView):
+    """Screen with a `ScreeningSession`: buttons or keys for include / exclude / maybe / skip /
+    not retrieved / undo, the exclusion reason from a list or a digit key, a note.
+
+    Keys are live after a click anywhere on the screener until a click elsewhere (see
+    `review.widgets.keys`); keys typed in the note are text.
     """
 
     def __init__(self, session: ScreeningSession, **kwargs):
         super().__init__(**kwargs)
         self.session = session
         self.full_text = session.stage == "full_text"
+        self.keymap = {k: a for k, a in KEYS.items()
+                       if self.full_text or a not in ("not_retrieved", "open_pdf")}
         self._reasons = dict(session.reasons)
         self.header = widgets.HTML()
+        self.stopping = widgets.HTML()
         self.agreement = widgets.HTML()
-        self._agreement_asked = 0
         self._agreement_thread: ThreadPoolExecutor | None = None
         self._agreement_drawn: Future = Future()
         self._agreement_drawn.set_result(None)
+        self._agreement_drawn._review_applied = True  # nothing to show from it
+        self._agreement_at = 0.0
         self.record = widgets.HTML()
         self.ai_score = widgets.HTML()
         self.others = widgets.HTML()
-        self.pdf_link = widgets.Output()  # rendered by JupyterLab: relative links open in the lab
-        auto = widgets.Layout(width="auto")
-        self.pdf_button = widgets.Button(description="Open PDF (p)", icon="file-pdf-o", layout=auto,
-                                         tooltip="Open the full text in a browser on this machine")
-        self.pdf_row = widgets.HBox([self.pdf_link, self.pdf_button])
+        self.links = widgets.HTML()
+        self.pdf_button = widgets.Button(description="Open PDF (p)", icon="file-pdf-o",
+                                         layout=_NOWRAP,
+                                         tooltip="Show the PDF kept with the review below the record")
+        self.pdf_viewer = PdfViewer(session.keywords.include, session.keywords.exclude)
+        self.pdf_row = widgets.HBox([self.links, self.pdf_button],
+                                    layout=widgets.Layout(align_items="center"))
         self.criteria = widgets.Accordion(children=[widgets.HTML(self._criteria_html())],
                                           titles=("Eligibility criteria and exclusion reasons",),
                                           selected_index=None)
         self.reason = widgets.Dropdown(
-            options=[("Exclusion reason" + (" (required)" if self.full_text else " (optional)"), "")]
+            options=[("Exclusion reason (1-9" + (", required)" if self.full_text else ")"), "")]
             + [(f"{i} · {label}", code) for i, (code, label) in enumerate(session.reasons, 1)],
-            value="", layout=widgets.Layout(width="24em"))
+            value="", layout=widgets.Layout(width="18em", flex="0 0 auto"),
+            tooltip="Keys 1-9 choose a reason")
         spec = [("include", "Include (i)", "success", "The record meets the criteria"),
                 ("exclude", "Exclude (e)", "danger", "Exclude, with the reason chosen beside"),
                 ("maybe", "Maybe (m)", "info", "Unsure: a second look or the full text decides"),
@@ -92,26 +114,37 @@ class Screener(widgets.VBox):
                 ("undo", "Undo (u)", "warning", "Take back this session's last action")]
         self.action_buttons: dict[str, widgets.Button] = {}
         for action, label, style, tip in spec:
-            button = widgets.Button(description=label, button_style=style, tooltip=tip, layout=auto)
+            button = widgets.Button(description=label, button_style=style, tooltip=tip,
+                                    layout=widgets.Layout(width="auto", flex="0 0 auto"))
             button.on_click(lambda _b, action=action: self.act(action))
             self.action_buttons[action] = button
         self.pdf_button.on_click(lambda _b: self.act("open_pdf"))
         shown = [a for a, *_ in spec if a != "not_retrieved" or self.full_text]
         self.buttons = widgets.HBox([self.action_buttons[a] for a in shown[:2]] + [self.reason]
-                                    + [self.action_buttons[a] for a in shown[2:]])
-        self.keyboard_area = widgets.VBox([self.header, self.agreement, self.record, self.ai_score,
-                                           self.others, self.pdf_row, self.criteria, self.buttons])
+                                    + [self.action_buttons[a] for a in shown[2:]],
+                                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        self.buttons.add_class("review-decision-buttons")
         self.note = widgets.Text(placeholder="Note (optional, saved with the next decision)",
-                                 description="Note", layout=widgets.Layout(width="60%"))
-        self.status = widgets.HTML()
-        self.children = [self.keyboard_area, self.note, self.status]
+                                 description="Note", layout=widgets.Layout(width="95%"))
+        self.status = widgets.HTML(layout=widgets.Layout(min_height="1.8em"))
+        self.setup_keys("i include · e exclude · 1-9 reason · m maybe · s skip"
+                        + (" · n not retrieved · p PDF" if self.full_text else "") + " · u undo",
+                        extra_keys=[str(d) for d in range(1, 10)])
+        self.decision_bar = widgets.VBox([self.key_catcher, self.header, self.stopping,
+                                          self.buttons, self.note, self.status])
+        self.decision_bar.add_class("review-decision-bar")
+        self.record_area = widgets.VBox(
+            [self.record, self.ai_score, self.others, self.pdf_row, self.pdf_viewer,
+             self.criteria, self.agreement],
+            layout=widgets.Layout(max_height="62vh", overflow="auto", border="1px solid #e0e0e0",
+                                  padding="0 8px"))
+        self.record_area.add_class("review-record-area")
+        self.children = [self.decision_bar, self.record_area]
         self.add_class("review-screener")
-        self.keyboard_area.add_class("review-screener-keys")
         if not self.full_text:
             self.pdf_row.layout.display = "none"
-        self.key_events = Event(source=self.keyboard_area, watched_events=["keydown"],
-                                prevent_default_action=True)
-        self.key_events.on_dom_event(self.on_key)
+        else:
+            self.stopping.layout.display = "none"
         self.refresh()
 
     @classmethod
@@ -119,43 +152,51 @@ class Screener(widgets.VBox):
         """A screener over a new `ScreeningSession(review, stage, reviewer, **session_options)`."""
         return cls(ScreeningSession(review, stage, reviewer, **session_options))
 
+    def close(self) -> None:
+        """Close the view and shut down its agreement thread."""
+        if self._agreement_thread is not None:
+            self._agreement_thread.shutdown(wait=False, cancel_futures=True)
+            self._agreement_thread = None
+        super().close()
+
     # -- input ----------------------------------------------------------------------------------
-    def on_key(self, event: dict) -> None:
-        """Handle an ipyevents key-event dict such as {"type": "keydown", "key": "i"}."""
-        if (event.get("type") or event.get("event")) != "keydown" or event.get("repeat"):
-            return
-        target = event.get("target") or {}
-        if str(target.get("tagName") or "").upper() in _TYPING_TARGETS:
-            return
-        if any(event.get(modifier) for modifier in ("ctrlKey", "altKey", "metaKey")):
-            return
-        key = str(event.get("key") or "").lower()
+    def handle_key(self, key: str) -> None:
         if key.isdigit() and key != "0":
             self.choose_reason(int(key))
-        elif key in KEYS:
-            self.act(KEYS[key])
+        else:
+            super().handle_key(key)
 
     def choose_reason(self, number: int) -> None:
         """Choose the `number`-th exclusion reason (1-based), as the digit keys do."""
         reasons = self.session.reasons
         if 1 <= number <= len(reasons):
             self.reason.value = reasons[number - 1][0]
+            self.reason.remove_class("review-needs-attention")
             self.status.value = f"Exclusion reason: {html.escape(reasons[number - 1][1])}"
 
     def act(self, action: str) -> None:
         """Do one action (a decision, "undo" or "open_pdf") and redraw.
 
         Errors (a full-text exclusion without a reason, a store that cannot be written) are
-        shown in the status line, since a callback's exception would vanish into the kernel
-        log; the session has not moved on then.
+        shown on the message line under the buttons, since a callback's exception would vanish
+        into the kernel log; the session has not moved on then.
         """
         item = self.session.current
+        if action == "open_pdf":
+            if self.full_text:
+                self._say(self.open_pdf)
+            return
+        if action != "undo" and (item is None or self.action_buttons[action].disabled
+                                 or action not in self.keymap.values()):
+            return
+        if action == "exclude" and self.full_text and not self.reason.value:
+            self.reason.add_class("review-needs-attention")
+            self.status.value = _ERROR.format(
+                "Not saved: choose an exclusion reason first (the list beside Exclude, or keys "
+                "1-9); at Full text every exclusion needs one.")
+            return
         try:
-            if action == "open_pdf":
-                if not self.full_text:
-                    return
-                message = self.open_pdf()
-            elif action == "undo":
+            if action == "undo":
                 undone = self.session.undo()
                 if undone is None:
                     message = "Nothing to undo in this session."
@@ -164,70 +205,86 @@ class Screener(widgets.VBox):
                     self.reason.value = undone.reason if undone.reason in self._reasons else ""
                     message = f"Undone: {_SAID[undone.decision]} for record {undone.record_id}."
             else:
-                if item is None or self.action_buttons[action].disabled:
-                    return
-                if action == "not_retrieved" and not self.full_text:
-                    return
                 reason = (self.reason.value or None) if action == "exclude" else None
-                event_id = self.session.decide(action, reason=reason, note=self.note.value)
+                self.session.decide(action, reason=reason, note=self.note.value)
                 self.note.value, self.reason.value = "", ""
                 why = f" ({self._reasons[reason]})" if reason else ""
-                message = (f"Saved: {_SAID[action]}{why} for record {item.record_id} "
-                           f"(event {event_id}).")
+                message = f"Saved: {_SAID[action]}{why} for record {item.record_id}."
         except Exception as exc:  # noqa: BLE001 - shown to the reviewer, who can retry
+            log.exception("screening action %s failed", action)
             self.status.value = _ERROR.format(
-                f"Not saved: {html.escape(type(exc).__name__)}: {html.escape(str(exc))}")
+                f"Not saved: {html.escape(in_words(str(exc)))}. Nothing was lost; try again.")
             return
+        self.reason.remove_class("review-needs-attention")
         self.refresh()
         self.status.value = html.escape(message)
 
+    def _say(self, step) -> None:
+        try:
+            self.status.value = html.escape(step())
+        except ValueError as exc:
+            self.status.value = _ERROR.format(html.escape(str(exc)))
+
     def open_pdf(self) -> str:
-        """Ask the system's browser to open the full text (a local file or a URL)."""
+        """Show the review's PDF of the record on screen inside the screener."""
         item = self.session.current
-        if item is None or not item.pdf:
-            return "No PDF or link for this record."
-        target = item.pdf if "://" in item.pdf else Path(item.pdf).resolve().as_uri()
-        opened = webbrowser.open(target)
-        return f"Opened {target}" if opened else f"Could not open {target}: use the link."
+        where = None if item is None else full_text(self.session.review, item.record_id, item.record).pdf
+        if where is None:
+            return "No PDF kept with the review for this record: use a link above."
+        return self.pdf_viewer.show(where)
 
     # -- drawing --------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Redraw progress, the record on screen and which buttons apply."""
         session, item = self.session, self.session.current
         p = session.progress
-        what = "conflicts resolved" if session.role == "resolver" else "screened"
-        line = f"{p.screened} / {p.total} {what} · {p.included} included"
-        extra = [f"{p.excluded} excluded", f"{p.maybe} maybe"]
+        resolving = session.role == "resolver"
+        what = "conflicts resolved" if resolving else "screened"
+        counts = [f"{p.included} included", f"{p.excluded} excluded", f"{p.maybe} maybe"]
         if self.full_text:
-            extra.append(f"{p.not_retrieved} not retrieved")
-        extra.append(f"{p.remaining} to go")
-        role = "resolving conflicts" if session.role == "resolver" else "screening"
-        self.header.value = (f"{_STYLE}<h3 style='margin:4px 0'>{line}</h3><span>"
-                             f"{html.escape(session.reviewer)}, {role} at "
-                             f"{_STAGE.get(session.stage, session.stage)} · {' · '.join(extra)}"
-                             "</span>")
+            counts.append(f"{p.not_retrieved} not retrieved")
+        role = "resolving conflicts" if resolving else "screening"
+        words = f"<b>{p.screened} / {p.total} {what}</b> · {p.remaining} to go"
+        who = (f"{' · '.join(counts)} — {html.escape(session.reviewer)}, {role} at "
+               f"{stage_name(session.stage)}")
+        self.header.value = (_STYLE + progress_html(p.screened, p.total, words)
+                             + f"<div class='review-line' title='{who}'>{who}</div>")
+        self._draw_stopping()
         self._draw_agreement()
         finished = item is None
         for action, button in self.action_buttons.items():
             button.disabled = finished if action != "undo" else not session.history
-        self.reason.disabled = self.note.disabled = self.pdf_button.disabled = finished
+        self.reason.disabled = self.note.disabled = finished
+        self.pdf_viewer.clear()
         if finished:
-            done = ("All conflicts at this stage are resolved" if session.role == "resolver"
+            done = ("All conflicts at this stage are resolved" if resolving
                     else "All records screened at this stage")
-            self.record.value = f"<p><b>{done}</b>: {html.escape(line)}</p>"
-            self.ai_score.value = self.others.value = ""
+            self.record.value = (f"<p><b>{done}</b>: {p.screened} / {p.total} {what}, "
+                                 f"{p.included} included.</p>")
+            self.ai_score.value = self.others.value = self.links.value = ""
             self.ai_score.layout.display = "none"
-            self.pdf_link.outputs = ()
+            self.pdf_button.layout.display = "none"
             return
         self.record.value = self.record_html(item)
         self.ai_score.layout.display = None if item.ai_score is not None else "none"
         self.ai_score.value = ("" if item.ai_score is None else
                                f"<p>AI relevance score: <b>{item.ai_score:.2f}</b></p>")
         self.others.value = self._others_html(item)
-        self.pdf_button.disabled = not item.pdf
-        self.pdf_link.outputs = ({"output_type": "display_data", "metadata": {},
-                                  "data": {"text/html": self._pdf_html(item.pdf),
-                                           "text/plain": item.pdf or "no full text"}},)
+        if self.full_text:
+            found = full_text(session.review, item.record_id, item.record)
+            self.links.value = self._links_html(found)
+            self.pdf_button.layout.display = None if found.pdf is not None else "none"
+
+    def _draw_stopping(self) -> None:
+        """The stopping hint at title/abstract, from the session (empty until it has one)."""
+        if self.full_text:
+            return
+        hint = getattr(self.session, "stopping_hint", None)
+        text = hint() if callable(hint) else hint
+        text = str(text or "")
+        self.stopping.value = (f"<div class='review-line' style='color:#555' "
+                               f"title='{html.escape(text, quote=True)}'>"
+                               f"{html.escape(text) or '&nbsp;'}</div>")
 
     def record_html(self, item: ScreeningItem) -> str:
         """The record: title, authors, source, keywords and abstract, keywords highlighted."""
@@ -252,7 +309,12 @@ class Screener(widgets.VBox):
             parts.append(f"<div title='{places}'>Found in: {html.escape(', '.join(databases))}</div>")
         keywords = _items(r.get("keywords"))
         if keywords:
-            parts.append("<div><b>Keywords:</b> " + "; ".join(mark(k) for k in keywords) + "</div>")
+            marked = "; ".join(mark(k) for k in keywords)
+            if len("; ".join(keywords)) > _FOLD_KEYWORDS:
+                parts.append(f"<details><summary><b>Keywords</b> ({len(keywords)}, click to show)"
+                             f"</summary>{marked}</details>")
+            else:
+                parts.append(f"<div><b>Keywords:</b> {marked}</div>")
         abstract = mark(_text(r.get("abstract"))) or "<i>No abstract</i>"
         parts.append(f"<p class='review-abstract'>{abstract}</p>")
         return "".join(parts)
@@ -265,26 +327,22 @@ class Screener(widgets.VBox):
         rows = "".join(
             f"<tr><td style='{_CELL}'>{html.escape(_text(o.get('reviewer')))}"
             + (" (resolver)" if o.get("role") == "resolver" else "") + "</td>"
-            f"<td style='{_CELL}'><b>{html.escape(_text(o.get('decision')))}</b></td>"
+            f"<td style='{_CELL}'><b>{html.escape(_SAID.get(o.get('decision'), _text(o.get('decision'))))}</b></td>"
             f"<td style='{_CELL}'>{html.escape(self._reasons.get(o.get('reason'), _text(o.get('reason'))))}</td>"
             f"<td style='{_CELL}'>{html.escape(_text(o.get('note')))}</td></tr>" for o in item.others)
         return ("<table style='border-collapse:collapse'><tr>"
                 + "".join(f"<th style='{_CELL}'>{h}</th>" for h in ("Reviewer", "Decision", "Reason", "Note"))
                 + f"</tr>{rows}</table>")
 
-    def _pdf_html(self, pdf: str | None) -> str:
-        if not pdf:
-            return ("<span>No full text found: put it in the review folder as "
+    @staticmethod
+    def _links_html(found) -> str:
+        links = " · ".join(f"<a href='{html.escape(url, quote=True)}' target='_blank' "
+                           f"rel='noopener noreferrer'>{html.escape(label)}</a>"
+                           for label, url in found.links)
+        if not links and found.pdf is None:
+            return ("<span>No full text found: put the PDF in the review folder as "
                     "<code>pdfs/&lt;record id&gt;.pdf</code>.</span>")
-        if "://" in pdf:
-            href = pdf
-        else:
-            try:
-                href = os.path.relpath(pdf)  # JupyterLab resolves it from the notebook's folder
-            except ValueError:  # another drive
-                href = Path(pdf).resolve().as_uri()
-        return (f"Full text: <a href='{html.escape(href, quote=True)}' target='_blank' "
-                f"rel='noopener'>{html.escape(href)}</a>")
+        return f"<b>Full text:</b> {links or 'no link'}&nbsp;"
 
     def _criteria_html(self) -> str:
         eligibility = self.session.eligibility
@@ -292,57 +350,63 @@ class Screener(widgets.VBox):
         def listed(items) -> str:
             return "<ul>" + "".join(f"<li>{html.escape(str(x))}</li>" for x in items) + "</ul>"
 
-        reasons = "".join(f"<li>{i} · {html.escape(label)} <code>{html.escape(code)}</code></li>"
-                          for i, (code, label) in enumerate(self.session.reasons, 1))
+        reasons = "".join(f"<li>{i} · {html.escape(label)}</li>"
+                          for i, (_code, label) in enumerate(self.session.reasons, 1))
         return (f"<b>Include</b>{listed(eligibility.include)}<b>Exclude</b>"
                 f"{listed(eligibility.exclude)}<b>Exclusion reasons at "
-                f"{_STAGE.get(self.session.stage, self.session.stage)}</b> (keys 1-9)<ul>{reasons}</ul>"
-                "<small>Keys work while the pointer is over the record: i include, e exclude, "
-                "m maybe, s skip" + (", n not retrieved, p open PDF" if self.full_text else "")
-                + ", u undo.</small>")
+                f"{stage_name(self.session.stage)}</b> (keys 1-9)<ul>{reasons}</ul>"
+                "<small>Click anywhere on the screener, then: i include, e exclude, "
+                "m maybe, s skip" + (", n not retrieved, p show the PDF" if self.full_text else "")
+                + ", u undo. The keys stay live until you click elsewhere or press Esc.</small>")
 
+    # -- the agreement line -----------------------------------------------------------------------
     def _draw_agreement(self) -> None:
         """Redraw the agreement line. It reads every decision at the stage (half a second at
-        50,000 records), so after the first drawing it is computed on a thread of its own and
-        the next record shows at once: at most every `_AGREEMENT_EVERY` seconds, of several
-        requests waiting only the newest, so that it neither holds the interpreter nor the
-        store for long while the reviewer clicks on."""
+        50,000 records), so after the first drawing it is computed on a thread of its own, at
+        most every `_AGREEMENT_EVERY` seconds, and the line shows the newest result ready at
+        each redraw: only the kernel's thread ever sets a widget's value."""
         if self.session.blind:
             self.agreement.value = ""
             return
-        self._agreement_asked += 1  # only the kernel's main thread asks
-        asked = self._agreement_asked
-
-        def draw() -> None:
-            if asked != self._agreement_asked:  # a newer request is queued behind
-                return
-            time.sleep(max(0.0, self._agreement_at + _AGREEMENT_EVERY - time.monotonic()))
-            if asked == self._agreement_asked:
-                self._agreement_at = time.monotonic()
-                self.agreement.value = self._agreement_html()
-
         if self._agreement_thread is None:  # the first drawing: at once
-            self._agreement_at = time.monotonic()
             self._agreement_thread = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="review-screener-agreement")
-            draw()
+            self._agreement_at = time.monotonic()
+            self.agreement.value = self._agreement_line(self._agreement_summary)
             return
-        self._agreement_drawn = self._agreement_thread.submit(draw)
+        self._apply_agreement()
+        if self._agreement_drawn.done() and \
+                time.monotonic() - self._agreement_at >= _AGREEMENT_EVERY:
+            self._agreement_at = time.monotonic()
+            self._agreement_drawn = self._agreement_thread.submit(self._agreement_summary)
+
+    def _apply_agreement(self) -> None:
+        future = self._agreement_drawn
+        if future.done() and not getattr(future, "_review_applied", False):
+            future._review_applied = True
+            self.agreement.value = self._agreement_line(future.result)
 
     def wait_for_agreement(self, timeout: float | None = 10) -> None:
-        """Block until the agreement line shows every decision so far (for scripts and tests)."""
-        self._agreement_drawn.result(timeout)
+        """Compute the agreement line over every decision so far and show it (scripts, tests)."""
+        self._agreement_drawn.exception(timeout)
+        self._agreement_at = time.monotonic()
+        if self._agreement_thread is not None:
+            self._agreement_drawn = self._agreement_thread.submit(self._agreement_summary)
+            self._agreement_drawn.exception(timeout)
+        self._apply_agreement()
 
-    def _agreement_html(self) -> str:
-        """The stage's agreement summary, if `review.screening.agreement` provides one."""
+    def _agreement_summary(self) -> dict:
+        from ..screening.agreement import agreement
+        return agreement(self.session.store, self.session.stage,
+                         reviewers_per_record=self.session.needed)
+
+    def _agreement_line(self, result) -> str:
+        """The agreement line from `result()` (a call that may fail: the line then says why)."""
         try:
-            from ..screening import agreement as module
-            summary = module.agreement(self.session.store, self.session.stage,
-                                       reviewers_per_record=self.session.needed)
-        except Exception:  # noqa: BLE001 - optional: no summary rather than no screener
-            return ""
-        if not isinstance(summary, dict):
-            return ""
+            summary = result()
+        except Exception as exc:  # noqa: BLE001 - said on the line, logged in full
+            log.exception("agreement at %s could not be computed", self.session.stage)
+            return _ERROR.format(f"Agreement could not be computed: {html.escape(in_words(str(exc)))}")
         bits = [f"{summary.get('records_compared', 0)} records compared"]
         if summary.get("percent_agreement") is not None:
             bits.append(f"{summary['percent_agreement']:.1f}% agreement")
@@ -351,7 +415,7 @@ class Screener(widgets.VBox):
                 bits.append(f"{label} {summary[name]:.2f}")
         if summary.get("cohen_kappa") is None and summary.get("fleiss_kappa") is None \
                 and summary.get("kappa_reason"):
-            bits.append(f"κ undefined: {summary['kappa_reason']}")
+            bits.append(f"κ undefined: {in_words(summary['kappa_reason'])}")
         if "conflicts" in summary:
             bits.append(f"{summary['conflicts']} conflicts, {summary.get('resolved', 0)} resolved")
         names = ", ".join(str(n) for n in summary.get("reviewers") or [])

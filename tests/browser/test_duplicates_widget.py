@@ -15,22 +15,15 @@ PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
 NOTEBOOK = ROOT / "notebooks" / "01_identify.ipynb"
 REVIEWER = "browser-tester"
 
-# Two pairs whose titles differ by one word (similarity 0.85-0.95), same authors, year and
-# journal: dedup cannot call them alone, so both wait for a reviewer.
+# Record 1 (Embase) and record 3 (Scopus: the same article, authors as "Zhu L.", a trailing full
+# stop) are one work; record 4 (PubMed) differs from both by one word of the title, so dedup is
+# unsure of it against each of them: one question, record 4 against the cluster {1, 3}.
 EMBASE = """TY  - JOUR
 TI  - Natural killer cell exosomes suppress melanoma growth in mice
 AU  - Zhu, Liya
 AU  - Kalimuthu, Senthilkumar
 PY  - 2017
 T2  - Theranostics
-ER  - 
-
-TY  - JOUR
-TI  - Extracellular vesicles from NK cells carry perforin to neuroblastoma cells
-AU  - Rivera, Ana
-AU  - Okafor, Chidi
-PY  - 2021
-T2  - Journal of Controlled Release
 ER  - 
 
 TY  - JOUR
@@ -42,28 +35,31 @@ ER  -
 """
 
 SCOPUS = """TY  - JOUR
+TI  - Natural killer cell exosomes suppress melanoma growth in mice.
+AU  - Zhu L.
+AU  - Kalimuthu S.
+PY  - 2017
+T2  - Theranostics
+ER  - 
+"""
+
+PUBMED = """TY  - JOUR
 TI  - Natural killer cell exosomes inhibit melanoma growth in mice
 AU  - Zhu, Liya
 AU  - Kalimuthu, Senthilkumar
 PY  - 2017
 T2  - Theranostics
 ER  - 
-
-TY  - JOUR
-TI  - Extracellular vesicles from NK cells deliver perforin to neuroblastoma cells
-AU  - Rivera, Ana
-AU  - Okafor, Chidi
-PY  - 2021
-T2  - Journal of Controlled Release
-ER  - 
 """
 
 
 def build_review(tmp_path: Path) -> Path:
-    """A review of 5 records from two databases, deduplicated, with two unsure pairs."""
+    """A review of 4 records from three databases, deduplicated: one work of two records and
+    a third record the deduplication is unsure of against both."""
     folder = tmp_path / "rev"
     assert main(["init", str(folder), "--protocol", str(PROTOCOL)]) == 0
-    for name, text, database in (("embase.ris", EMBASE, "Embase"), ("scopus.ris", SCOPUS, "Scopus")):
+    for name, text, database in (("embase.ris", EMBASE, "Embase"), ("scopus.ris", SCOPUS, "Scopus"),
+                                 ("pubmed.ris", PUBMED, "PubMed")):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         assert main(["import", str(path), "--review", str(folder), "--database", database]) == 0
@@ -83,33 +79,45 @@ def wait_decisions(review_dir: Path, count: int, timeout: float = 30) -> list[li
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_decide_two_pairs_by_click_and_key(lab, page, tmp_path, capsys):
+def test_one_cluster_question_answered_by_key_applies_to_every_member(lab, page, tmp_path, capsys):
     from playwright.sync_api import expect
 
     review_dir = build_review(tmp_path)
     assert main(["dedup", "--review", str(review_dir), "--unsure"]) == 0
     listed = capsys.readouterr().out
-    assert "2 pair(s) wait for a reviewer" in listed and "1 ~ 4" in listed and "2 ~ 5" in listed
+    assert "2 pair(s) wait for a reviewer" in listed and "1 ~ 4" in listed and "3 ~ 4" in listed
 
     name = f"{tmp_path.name}/01_identify.ipynb"
     lab.prepare_notebook(NOTEBOOK, name,
                          {"review_dir": str(review_dir), "reviewer": REVIEWER})
     panel = lab.open_notebook(page, name)
     lab.run_all_cells(page, panel)
+    cells_before = panel.locator(".jp-Cell").count()
 
     view = panel.locator(".review-duplicate-reviewer")
-    expect(view).to_contain_text("0 of 2 pairs decided", timeout=60_000)
-    expect(view).to_contain_text("Records 1 and 4")
+    expect(view).to_contain_text("0 of 1 questions answered", timeout=60_000)
+    expect(view).to_contain_text("Is record 4 the same work as a cluster of 2 records of one work?")
+    table = view.locator(".review-comparison-area table")
+    expect(table.locator("th")).to_contain_text(["", "Asked about: record 4", "record 1", "record 3"])
+    expect(table.locator("mark")).to_contain_text(["inhibit", "suppress", "suppress"])  # only the word
+    expect(table).to_contain_text("Zhu, Liya; Kalimuthu, Senthilkumar (the same in all)")
 
-    view.get_by_role("button", name="Same record (s)").click()
-    expect(view).to_contain_text("1 of 2 pairs decided")
-    expect(view).to_contain_text("Records 2 and 5")
-
-    view.hover()  # ipyevents takes key events while the pointer is over the view
+    view.locator(".review-comparison-area").click()  # one click on the comparison...
+    page.mouse.move(3, 300)  # ...and the pointer parked outside the widget
+    expect(view.locator(".review-keys-cue")).to_have_attribute("data-live", "1")
     page.keyboard.press("d")
-    expect(view).to_contain_text("All pairs decided")
-    expect(view).to_contain_text("2 of 2 pairs decided")
+    expect(view).to_contain_text("All duplicate questions answered")
+    expect(view).to_contain_text("1 of 1 questions answered")
 
-    assert wait_decisions(review_dir, 2) == [[1, 4, "same", REVIEWER],
-                                             [2, 5, "different", REVIEWER]]
+    assert wait_decisions(review_dir, 2) == [[1, 4, "different", REVIEWER],
+                                             [3, 4, "different", REVIEWER]]
+    assert panel.locator(".jp-Cell").count() == cells_before  # `d` deleted no cell
+    page.set_viewport_size({"width": 1024, "height": 700})
+    try:
+        cut = view.locator("button").evaluate_all(
+            "bs => bs.filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)"
+            ".map(b => b.textContent.trim())")
+        assert cut == []
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})
     print(f"\n[timing] lab start -> decisions asserted: {time.perf_counter() - lab.started:.1f}s")

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import copy_review
 from review.errors import ReviewError
-from review.example import build_example
 from review.extraction.studies import link_reports
 from review.project import init_review, open_review
 from review.report.prisma import (PrismaCounts, TEMPLATE_CSV, check_counts, counts_to_json,
@@ -81,8 +81,8 @@ def link_kim_2018(review) -> None:
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    review = build_example(tmp_path_factory.mktemp("prisma") / "ex")
+def example(worked_example, tmp_path_factory):
+    review = open_review(copy_review(worked_example, tmp_path_factory.mktemp("prisma") / "ex"))
     link_kim_2018(review)
     yield review
     review.store.dispose()

@@ -24,8 +24,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 from PIL import Image
 
+from conftest import copy_review
 from review.errors import ReviewError
-from review.example import build_example
 from review.figures.style import figure_style
 from review.project import open_review
 from review.report.prisma import counts_to_json, prisma2020_template, prisma_counts
@@ -174,8 +174,8 @@ def test_boxes_follow_the_review():
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    review = build_example(tmp_path_factory.mktemp("prisma_diagram") / "ex")
+def example(worked_example, tmp_path_factory):
+    review = open_review(copy_review(worked_example, tmp_path_factory.mktemp("prisma_diagram") / "ex"))
     link_kim_2018(review)
     yield review
     review.store.dispose()

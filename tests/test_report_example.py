@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
+from conftest import copy_review
 from review.cli import main
-from review.example import build_example
 from review.extraction.studies import study_table
 from review.project import open_review
 from review.report.prisma import counts_to_json, prisma_counts
@@ -44,10 +44,10 @@ def _store_snapshot(folder) -> dict:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def report(worked_example, tmp_path_factory):
     """The example review and the report the README's main command writes for it."""
     folder = tmp_path_factory.mktemp("report")
-    build_example(folder / "ex").store.dispose()
+    copy_review(worked_example, folder / "ex")
     before = _store_snapshot(folder / "ex")
     assert 0 == main(["report", "--review", str(folder / "ex"), "--out", str(folder / "out")])
     (folder / "snapshots.json").write_text(json.dumps(

@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import copy_review
 from review.errors import ReviewError
 from review.project import init_review
 from review.report.runner import (
@@ -253,13 +254,12 @@ def test_notebooks_side_by_side_fail_as_one_would_alone(review_dir, tmp_path, jo
 
 
 @pytest.mark.slow
-def test_the_full_report_on_the_worked_example_writes_every_figure_and_table(tmp_path):
+def test_the_full_report_on_the_worked_example_writes_every_figure_and_table(worked_example,
+                                                                            tmp_path):
     """`review report` on the worked example (the README's main job) runs all five notebooks
     without an error and writes the PRISMA diagram, the evidence tables, the figures and the
     meta-analysis under OUT."""
-    from review.example import build_example
-    example = build_example(tmp_path / "ex")
-    example.store.dispose()
+    copy_review(worked_example, tmp_path / "ex")
     out = tmp_path / "out"
     result = run_report(tmp_path / "ex", out, log=lambda _: None)
     assert list(REPORT_NOTEBOOKS) == [run.name for run in result.notebooks]

@@ -106,6 +106,19 @@ def test_every_figure_is_a_valid_image(report):
         assert (figures / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
 
 
+def test_every_notebook_ran_without_an_error(report):
+    """All five report notebooks ran (their executed copies in OUT/executed) and no cell of any
+    of them shows an error, run side by side as `review report` runs them."""
+    import nbformat
+    from review.report.runner import EXECUTED_FOLDER, REPORT_NOTEBOOKS
+    executed = {name: report / "out" / EXECUTED_FOLDER / f"{name}.ipynb" for name in REPORT_NOTEBOOKS}
+    assert [] == [name for name, path in executed.items() if not path.is_file()]
+    errors = [(name, cell.source) for name, path in executed.items()
+              for cell in nbformat.read(str(path), as_version=4).cells
+              if any(o.get("output_type") == "error" for o in cell.get("outputs", []))]
+    assert [] == errors
+
+
 def test_meta_analysis_pools_the_studies_reporting_the_outcome(report):
     """The pooled tumour-volume analysis names its studies and its estimator."""
     pooled = json.loads((report / "out" / "tables" / "meta_analysis_tumour_volume.json").read_text())

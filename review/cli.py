@@ -21,6 +21,9 @@ def cmd_init(args) -> int:
     from .project import init_review
     from .start import copy_notebooks, start_review
     if args.protocol is None:
+        if args.database_url:
+            raise ReviewError("--database-url creates the store, which needs the protocol: give it "
+                              "with --protocol once the protocol is filled in")
         laid_out = start_review(args.dir)
         print(f"Laid out a new review in {args.dir}:\n"
               f"  {laid_out['protocol']}: the protocol to fill in (every section is explained)\n"

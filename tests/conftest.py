@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,62 @@ FORMATS = SHARED / "data" / "formats"
 SEEDS = SHARED / "seeds"
 
 
+#: The one reason every test reading ../shared gives when the whole folder is absent.
+SHARED_ABSENT = (f"{SHARED} is absent: the tests that read real exports and seed pages from "
+                 f"../shared skip (CI requires it)")
+
+
 def _need_shared(path: Path) -> Path:
     if not path.exists():
-        message = f"{path} is absent: the shared data sit beside the project (../shared)"
+        message = SHARED_ABSENT if not SHARED.exists() else f"{path} is absent from {SHARED}"
         if os.environ.get("REVIEW_REQUIRE_SHARED") == "1" or os.environ.get("CI"):
             pytest.fail(message + " and CI requires them")
         pytest.skip(message)
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Skips for want of ../shared are reported from one place, so `-ra` says it in one line
+    (a fixture's skip would otherwise be listed at each test)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple) and \
+            report.longrepr[2].endswith(SHARED_ABSENT):
+        report.longrepr = (__file__, _need_shared.__code__.co_firstlineno, report.longrepr[2])
+
+
+# -- the worked example, built once per session ----------------------------------------------------
+def copy_review(source: Path, destination: Path) -> Path:
+    """A copy of a review folder (SQLite store, settings, protocol) that a test may change."""
+    shutil.copytree(source, destination)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def worked_example(tmp_path_factory) -> Path:
+    """The worked example as `review example` builds it (screening decisions, extraction and
+    judgements loaded), built once per session. Never change it: take `copy_review` of it."""
+    from review.cli import main
+    folder = tmp_path_factory.mktemp("worked-example") / "nk-exosomes"
+    assert main(["example", str(folder)]) == 0
+    return folder
+
+
+@pytest.fixture(scope="session")
+def worked_example_undecided(tmp_path_factory) -> Path:
+    """The worked example without its screening decisions (`review example --without-decisions`),
+    built once per session. Never change it: take `copy_review` of it."""
+    from review.cli import main
+    folder = tmp_path_factory.mktemp("worked-example-undecided") / "nk-exosomes"
+    assert main(["example", str(folder), "--without-decisions"]) == 0
+    return folder
+
+
+@pytest.fixture
+def example_copy(worked_example, tmp_path) -> Path:
+    """A copy of the worked example for one test to change."""
+    return copy_review(worked_example, tmp_path / "example")
 
 
 @pytest.fixture

@@ -323,10 +323,10 @@ def _check_example_judgements(review, studies, ids):
 
 
 @pytest.mark.slow
-def test_example_judgements_name_the_studies_of_the_built_example(tmp_path):
+def test_example_judgements_name_the_studies_of_the_built_example(example_copy):
     """Against the built example, the study ids come from its study table (no list given)."""
-    from review.example import build_example
-    review = build_example(tmp_path / "ex")
+    from review.project import open_review
+    review = open_review(example_copy)
     try:
         from review.extraction.studies import link_reports, study_table
         table = study_table(review)

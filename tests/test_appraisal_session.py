@@ -141,11 +141,11 @@ def test_a_session_needs_a_reviewer_and_a_known_role(review):
 
 
 @pytest.mark.slow
-def test_without_a_list_the_studies_come_from_the_study_table(tmp_path):
+def test_without_a_list_the_studies_come_from_the_study_table(example_copy):
     """On the built example, the session appraises the review's studies."""
-    from review.example import build_example
     from review.extraction.studies import study_table
-    review = build_example(tmp_path / "ex")
+    from review.project import open_review
+    review = open_review(example_copy)
     try:
         session = AppraisalSession(review, AMARA, "MISEV")
         assert list(dict.fromkeys(study_table(review)["study_id"])) == session.studies

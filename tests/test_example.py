@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import copy_review
 from review.cli import main
 from review.project import open_review
 
@@ -24,10 +25,9 @@ def answer_key() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def example_review(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("example") / "nk-exosomes"
-    assert main(["example", str(folder)]) == 0
-    return folder
+def example_review(worked_example, tmp_path_factory):
+    """`review example` as the session built it (conftest), copied for this module."""
+    return copy_review(worked_example, tmp_path_factory.mktemp("example") / "nk-exosomes")
 
 
 def test_example_counts_match_the_answer_key(example_review):

@@ -7,17 +7,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from conftest import copy_review
 from review.cli import main
-from review.example import build_example
 from review.extraction.values import extraction_long
 from review.project import open_review
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("export") / "ex"
-    build_example(folder).store.dispose()
-    return folder
+def example(worked_example, tmp_path_factory):
+    return copy_review(worked_example, tmp_path_factory.mktemp("export") / "ex")
 
 
 def _csv(path) -> pd.DataFrame:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_review
 from review.errors import ReviewError
-from review.example import build_example
+from review.project import open_review
 from review.extraction.form import check_required, form_for
 from review.extraction.load import load_extraction
 from review.extraction.reconcile import differences
@@ -27,9 +28,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
+def example(worked_example, tmp_path_factory):
     """The worked example with its extraction loaded (by `review example`, or here)."""
-    review = build_example(tmp_path_factory.mktemp("extraction") / "ex")
+    review = open_review(copy_review(worked_example, tmp_path_factory.mktemp("extraction") / "ex"))
     if review.store.events("extraction", action="value").empty:
         load_extraction(review, FOLDER)
     yield review

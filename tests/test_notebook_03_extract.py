@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import copy_review
 from review.appraisal import AppraisalSession, robvis_table
 from review.appraisal import differences as appraisal_differences
-from review.example import build_example
+from review.project import open_review
 from review.extraction.notebook import (
     ALL_STUDIES,
     extraction_overview,
@@ -28,8 +29,8 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    review = build_example(tmp_path_factory.mktemp("example") / "ex")
+def example(worked_example, tmp_path_factory):
+    review = open_review(copy_review(worked_example, tmp_path_factory.mktemp("example") / "ex"))
     yield review
     review.store.dispose()
 

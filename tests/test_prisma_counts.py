@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import copy_review
 from review.errors import ReviewError
-from review.example import build_example
 from review.extraction.studies import link_reports
+from review.example import build_example
 from review.project import init_review, open_review
 from review.report.prisma import (PrismaCounts, TEMPLATE_CSV, check_counts, counts_to_json,
                                   prisma2020_template, prisma_counts, record_flow, template_list)

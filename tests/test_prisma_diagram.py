@@ -24,9 +24,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 from PIL import Image
 
+from conftest import copy_review
 from review.errors import ReviewError
-from review.example import build_example
 from review.figures.style import figure_style
+from review.example import build_example
 from review.project import open_review
 from review.report.prisma import counts_to_json, prisma2020_template, prisma_counts
 from review.report.prisma_diagram import box_lines, prisma_diagram, write_prisma

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import copy_review
 from review.errors import ProtocolError
 from review.protocol import EvidenceTableSpec, Report, load_protocol, parse_protocol
 from review.report.evidence import (
@@ -226,11 +227,11 @@ def test_study_level_pairs_values_within_an_instance(schema):
 
 # -- the worked example -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
+def example(worked_example, tmp_path_factory):
     """The worked example with its invented extraction loaded (if `review example` did not)."""
-    from review.example import build_example
     from review.extraction.load import load_extraction
-    review = build_example(tmp_path_factory.mktemp("evidence") / "ex")
+    from review.project import open_review
+    review = open_review(copy_review(worked_example, tmp_path_factory.mktemp("evidence") / "ex"))
     if review.store.events("extraction", action="value").empty:
         load_extraction(review, EXAMPLE_DIR / "extraction")
     return review

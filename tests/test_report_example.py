@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
+from conftest import copy_review
 from review.cli import main
-from review.example import build_example
 from review.extraction.studies import study_table
 from review.project import open_review
 from review.report.prisma import counts_to_json, prisma_counts
@@ -48,10 +48,10 @@ def _store_snapshot(folder) -> dict:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def report(worked_example, tmp_path_factory):
     """The example review and the report the README's main command writes for it."""
     folder = tmp_path_factory.mktemp("report")
-    build_example(folder / "ex").store.dispose()
+    copy_review(worked_example, folder / "ex")
     before = _store_snapshot(folder / "ex")
     assert 0 == main(["report", "--review", str(folder / "ex"), "--out", str(folder / "out")])
     (folder / "snapshots.json").write_text(json.dumps(
@@ -108,6 +108,27 @@ def test_every_figure_is_a_valid_image(report):
         assert ET.parse(figures / f"{name}.svg").getroot().tag.endswith("svg")
         assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert (figures / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_the_tables_a_manuscript_needs_are_written(report):
+    """Evidence table in every format, the meta-analysis and the three PRISMA checklists."""
+    tables = {p.name for p in (report / "out" / "tables").iterdir()}
+    expected = {f"evidence_table.{s}" for s in ("csv", "xlsx", "md", "tex", "docx")} | {
+        "meta_analysis_tumour_volume.csv"} | {f"prisma_checklist.{s}" for s in ("docx", "md", "csv")}
+    assert set() == expected - tables
+
+
+def test_every_notebook_ran_without_an_error(report):
+    """All five report notebooks ran (their executed copies in OUT/executed) and no cell of any
+    of them shows an error, run side by side as `review report` runs them."""
+    import nbformat
+    from review.report.runner import EXECUTED_FOLDER, REPORT_NOTEBOOKS
+    executed = {name: report / "out" / EXECUTED_FOLDER / f"{name}.ipynb" for name in REPORT_NOTEBOOKS}
+    assert [] == [name for name, path in executed.items() if not path.is_file()]
+    errors = [(name, cell.source) for name, path in executed.items()
+              for cell in nbformat.read(str(path), as_version=4).cells
+              if any(o.get("output_type") == "error" for o in cell.get("outputs", []))]
+    assert [] == errors
 
 
 def test_meta_analysis_pools_the_studies_reporting_the_outcome(report):

@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 import pandas as pd
 import pytest
 
+from conftest import copy_review
 from review.errors import ReviewError
 from review.figures.style import JUDGEMENT_COLOURS, save_figure
 from review.report.figures import (
@@ -210,14 +211,14 @@ def test_a_review_without_data_skips_every_figure_and_says_why(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_example_review_gets_every_figure(tmp_path_factory):
+def test_the_example_review_gets_every_figure(worked_example, tmp_path_factory):
     """With the example's extraction and judgements loaded: evidence map, studies per year and
     both tools' traffic lights and summaries, each a valid SVG, PNG and PDF."""
     from review.appraisal import load_judgements
-    from review.example import build_example
     from review.extraction.load import load_extraction
+    from review.project import open_review
     folder = tmp_path_factory.mktemp("figures")
-    review = build_example(folder / "ex")
+    review = open_review(copy_review(worked_example, folder / "ex"))
     if review.store.events("extraction").empty:
         load_extraction(review, EXAMPLE_DIR / "extraction")
     if review.store.events("risk_of_bias").empty:

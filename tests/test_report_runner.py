@@ -252,33 +252,6 @@ def test_notebooks_side_by_side_fail_as_one_would_alone(review_dir, tmp_path, jo
         assert (out / EXECUTED_FOLDER / "10_prisma.ipynb").is_file()
 
 
-@pytest.mark.slow
-def test_the_full_report_on_the_worked_example_writes_every_figure_and_table(tmp_path):
-    """`review report` on the worked example (the README's main job) runs all five notebooks
-    without an error and writes the PRISMA diagram, the evidence tables, the figures and the
-    meta-analysis under OUT."""
-    from review.example import build_example
-    example = build_example(tmp_path / "ex")
-    example.store.dispose()
-    out = tmp_path / "out"
-    result = run_report(tmp_path / "ex", out, log=lambda _: None)
-    assert list(REPORT_NOTEBOOKS) == [run.name for run in result.notebooks]
-    figures = {p.name for p in (out / "figures").iterdir()}
-    tables = {p.name for p in (out / "tables").iterdir()}
-    expected_figures = {f"prisma.{s}" for s in ("svg", "png", "pdf", "json", "csv")} | {
-        f"{name}.{s}" for s in ("svg", "png", "pdf") for name in (
-            "evidence_map", "studies_per_year", "rob_traffic_light_syrcle", "rob_summary_syrcle",
-            "rob_traffic_light_misev", "rob_summary_misev", "forest_tumour_volume")}
-    assert set() == expected_figures - figures
-    expected_tables = {f"evidence_table.{s}" for s in ("csv", "xlsx", "md", "tex", "docx")} | {
-        "meta_analysis_tumour_volume.csv"} | {f"prisma_checklist.{s}" for s in ("docx", "md", "csv")}
-    assert set() == expected_tables - tables
-    errors = [(run.name, c.source) for run in result.notebooks
-              for c in nbformat.read(str(run.executed), as_version=4).cells
-              if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
-    assert [] == errors
-
-
 # -- the committed notebooks ----------------------------------------------------------------------
 COMMITTED = sorted(NOTEBOOKS.glob("*.ipynb"))
 

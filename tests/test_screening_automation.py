@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from conftest import copy_review
 from review.cli import main
 from review.errors import ReviewError
 from review.project import open_review
@@ -11,10 +12,8 @@ from review.screening.decisions import exclude_by_automation, final_decisions, r
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ex") / "nk"
-    assert main(["example", str(folder)]) == 0
-    return folder
+def example(worked_example, tmp_path_factory):
+    return copy_review(worked_example, tmp_path_factory.mktemp("ex") / "nk")
 
 
 def test_refused_when_the_protocol_does_not_allow_it(example):

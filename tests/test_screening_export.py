@@ -4,15 +4,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from conftest import copy_review
 from review.cli import main
 from review.io import read_file
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ex") / "nk"
-    assert main(["example", str(folder)]) == 0
-    return folder
+def example(worked_example, tmp_path_factory):
+    return copy_review(worked_example, tmp_path_factory.mktemp("ex") / "nk")
 
 
 def export(example, tmp_path, fmt, *extra):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from review.cli import main
+from conftest import copy_review
 from review.project import open_review
 from review.screening.decisions import reviewer_decisions
 from review.screening.prioritise import Ranking
@@ -13,10 +13,8 @@ from review.screening.session import ScreeningSession, screening_order_labels, s
 
 
 @pytest.fixture
-def review(tmp_path):
-    folder = tmp_path / "ex"
-    assert main(["example", str(folder), "--without-decisions"]) == 0
-    return open_review(folder)
+def review(worked_example_undecided, tmp_path):
+    return open_review(copy_review(worked_example_undecided, tmp_path / "ex"))
 
 
 def test_each_decision_is_in_the_store_before_the_next_record(review):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_review
 from review.cli import main
 from review.project import open_review
 from review.screening.decisions import record_decision, reviewer_decisions
@@ -32,22 +33,15 @@ ER  -
 
 
 @pytest.fixture(scope="module")
-def fresh_example(tmp_path_factory) -> Path:
+def fresh_example(worked_example_undecided, tmp_path_factory) -> Path:
     """The worked example without its loaded screening decisions: 156 works to screen (152 from the first searches, 4 new in its update)."""
-    base = tmp_path_factory.mktemp("screener")
-    protocol_dir = base / "protocol"
-    shutil.copytree(EXAMPLE, protocol_dir, ignore=shutil.ignore_patterns("decisions.csv"))
-    folder = base / "ex"
-    assert main(["example", str(folder), "--protocol-dir", str(protocol_dir)]) == 0
-    return folder
+    return copy_review(worked_example_undecided, tmp_path_factory.mktemp("screener") / "ex")
 
 
 @pytest.fixture(scope="module")
-def screened_example(tmp_path_factory) -> Path:
+def screened_example(worked_example, tmp_path_factory) -> Path:
     """The worked example as built, every record already decided by two reviewers."""
-    folder = tmp_path_factory.mktemp("screened") / "ex"
-    assert main(["example", str(folder)]) == 0
-    return folder
+    return copy_review(worked_example, tmp_path_factory.mktemp("screened") / "ex")
 
 
 @pytest.fixture

@@ -301,8 +301,10 @@ def _check_deduplicated(review, review_dir: Path, log: Callable[[str], None]) ->
     log(f"last deduplication: {last['at'][:19]} UTC by {last['by']}")
 
 
-#: Notebooks that take longest start first, so that the others fill the remaining cores.
-_LONGEST_FIRST = ("12_figures", "13_meta_analysis")
+#: The report notebooks from the longest-running to the shortest on the worked example: run side
+#: by side, the longest start first and the short ones fill the cores as they free up.
+_LONGEST_FIRST = ("12_figures", "13_meta_analysis", "10_prisma", "11_evidence_tables",
+                  "01_identify")
 
 
 def available_cores() -> int:
@@ -348,9 +350,8 @@ def _run_notebooks(paths: dict[str, Path], plan: dict[str, dict[str, Any]], exec
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     jobs = max(1, min(jobs or available_cores(), len(paths)))
-    order = sorted(paths, key=lambda name: (name not in _LONGEST_FIRST,
-                                            _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST
-                                            else REPORT_NOTEBOOKS.index(name)))
+    order = sorted(paths, key=lambda name: _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST
+                   else len(_LONGEST_FIRST))
     if jobs == 1:
         return [_run_one(name, paths[name], executed_dir / paths[name].name, plan[name], log)
                 for name in paths]

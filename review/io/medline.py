@@ -145,6 +145,13 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
             carry = carry + piece if start_at < base else piece[start_at - base:]
         base += n
     if pairs:
+        tag, value = pairs[-1]
+        # A cut rarely falls just after the '.', ']' or ')' that ends PubMed's last lines.
+        if piece and not piece.endswith("\n") and not value.endswith((".", "]", ")")):
+            warnings.append(ParseWarning(
+                file, f"the file ends in the middle of line {i} (no line end after it): its "
+                f"{tag} value {value[-40:]!r} may be cut short; kept as read", line=i,
+                record=count + 1))
         record = close()
         count += 1
         yield record

@@ -73,3 +73,42 @@ def test_medline_glued_soft_hyphen_line_does_not_hang():
         read_bytes(data, "hang.nbib")
     except ImportFormatError:
         pass
+
+
+@pytest.mark.parametrize("name, data, expected", [
+    ("g.ris", b"TY  - JOUR\nTI  - A title\nAUGilles, H\nAU  - Roe, J\nPY  - 2020\nER  - \n",
+     "g.ris, line 3, record 1: tag AU is glued to its value ('AUGilles, H'); read as "
+     "'AU  - Gilles, H'"),
+    ("g.txt", b"FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAUGilles, H\nAU Roe, J\n"
+              b"TI A title\nPY 2020\nER\n\nEF\n",
+     "g.txt, line 4, record 1: tag AU is glued to its value ('AUGilles, H'); read as "
+     "'AU Gilles, H'"),
+    ("g.nbib", b"PMID- 1\nTI  - A title\nAUGilles H\nAU  - Roe J\nDP  - 2020\n\n",
+     "g.nbib, line 3, record 1: tag AU is glued to its value ('AUGilles H'); read as "
+     "'AU  - Gilles H'"),
+    ("d.nbib", "PMID- 1\nTI  - A title\nAU  - Roe J\nDEP -\u00ad20200101\n\n".encode("utf-8"),
+     "d.nbib, line 4, record 1: tag DEP is glued to its value ('DEP -\\xad20200101'); read as "
+     "'DEP - 20200101'"),
+])
+def test_glued_tag_is_read_with_a_warning(name, data, expected):
+    frame, warnings = _read(data, name)
+    assert warnings == [expected]
+    assert len(frame) == 1 and frame["title"][0] == "A title"
+    if not name.startswith("d."):
+        assert "Gilles" in " ".join(frame["authors"][0]) or name.endswith(".nbib")
+
+
+def test_real_wos_file_with_one_glued_line_imports_whole():
+    """A real Web of Science export with one tag glued to its value is read whole, not refused."""
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "formats" / "rafguns_wosfile" \
+        / "data" / "wos_plaintext.txt"
+    if not path.exists():
+        pytest.skip("../shared/data is absent")
+    text = path.read_text(encoding="utf-8-sig")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("AU "))
+    lines[at] = "AU" + lines[at][3:]
+    frame, warnings = _read("\n".join(lines).encode("utf-8"), "glued.txt")
+    assert len(frame) == 50
+    assert any(f"line {at + 1}, record 1: tag AU is glued" in w for w in warnings)

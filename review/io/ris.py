@@ -69,6 +69,11 @@ _EMBEDDED_TAG = re.compile(r"\s{4,}([A-Z][A-Z0-9])  - ?")
 _URL_SPLIT = re.compile(r"\s*;\s*|\s+|,\s+")
 _DOI_IN = re.compile(r"10\.\d{4,9}/\S+")
 _BAD_TAG = re.compile(r"(\S\S)  -(?: |$)")
+#: A line whose common tag is glued to its value ("AUGilles, H"): a tag, then a capitalised word
+#: (a tag and digits is more often a grant number, "T32 GM..."). Read as that tag, with a warning.
+_GLUED_TAGS = "AU|A[1-4]|TI|T[1-3]|PY|Y1|DA|DO|AB|N2|JO|JF|JA|VL|IS|SP|EP|KW|UR|SN|PB|CY|LA"
+_GLUED = re.compile(rf"({_GLUED_TAGS})[A-Z][a-z]")
+_GLUED_LINE = re.compile(rf"^(?:{_GLUED_TAGS})[A-Z][a-z]", re.MULTILINE)
 #: Lines exporters put between records (Ovid numbers, Wiley/Cochrane headers); dropped silently.
 _BOILERPLATE = re.compile(
     r"\s*(?:\d+\.|Record #\d+ of \d+|Provider: .*|Content: text/.*"
@@ -135,6 +140,9 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
             if pairs is None and piece.startswith("TY  -", p):
                 # Fast path: a whole record from TY to ER in a usual layout, read at once.
                 match = clean(piece, p)
+                if match and match.group(1) is not None \
+                        and _GLUED_LINE.search(piece, p, match.end()):
+                    match = None  # a glued tag line: the line-by-line path reads and reports it
                 if match:
                     e = match.end()
                     block = piece[p:e]
@@ -175,6 +183,16 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
                             line=i + 1, record=count + 1, found=line)
                     if first_line is None:
                         first_line = (i + 1, line)
+                    glued = _GLUED.match(line) if pairs else None
+                    if glued:
+                        tag, value = glued.group(1), line[2:].strip()
+                        warnings.append(ParseWarning(
+                            file, f"tag {tag} is glued to its value ({line.strip()[:40]!r}); "
+                            f"read as '{tag}  - {value[:30]}'", line=i + 1, record=count + 1))
+                        pairs.append([tag, value])
+                        end_at = base + e
+                        i, p = i + 1, e + 1
+                        continue
                     if pairs:  # continuation line: every dialect wraps long values this way
                         last = pairs[-1]
                         piece_text = line.strip()

@@ -112,3 +112,34 @@ def test_real_wos_file_with_one_glued_line_imports_whole():
     frame, warnings = _read("\n".join(lines).encode("utf-8"), "glued.txt")
     assert len(frame) == 50
     assert any(f"line {at + 1}, record 1: tag AU is glued" in w for w in warnings)
+
+
+# ------------------------------------------------------------------ protocols
+def _protocol_variant(tmp_path, change):
+    from pathlib import Path
+    source = Path(__file__).resolve().parents[1] / "protocols" / "nk-exosomes" / "protocol.yaml"
+    text = source.read_text(encoding="utf-8")
+    path = tmp_path / "protocol.yaml"
+    data = change(text)
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t: t.replace("title:", "title: Café", 1).encode("latin-1", "replace"),
+     "protocol.yaml, line 4: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+    (lambda t: t.replace("title:", "title: One\ntitle:", 1),
+     "protocol.yaml, line 5: the key 'title' appears twice (first on line 4); keep one"),
+    (lambda t: t + "\nextra: " + "[" * 10000 + "]" * 10000 + "\n",
+     "nested more than 50 levels deep"),
+    (lambda t: t.replace("file: searches/pubmed.nbib", "file: /etc/passwd"),
+     "searches[0].file: /etc/passwd is outside the protocol's folder"),
+    (lambda t: t.replace("file: searches/embase.ris", "file: searches/../../secret.ris"),
+     "searches[1].file: searches/../../secret.ris is outside the protocol's folder"),
+])
+def test_bad_protocol_is_one_message(tmp_path, capsys, change, message):
+    path = _protocol_variant(tmp_path, change)
+    assert main(["init", str(tmp_path / "rev"), "--protocol", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "rev" / "review.sqlite").exists()

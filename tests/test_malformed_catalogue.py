@@ -143,3 +143,86 @@ def test_bad_protocol_is_one_message(tmp_path, capsys, change, message):
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "rev" / "review.sqlite").exists()
+
+
+# ------------------------------------------------------------------ spreadsheets and links
+@pytest.mark.parametrize("title", ["=1+1", "＝HYPERLINK(\"http://x\")", "＋1", "－1", "＠SUM(A1)"])
+def test_formula_prefixes_include_full_width_forms(title):
+    from review.io.table import neutralise_formula
+    assert neutralise_formula(title) == "'" + title
+
+
+def _workbook_bytes(shared_strings: int | None = None) -> bytes:
+    """A real workbook; with `shared_strings`, its sharedStrings part replaced by that many
+    copies of one string (a "shared-string bomb")."""
+    import io
+    import zipfile
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["Title", "Year"])
+    book.active.append(["A record", 2020])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    if shared_strings is None:
+        return buffer.getvalue()
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for info in source.infolist():
+            if info.filename != "xl/sharedStrings.xml":
+                archive.writestr(info, source.read(info.filename))
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+                       b'spreadsheetml/2006/main">')
+            block = b"<si><t>x</t></si>" * 100_000
+            for _ in range(shared_strings // 100_000):
+                part.write(block)
+            part.write(b"</sst>")
+    return out.getvalue()
+
+
+def test_xlsx_shared_string_bomb_fails_fast_with_a_clear_message():
+    import time
+    data = _workbook_bytes(shared_strings=2_000_000)  # ~100 KB expanding to 34 MB
+    start = time.perf_counter()
+    with pytest.raises(ImportFormatError) as caught:
+        read_bytes(data, "bomb.xlsx")
+    assert time.perf_counter() - start < 2
+    assert str(caught.value).startswith(
+        "bomb.xlsx: expected an Excel workbook whose parts expand at most 100 times and to at "
+        "most 128 MB (export the records as CSV instead), found 'sharedStrings.xml of ")
+
+
+def test_xlsx_ordinary_workbook_still_reads():
+    frame, warnings = _read(_workbook_bytes(), "ok.xlsx")
+    assert frame["title"].tolist() == ["A record"] and warnings == []
+
+
+def test_zip_renamed_ris_is_one_clear_message(tmp_path, capsys):
+    import zipfile
+    path = tmp_path / "export.ris"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("savedrecs.ris", "TY  - JOUR\nTI  - A\nER  - \n")
+    assert main(["parse", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert (f"{path}: expected an Excel workbook (.xlsx) or a text export (RIS, CSV, ...); unzip "
+            f"the archive and import the files inside, found 'a ZIP archive of savedrecs.ris'") in err
+
+
+@pytest.mark.parametrize("target, safe", [
+    ("https://doi.org/10.1000/x", True), ("http://example.org/a.pdf", True),
+    ("javascript:alert(1)", False), ("JavaScript:alert(1)", False), ("data:text/html,<b>", False),
+    ("vbscript:x", False), ("vscode://open", False), ("ftp://example.org/x", False),
+    ("file://attacker/share/x.pdf", False), ("http://", False), ("/no/such/file.pdf", False),
+])
+def test_only_http_https_and_local_files_become_links(target, safe):
+    from review.links import safe_link
+    assert (safe_link(target) is not None) == safe
+
+
+def test_local_file_becomes_a_file_uri(tmp_path):
+    from review.links import safe_link
+    pdf = tmp_path / "12.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    assert safe_link(str(pdf)) == pdf.resolve().as_uri()
+    assert safe_link(pdf.resolve().as_uri()) == pdf.resolve().as_uri()

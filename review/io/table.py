@@ -35,7 +35,9 @@ HEADER_SEARCH_ROWS = 50
 #: A header row must name at least this many canonical fields to win over the first row.
 MIN_HEADER_FIELDS = 2
 #: Cells starting with these are run by spreadsheets (CSV/formula injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Text a spreadsheet runs as a formula: these first characters, and their full-width forms
+#: (＝ ＋ － ＠), which some spreadsheets read as the ASCII ones.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 EXPECTED_COLUMNS = ("a header row with a title, DOI, PMID or abstract column (e.g. Title, DOI, "
                     "PMID, Abstract, or Web of Science TI, DI, PM, AB)")
 #: Name suffixes that comma-separated author lists put after the initials ("Thompson F.R., III").

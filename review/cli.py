@@ -471,8 +471,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("review: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

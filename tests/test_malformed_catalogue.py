@@ -226,3 +226,14 @@ def test_local_file_becomes_a_file_uri(tmp_path):
     pdf.write_bytes(b"%PDF-1.4")
     assert safe_link(str(pdf)) == pdf.resolve().as_uri()
     assert safe_link(pdf.resolve().as_uri()) == pdf.resolve().as_uri()
+
+
+def test_a_records_javascript_url_is_never_its_full_text_link(tmp_path):
+    from types import SimpleNamespace
+    from review.screening.records import pdf_for
+    review = SimpleNamespace(path=tmp_path)
+    assert pdf_for(review, 1, {"url": "javascript:alert(document.cookie)", "doi": None}) is None
+    assert pdf_for(review, 1, {"url": "javascript:alert(1)", "doi": "10.1/x"}) == \
+        "https://doi.org/10.1/x"
+    assert pdf_for(review, 1, {"url": "https://example.org/a", "doi": None}) == \
+        "https://example.org/a"

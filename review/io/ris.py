@@ -117,6 +117,7 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
     carry = ""               # the open record's text from earlier pieces (from `start_at`)
     has_ty = in_block = False
     valid, known, list_tags = _VALID_TAGS, KNOWN_TAGS, _LIST_TAGS
+    unknown: dict[str, int] = {}  # tag the RIS specification does not define -> first line
     clean = _CLEAN_RECORD.match
     i = base = 0             # current line index; offset of the current piece in the whole text
     piece = ""
@@ -155,6 +156,11 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
                             found = [(line[:2], line[6:].strip()) for line in lines]
                         else:
                             found = _joined(lines)
+                        for pair in found:
+                            if pair[0] not in known and pair[0] not in unknown:
+                                at = next(k for k, text in enumerate(lines)
+                                          if text.startswith(pair[0] + "  -"))
+                                unknown[pair[0]] = i + 1 + at
                         record = _canonical(found)
                         record["line"] = i + 1
                         record["raw"] = block
@@ -168,6 +174,8 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
             line = piece[p:e]
             if line[2:5] == "  -" and line[:2] in valid and (len(line) == 5 or line[5] in " \t"):
                 tag, value = line[:2], line[6:].strip()
+                if tag not in known and tag not in unknown:
+                    unknown[tag] = i + 1
             elif not line or line.isspace():
                 i, p = i + 1, e + 1
                 continue
@@ -260,6 +268,12 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
         raise ImportFormatError(file, "a RIS record starting with 'TY  - '", line=line_number,
                                 found=found.strip())
     warnings.extend(_layout_warnings(file, skipped, no_er, count, first_record_line))
+    if unknown:
+        tags = sorted(unknown, key=unknown.get)
+        warnings.append(ParseWarning(
+            file, f"{len(tags)} tag(s) the RIS specification does not define ({', '.join(tags[:12])}"
+            f"{', ...' if len(tags) > 12 else ''}): read, kept in each record's raw text only",
+            line=unknown[tags[0]]))
 
 
 def _joined(lines: list[str]) -> list[list[str]]:

@@ -510,6 +510,12 @@ def main(argv: list[str] | None = None) -> int:
     except ReviewError as exc:
         print(f"review: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file or folder named on the command line: unreadable, unwritable
+        if isinstance(exc, BrokenPipeError):
+            return 0
+        where = exc.filename or "a file"
+        print(f"review: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
         from sqlalchemy.exc import DBAPIError
         if not isinstance(exc, DBAPIError):
@@ -520,8 +526,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("review: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

@@ -194,11 +194,8 @@ def _stored_protocol(folder: Path, store: Store) -> tuple[Protocol, int, str | N
         version = store.save_protocol(local.read_text(encoding="utf-8-sig"), actor=current_user())
         return load_protocol(local, check_files=False), version, None
     version, text = stored
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise StoreError(f"the review store's protocol (version {version}) is not valid YAML: "
-                         f"{exc}") from None
+    from .yaml_text import load_yaml_text
+    data = load_yaml_text(text, f"the review store's protocol (version {version})", StoreError)
     protocol = parse_protocol(data, f"protocol version {version} in the review store")
     notice = None
     if not local.exists():
@@ -216,10 +213,10 @@ def open_review(folder: str | Path) -> Review:
     if not settings_path.exists():
         raise StoreError(f"{folder}: not a review folder (no {SETTINGS_FILE}); create one with "
                          f"`review init {folder} --protocol FILE`")
-    try:
-        settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise StoreError(f"{settings_path}: not valid YAML ({exc})") from None
+    from .yaml_text import read_yaml_file
+    settings = read_yaml_file(settings_path, StoreError, "review settings") or {}
+    if not isinstance(settings, dict):
+        raise StoreError(f"{settings_path}: expected review settings (name, protocol_source, ...)")
     store = Store.for_folder(folder, settings.get("database_url"))
     store.check_version()
     protocol, version, notice = _stored_protocol(folder, store)

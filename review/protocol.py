@@ -7,7 +7,6 @@ import string
 from pathlib import Path
 from typing import Literal, Optional
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -68,6 +67,23 @@ class Eligibility(_Strict):
     exclude: list[str] = []
 
 
+def inside_folder(name: str) -> str:
+    """A file named in the protocol is a path relative to the protocol's folder that stays in
+    it: an absolute path or one climbing out with '..' (`/etc/passwd`) is refused."""
+    from pathlib import PurePosixPath, PureWindowsPath
+    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() \
+            or PureWindowsPath(name).drive or name.startswith("~"):
+        raise ValueError(f"{name} is outside the protocol's folder: give a path relative to "
+                         f"the folder holding protocol.yaml (e.g. searches/pubmed.nbib)")
+    depth = 0
+    for part in PureWindowsPath(name).parts:
+        depth += -1 if part == ".." else (0 if part == "." else 1)
+        if depth < 0:
+            raise ValueError(f"{name} is outside the protocol's folder: keep the exports in "
+                             f"the folder holding protocol.yaml or below it")
+    return name
+
+
 class Search(_Strict):
     """One database or register searched: what was asked, when, and the export holding the result."""
 
@@ -80,6 +96,11 @@ class Search(_Strict):
     format: Optional[str] = None
     records_reported: Optional[int] = Field(default=None, ge=0)
 
+    @field_validator("file")
+    @classmethod
+    def _inside(cls, value: Optional[str]) -> Optional[str]:
+        return value if value is None else inside_folder(value)
+
 
 class OtherMethodsSource(_Strict):
     """A PRISMA 'other methods' source: websites, organisations, citation searching."""
@@ -89,6 +110,11 @@ class OtherMethodsSource(_Strict):
     date: Optional[dt.date] = None
     description: Optional[str] = None
     files: list[str] = []
+
+    @field_validator("files")
+    @classmethod
+    def _inside(cls, value: list[str]) -> list[str]:
+        return [inside_folder(name) for name in value]
 
 
 class ExclusionReason(_Strict):
@@ -474,18 +500,9 @@ def parse_protocol(data: dict, file: str = "protocol.yaml") -> Protocol:
 
 def load_protocol(path: str | Path, *, check_files: bool = True) -> Protocol:
     """Read and validate a protocol; search and other-methods files must exist beside it."""
+    from .yaml_text import read_yaml_file
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ProtocolError(f"{path}: cannot read the protocol ({exc.strerror or exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProtocolError(f"{path}{where}: not valid YAML ({problem})") from None
+    data = read_yaml_file(path, ProtocolError, "protocol")
     protocol = parse_protocol(data, str(path))
     if check_files:
         missing = []

@@ -101,16 +101,19 @@ PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
 
 
 def protocol_for(folder: Path, reviewers_per_record: int) -> Path:
-    """The example's protocol with `reviewers_per_record` independent screeners (its files
-    named by absolute paths, so the copy validates where it is)."""
+    """The example's protocol with `reviewers_per_record` independent screeners (its export
+    folders linked beside the copy: a protocol names files inside its own folder only)."""
     import yaml
     data = yaml.safe_load(PROTOCOL.read_text(encoding="utf-8"))
     data["screening"]["reviewers_per_record"] = reviewers_per_record
-    for search in data.get("searches", []):
-        if search.get("file"):
-            search["file"] = str(PROTOCOL.parent / search["file"])
-    for source in data.get("other_methods", []):
-        source["files"] = [str(PROTOCOL.parent / f) for f in source.get("files", [])]
+    names = {search["file"].split("/")[0] for search in data.get("searches", [])
+             if search.get("file")}
+    names |= {f.split("/")[0] for source in data.get("other_methods", [])
+              for f in source.get("files", [])}
+    for name in names:
+        link = Path(folder) / name
+        if not link.exists():
+            link.symlink_to(PROTOCOL.parent / name, target_is_directory=True)
     path = Path(folder) / "protocol.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

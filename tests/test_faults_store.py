@@ -135,3 +135,37 @@ def test_killed_import_wal_is_folded_at_open(review_dir):
     review = open_review(review_dir)
     assert wal.stat().st_size == 0
     review.store.dispose()
+
+
+def test_screening_keeps_a_decision_pending_while_the_store_is_busy(tmp_path, monkeypatch):
+    """A busy store: the decision is kept, the record stays on screen, a plain message says so,
+    and the retry saves it once the store is free."""
+    from review.project import open_review
+    from review.screening.decisions import reviewer_decisions
+    from review.screening.session import DecisionNotSaved, ScreeningSession
+    ris = tmp_path / "search.ris"
+    ris.write_text("".join(f"TY  - JOUR\nTI  - Record {i}\nPY  - 2020\nER  - \n\n"
+                           for i in range(5)), encoding="utf-8")
+    folder = tmp_path / "rev"
+    assert main(["init", str(folder), "--protocol", str(PROTOCOL)]) == 0
+    assert main(["import", str(ris), "--review", str(folder), "--database", "Embase"]) == 0
+    review = open_review(folder)
+    session = ScreeningSession(review, "title_abstract", "ana", ranker=None)
+    first = session.current.record_id
+    monkeypatch.setenv("REVIEW_LOCK_WAIT", "0.3")
+    holder = sqlite3.connect(folder / "review.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DecisionNotSaved, match=r"Not saved yet: the review store is busy"):
+            session.include(note="kept")
+        assert session.current.record_id == first
+        assert session.pending is not None and session.pending.decision == "include"
+        with pytest.raises(DecisionNotSaved):
+            session.retry_pending()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert session.retry_pending() is not None
+    assert session.pending is None and session.current.record_id != first
+    stored = reviewer_decisions(review.store, "title_abstract")
+    assert stored[["record_id", "decision", "note"]].values.tolist() == [[first, "include", "kept"]]

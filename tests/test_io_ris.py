@@ -182,7 +182,9 @@ def test_odd_inputs_bom_crlf_blank_start_one_space_empty_and_unknown_tags():
     assert (record["title"], record["publication_type"], record["authors"]) == ("A title", "JOUR", [])
     assert record["line"] == 3
     assert record["raw"] == "TY - JOUR\nTI  - A title\nAU  -\nZZ  - unknown\nER  - "
-    assert parsed.warnings == []
+    assert [str(w) for w in parsed.warnings] == [
+        "odd.ris, line 6: 1 tag(s) the RIS specification does not define (ZZ): read, kept in "
+        "each record's raw text only"]  # issue 20: an unknown tag is read with a warning
 
 
 def test_missing_final_er_and_text_before_first_ty_warn():

@@ -55,6 +55,15 @@ def _decode_8bit(body: bytes, file: str, warnings: list, encoding: str | None) -
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
         bad = body[exc.start]
+    mixed = _mixed_lines(body)
+    if mixed is not None:
+        text, lines = mixed
+        shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+        warnings.append(ParseWarning(
+            file, f"the file mixes encodings: {len(lines)} line(s) are not valid UTF-8 (lines "
+            f"{shown}); those were read as Windows-1252 (cp1252), the others as UTF-8: check "
+            f"their accented letters", line=lines[0]))
+        return text, "utf-8+cp1252"
     try:
         text, encoding = body.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -62,6 +71,29 @@ def _decode_8bit(body: bytes, file: str, warnings: list, encoding: str | None) -
     warnings.append(ParseWarning(
         file, f"not valid UTF-8 (first bad byte 0x{bad:02x}); read as {encoding}", line=line))
     return text, encoding
+
+
+def _mixed_lines(body: bytes) -> tuple[str, list[int]] | None:
+    """Text decoded a line at a time, UTF-8 where a line is valid UTF-8 and cp1252 (latin-1 for
+    bytes cp1252 leaves undefined) where not, with the numbers of the latter lines; None unless
+    the file really mixes the two (some non-ASCII lines valid UTF-8, some not)."""
+    parts, bad, utf8 = [], [], False
+    for number, raw in enumerate(body.split(b"\n"), 1):
+        if raw.isascii():
+            parts.append(raw.decode("ascii"))
+            continue
+        try:
+            parts.append(raw.decode("utf-8"))
+            utf8 = True
+        except UnicodeDecodeError:
+            try:
+                parts.append(raw.decode("cp1252"))
+            except UnicodeDecodeError:
+                parts.append(raw.decode("latin-1"))
+            bad.append(number)
+    if not (utf8 and bad):
+        return None
+    return "\n".join(parts), bad
 
 
 def decode(data: bytes, file: str) -> DecodedText:

@@ -24,7 +24,8 @@ from bibtexparser.middlewares import (
     SplitNameParts,
 )
 from bibtexparser.middlewares.names import InvalidNameError, NameParts
-from bibtexparser.model import Entry, Field, MiddlewareErrorBlock, ParsingFailedBlock
+from bibtexparser.model import (Entry, Field, ImplicitComment, MiddlewareErrorBlock,
+                               ParsingFailedBlock)
 
 from ..errors import ImportFormatError, ParseWarning
 from ..records import RECORD_FIELDS, Parsed, records_frame
@@ -216,9 +217,31 @@ def _salvage(raw: str, line: int) -> Entry | None:
 def _entry_blocks(split: Library, file: str, warnings: list[ParseWarning]):
     """(entry, line, raw) per record-like block in order, how many parsed cleanly, first failure."""
     found, parsed, first_failure, keys = [], 0, None, {}
-    for block in split.blocks:
+    blocks, consumed = list(split.blocks), set()
+    for number, block in enumerate(blocks):
+        if number in consumed:
+            continue
         line = (block.start_line or 0) + 1
         inner = block.ignore_error_block if isinstance(block, ParsingFailedBlock) else block
+        if isinstance(inner, Entry) and not isinstance(block, ParsingFailedBlock):
+            after = blocks[number + 1] if number + 1 < len(blocks) else None
+            if isinstance(after, ImplicitComment) and _FIELD_START.search(after.raw or ""):
+                # The entry closed early at a '}' with no partner: its other fields follow it
+                # as text bibtexparser ignores. Read the whole of it a line at a time instead.
+                raw = (block.raw or "") + (after.raw or "")
+                entry = _salvage(raw, line)
+                if entry is not None:
+                    closed = line + (block.raw or "").count("\n")
+                    warnings.append(ParseWarning(
+                        file, f"the entry's braces do not balance: it closes on line {closed} "
+                        f"before fields that follow ({_FIELD_START.search(after.raw).group(1)} = "
+                        f"...); read one 'key = value' line at a time, unpaired braces dropped: "
+                        f"check it", line=line, record=len(found) + 1))
+                    keys.setdefault(inner.key, line)
+                    found.append((entry, line, entry.raw))
+                    parsed += 1
+                    consumed.add(number + 1)
+                    continue
         if isinstance(inner, Entry):
             if isinstance(block, ParsingFailedBlock) and inner.key in keys:
                 warnings.append(ParseWarning(

@@ -130,6 +130,13 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
                     pairs, start, start_at = [], i, base + p
                 pairs.append([tag, value])
                 end_at = base + e
+            elif pairs and (loose := _loose_tag(line)):
+                tag, value = loose
+                warnings.append(ParseWarning(
+                    file, f"tag {tag} is glued to its value ({line.strip()[:40]!r}); read as "
+                    f"'{tag:<4}- {value[:30]}'", line=i + 1, record=count + 1))
+                pairs.append([tag, value])
+                end_at = base + e
             elif line[:1].isspace() and pairs:
                 last = pairs[-1]
                 last[1] = f"{last[1]} {line.strip()}" if last[1] else line.strip()
@@ -145,6 +152,13 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
             carry = carry + piece if start_at < base else piece[start_at - base:]
         base += n
     if pairs:
+        tag, value = pairs[-1]
+        # A cut rarely falls just after the '.', ']' or ')' that ends PubMed's last lines.
+        if piece and not piece.endswith("\n") and not value.endswith((".", "]", ")")):
+            warnings.append(ParseWarning(
+                file, f"the file ends in the middle of line {i} (no line end after it): its "
+                f"{tag} value {value[-40:]!r} may be cut short; kept as read", line=i,
+                record=count + 1))
         record = close()
         count += 1
         yield record
@@ -152,6 +166,24 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
         line_number, found = preamble or (1, "")
         raise ImportFormatError(file, "a MEDLINE record starting with 'PMID- '", line=line_number,
                                 found=found.strip())
+
+
+#: A tag line without the space after its dash ("DEP -\u00ad2020..."), or a tag this reader
+#: uses glued to a capitalised value ("AUGilles H"); read with a warning.
+_DASH_GLUED = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,3}-(\S.*)$")
+_WORD_GLUED = re.compile(
+    r"(%s)[A-Z][a-z]" % "|".join(sorted({t for ts in MEDLINE_FIELD_TAGS.values() for t in ts},
+                                        key=len, reverse=True)))
+
+
+def _loose_tag(line: str) -> tuple[str, str] | None:
+    match = _DASH_GLUED.match(line)
+    if match:
+        return match.group(1), match.group(2).replace("\u00ad", "").strip()
+    match = _WORD_GLUED.match(line)
+    if match:
+        return match.group(1), line[len(match.group(1)):].strip()
+    return None
 
 
 def _clean_fields(block: str) -> dict[str, list[str]]:

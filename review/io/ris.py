@@ -69,6 +69,11 @@ _EMBEDDED_TAG = re.compile(r"\s{4,}([A-Z][A-Z0-9])  - ?")
 _URL_SPLIT = re.compile(r"\s*;\s*|\s+|,\s+")
 _DOI_IN = re.compile(r"10\.\d{4,9}/\S+")
 _BAD_TAG = re.compile(r"(\S\S)  -(?: |$)")
+#: A line whose common tag is glued to its value ("AUGilles, H"): a tag, then a capitalised word
+#: (a tag and digits is more often a grant number, "T32 GM..."). Read as that tag, with a warning.
+_GLUED_TAGS = "AU|A[1-4]|TI|T[1-3]|PY|Y1|DA|DO|AB|N2|JO|JF|JA|VL|IS|SP|EP|KW|UR|SN|PB|CY|LA"
+_GLUED = re.compile(rf"({_GLUED_TAGS})[A-Z][a-z]")
+_GLUED_LINE = re.compile(rf"^(?:{_GLUED_TAGS})[A-Z][a-z]", re.MULTILINE)
 #: Lines exporters put between records (Ovid numbers, Wiley/Cochrane headers); dropped silently.
 _BOILERPLATE = re.compile(
     r"\s*(?:\d+\.|Record #\d+ of \d+|Provider: .*|Content: text/.*"
@@ -112,6 +117,7 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
     carry = ""               # the open record's text from earlier pieces (from `start_at`)
     has_ty = in_block = False
     valid, known, list_tags = _VALID_TAGS, KNOWN_TAGS, _LIST_TAGS
+    unknown: dict[str, int] = {}  # tag the RIS specification does not define -> first line
     clean = _CLEAN_RECORD.match
     i = base = 0             # current line index; offset of the current piece in the whole text
     piece = ""
@@ -135,6 +141,9 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
             if pairs is None and piece.startswith("TY  -", p):
                 # Fast path: a whole record from TY to ER in a usual layout, read at once.
                 match = clean(piece, p)
+                if match and match.group(1) is not None \
+                        and _GLUED_LINE.search(piece, p, match.end()):
+                    match = None  # a glued tag line: the line-by-line path reads and reports it
                 if match:
                     e = match.end()
                     block = piece[p:e]
@@ -147,6 +156,11 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
                             found = [(line[:2], line[6:].strip()) for line in lines]
                         else:
                             found = _joined(lines)
+                        for pair in found:
+                            if pair[0] not in known and pair[0] not in unknown:
+                                at = next(k for k, text in enumerate(lines)
+                                          if text.startswith(pair[0] + "  -"))
+                                unknown[pair[0]] = i + 1 + at
                         record = _canonical(found)
                         record["line"] = i + 1
                         record["raw"] = block
@@ -160,6 +174,8 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
             line = piece[p:e]
             if line[2:5] == "  -" and line[:2] in valid and (len(line) == 5 or line[5] in " \t"):
                 tag, value = line[:2], line[6:].strip()
+                if tag not in known and tag not in unknown:
+                    unknown[tag] = i + 1
             elif not line or line.isspace():
                 i, p = i + 1, e + 1
                 continue
@@ -175,6 +191,16 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
                             line=i + 1, record=count + 1, found=line)
                     if first_line is None:
                         first_line = (i + 1, line)
+                    glued = _GLUED.match(line) if pairs else None
+                    if glued:
+                        tag, value = glued.group(1), line[2:].strip()
+                        warnings.append(ParseWarning(
+                            file, f"tag {tag} is glued to its value ({line.strip()[:40]!r}); "
+                            f"read as '{tag}  - {value[:30]}'", line=i + 1, record=count + 1))
+                        pairs.append([tag, value])
+                        end_at = base + e
+                        i, p = i + 1, e + 1
+                        continue
                     if pairs:  # continuation line: every dialect wraps long values this way
                         last = pairs[-1]
                         piece_text = line.strip()
@@ -242,6 +268,12 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
         raise ImportFormatError(file, "a RIS record starting with 'TY  - '", line=line_number,
                                 found=found.strip())
     warnings.extend(_layout_warnings(file, skipped, no_er, count, first_record_line))
+    if unknown:
+        tags = sorted(unknown, key=unknown.get)
+        warnings.append(ParseWarning(
+            file, f"{len(tags)} tag(s) the RIS specification does not define ({', '.join(tags[:12])}"
+            f"{', ...' if len(tags) > 12 else ''}): read, kept in each record's raw text only",
+            line=unknown[tags[0]]))
 
 
 def _joined(lines: list[str]) -> list[list[str]]:

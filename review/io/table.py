@@ -35,7 +35,9 @@ HEADER_SEARCH_ROWS = 50
 #: A header row must name at least this many canonical fields to win over the first row.
 MIN_HEADER_FIELDS = 2
 #: Cells starting with these are run by spreadsheets (CSV/formula injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Text a spreadsheet runs as a formula: these first characters, and their full-width forms
+#: (＝ ＋ － ＠), which some spreadsheets read as the ASCII ones.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 EXPECTED_COLUMNS = ("a header row with a title, DOI, PMID or abstract column (e.g. Title, DOI, "
                     "PMID, Abstract, or Web of Science TI, DI, PM, AB)")
 #: Name suffixes that comma-separated author lists put after the initials ("Thompson F.R., III").
@@ -49,6 +51,7 @@ PUBMED_CITATION = re.compile(r"(?P<year>\d{4})[^;]*;(?P<volume>[^(:;\s]+)?"
 
 _INITIALS_NAME = re.compile(r"^(?P<surname>\S.*?\S)\s+(?P<initials>(?:[A-Z](?:[a-z]?\.)?-?){1,5})$")
 _TRAILING_ID = re.compile(r"\s*\((?:\d+|[^()]*@[^()]*)\)\s*$")
+_A_YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _EXCEL_TEXT = re.compile(r'="(.*)"', re.DOTALL)
 _EOF = "\x00review-end-of-table\x00"
 _IDENTIFIERS = ("doi", "pmid", "pmcid")
@@ -333,6 +336,38 @@ def _csv_rows(lines: list[str], start: int, delimiter: str, quoting: int,
         yield row_line, cells
 
 
+def _quote_warnings(rows: Iterable[tuple[int, list[str]]], header: list[str], delimiter: str,
+                    file: str, warnings: list[ParseWarning]) -> Iterator[tuple[int, list[str]]]:
+    """Pass rows through, warning about a quoted cell that spans lines although its first line
+    alone holds exactly the rest of its row's cells: most likely a quote that should have
+    closed on that line, so two rows are read as one record."""
+    width = len(header)
+    columns = match_columns(header)
+    years = columns.get("year", [])
+    for number, (line, cells) in enumerate(rows, 1):
+        at = line
+        for index, cell in enumerate(cells):
+            if "\n" in cell and width > 2:
+                parts = cell.split("\n")
+                rest = width - index - 1
+                pieces = parts[0].split(delimiter)
+                # The first line alone holds the cells the row still needs (a few more when the
+                # unclosed cell itself held the delimiter), the cell closes on the next line, and
+                # when a year column follows, one of those cells is a year.
+                if (len(parts) == 2 and parts[1].strip() and rest >= 1
+                        and rest + 1 <= len(pieces) <= rest + 3
+                        and (any(_A_YEAR.fullmatch(p.strip()) for p in pieces[1:])
+                             if any(y > index for y in years) else rest >= 2)):
+                    name = header[index].strip() if index < width else f"cell {index + 1}"
+                    warnings.append(ParseWarning(
+                        file, f"the quoted {name!r} cell opened on line {at} closes on line "
+                        f"{at + len(parts) - 1} although line {at} alone holds the whole row; "
+                        f"read as one cell (check the quotes on line {at})",
+                        line=at, record=number))
+            at += cell.count("\n")
+        yield line, cells
+
+
 def read_table(text: str, file: str = "<string>") -> Parsed:
     """Records from CSV/TSV/semicolon text with a header row (see module docstring)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
@@ -348,7 +383,10 @@ def read_table(text: str, file: str = "<string>") -> Parsed:
                else csv.QUOTE_MINIMAL)
     rows = _csv_rows(lines, start, delimiter, quoting, file)
     header_line, header = next(rows, (start + 1, []))
+    quote_warnings: list[ParseWarning] = []
+    rows = _quote_warnings(rows, header, delimiter, file, quote_warnings)
     parsed = records_from_rows(header, rows, file, header_line=header_line)
+    parsed.warnings[:0] = quote_warnings
     skipped = [line.strip(" \t;,") for line in lines[:start] if line.strip(" \t;,")]
     if skipped:
         parsed.warnings.insert(0, ParseWarning(

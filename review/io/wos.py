@@ -79,6 +79,16 @@ def read_wos(text: str, file: str = "<string>") -> Parsed:
                 continue
             raise ImportFormatError(file, "a Web of Science tag line ('PT J') before a continuation "
                                     "line", line=i + 1, record=len(records) + 1, found=line)
+        if len(line) > 3 and line[2] != " " and _TAG.match(head) and pairs is not None \
+                and line[2].isupper() and line[3].islower():
+            # A tag glued to its value ("AUGilles, H"): read as the tag, reported.
+            value = line[2:].strip()
+            warnings.append(ParseWarning(
+                file, f"tag {head} is glued to its value ({line.strip()[:40]!r}); read as "
+                f"'{head} {value[:30]}'", line=i + 1, record=len(records) + 1))
+            pairs.append([head, value])
+            end = i
+            continue
         if (len(line) > 2 and line[2] != " ") or not _TAG.match(head):
             raise ImportFormatError(
                 file, "a Web of Science tag line (two capitals or a capital and a digit, a space, "

@@ -46,8 +46,56 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: A workbook part expanding beyond this (bytes) is refused before it is read.
+MAX_PART_BYTES = 128 << 20
+#: ... and so is a large part that expands more than this many times (a "zip bomb": text and
+#: XML compress 5-20 times, a bomb of repeated strings 1,000 times or more).
+MAX_RATIO = 100
+#: Parts smaller than this are never refused for their ratio.
+RATIO_FLOOR = 8 << 20
+#: Shared strings a workbook may declare (each becomes a Python string before any row is read).
+MAX_SHARED_STRINGS = 2_000_000
+
+
+def _check_archive(data: bytes, file: str) -> None:
+    """Refuse, before openpyxl reads anything, a ZIP that is not a workbook (a renamed archive)
+    and a workbook whose parts would expand beyond memory (a shared-string bomb)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFormatError(file, "an Excel workbook (.xlsx)",
+                                found=f"a damaged ZIP archive ({exc})") from None
+    with archive:
+        infos = archive.infolist()
+        names = [info.filename for info in infos]
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            raise ImportFormatError(
+                file, "an Excel workbook (.xlsx) or a text export (RIS, CSV, ...); unzip the "
+                "archive and import the files inside", found=f"a ZIP archive of {shown or 'nothing'}")
+        for info in infos:
+            size, packed = info.file_size, max(info.compress_size, 1)
+            if size > MAX_PART_BYTES or (size > RATIO_FLOOR and size / packed > MAX_RATIO):
+                raise ImportFormatError(
+                    file, f"an Excel workbook whose parts expand at most {MAX_RATIO} times and to "
+                    f"at most {MAX_PART_BYTES >> 20} MB (export the records as CSV instead)",
+                    found=f"{info.filename.rsplit('/', 1)[-1]} of {packed >> 10:,} KB expanding "
+                          f"to {size >> 20:,} MB")
+        if "xl/sharedStrings.xml" in names:
+            with archive.open("xl/sharedStrings.xml") as part:
+                head = part.read(2048).decode("utf-8", "replace")
+            import re
+            declared = re.search(r'uniqueCount="(\d+)"', head) or re.search(r'count="(\d+)"', head)
+            if declared and int(declared.group(1)) > MAX_SHARED_STRINGS:
+                raise ImportFormatError(
+                    file, f"an Excel workbook with at most {MAX_SHARED_STRINGS:,} distinct texts "
+                    f"(export the records as CSV instead)",
+                    found=f"{int(declared.group(1)):,} in sharedStrings.xml")
+
+
 def _open(data: bytes, file: str):
     import openpyxl
+    _check_archive(data, file)
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # BadZipFile, KeyError (missing part), InvalidFileException, XML errors
@@ -55,11 +103,26 @@ def _open(data: bytes, file: str):
         raise ImportFormatError(file, "an Excel workbook (.xlsx)", found=f"{kind}: {exc}") from None
 
 
-def _sheet_rows(sheet) -> Iterator[tuple[int, list[str]]]:
-    """(sheet row number, cell texts); openpyxl fills gaps, so numbering follows the sheet."""
+#: Columns read per row: a sheet claiming more is cut with a warning (Excel's own limit).
+MAX_COLUMNS = 16384
+
+
+def _sheet_rows(sheet, file: str = "", warnings: list | None = None
+                ) -> Iterator[tuple[int, list[str]]]:
+    """(sheet row number, cell texts); openpyxl fills gaps, so numbering follows the sheet.
+    A cell longer than Excel allows (32,767 characters) is cut, with a warning."""
     sheet.reset_dimensions()    # some writers record a wrong used range
     for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield number, [_text(v) for v in row]
+        cells = [_text(v) for v in row[:MAX_COLUMNS]]
+        for index, cell in enumerate(cells):
+            if len(cell) > EXCEL_CELL_LIMIT:
+                cells[index] = cell[:EXCEL_CELL_LIMIT]
+                if warnings is not None:
+                    warnings.append(ParseWarning(
+                        file, f"sheet {sheet.title!r}: a cell of {len(cell):,} characters (column "
+                        f"{index + 1}) is longer than Excel allows; cut to {EXCEL_CELL_LIMIT:,}",
+                        line=number))
+        yield number, cells
 
 
 def read_xlsx(data: bytes, file: str = "<bytes>") -> Parsed:
@@ -78,10 +141,11 @@ def read_xlsx(data: bytes, file: str = "<bytes>") -> Parsed:
 
 def _read_workbook(workbook, file: str) -> Parsed:
     first_seen: tuple[str, int, list[str]] | None = None
+    cut: list[ParseWarning] = []
     for sheet in workbook.worksheets:
         if not hasattr(sheet, "iter_rows"):
             continue
-        rows = _sheet_rows(sheet)
+        rows = _sheet_rows(sheet, file, cut)
         preamble: list[str] = []
         for number, cells in rows:
             if number > HEADER_SEARCH_ROWS:
@@ -96,13 +160,17 @@ def _read_workbook(workbook, file: str) -> Parsed:
                     parsed.warnings.insert(0, ParseWarning(
                         file, f"sheet {sheet.title!r}: {len(preamble)} row(s) before the header "
                         "row skipped: " + " / ".join(preamble)[:200], line=1))
+                parsed.warnings[:0] = cut
                 return parsed
             preamble.append(" ".join(c.strip() for c in cells if c.strip()))
     if first_seen is None:
         raise ImportFormatError(file, EXPECTED_COLUMNS, line=1, found="an empty workbook")
     title, number, cells = first_seen
-    rows = ((n, c) for n, c in _sheet_rows(workbook[title]) if n > number)
-    return records_from_rows(cells, rows, file, header_line=number, format="xlsx")
+    cut.clear()
+    rows = ((n, c) for n, c in _sheet_rows(workbook[title], file, cut) if n > number)
+    parsed = records_from_rows(cells, rows, file, header_line=number, format="xlsx")
+    parsed.warnings[:0] = cut
+    return parsed
 
 
 def _cell_text(value: Any) -> Any:

@@ -227,6 +227,10 @@ def _peak_rss(pid: int | None) -> int | None:
     return None
 
 
+#: The folder holding the `review` package this command runs (put first on the kernel's path).
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+
+
 def _kernel_manager(peaks: list[int | None]):
     """A kernel manager that starts this interpreter's ipykernel, talks to it over Unix sockets
     in a private temporary folder where there are any (no TCP port open to other users), and
@@ -241,6 +245,18 @@ def _kernel_manager(peaks: list[int | None]):
                 kwargs.setdefault("transport", "ipc")
                 kwargs.setdefault("ip", os.path.join(self._socket_dir, "kernel"))
             super().__init__(**kwargs)
+
+        async def _async_pre_start_kernel(self, **kw):
+            # The kernel runs user code with its working directory first on sys.path: run from
+            # the folder above a checkout named `review`, that folder would shadow the package
+            # as an empty namespace package. The package's own folder on PYTHONPATH wins over
+            # a namespace package (and is the very copy this command runs).
+            env = dict(kw.pop("env", None) or os.environ)
+            env["PYTHONPATH"] = os.pathsep.join(
+                [_PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+                                     if p and p != _PACKAGE_PARENT])
+            kw["env"] = env
+            return await super()._async_pre_start_kernel(**kw)
 
         def format_kernel_cmd(self, extra_arguments=None):
             return [sys.executable, "-m", "ipykernel_launcher", "-f",

@@ -60,6 +60,6 @@ def pdf_for(review, record_id: int, record: pd.Series | dict | None = None) -> s
         if path.exists():
             return str(path)
     url = (record or {}).get("url") if record is not None else None
-    if isinstance(url, str) and url:
-        return url
+    if isinstance(url, str) and url and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()  # only a web link: a record's `javascript:` URL is never offered
     return f"https://doi.org/{doi}" if isinstance(doi, str) and doi else None

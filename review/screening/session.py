@@ -14,12 +14,15 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from ..errors import StoreError
+from ..store.faults import StoreBusy
 from .decisions import (RESOLVER, VERDICTS, final_decisions, record_decision, reviewer_decisions,
                         undo_decision)
 from .records import pdf_for, screening_records
 from .when_to_stop import VALIDATION_NOTE
 
-__all__ = ["ScreeningSession", "ScreeningItem", "Progress", "Action", "Ranker", "screening_order_labels",
+__all__ = ["ScreeningSession", "ScreeningItem", "Progress", "Action", "Ranker", "PendingDecision",
+           "DecisionNotSaved", "screening_order_labels",
            "stopping_report"]
 
 
@@ -63,6 +66,20 @@ class Action:
 
 
 @dataclass
+class PendingDecision:
+    """A decision the store could not take yet (busy): kept, with the record on screen."""
+
+    record_id: int
+    decision: str
+    reason: str | None
+    note: str
+
+
+class DecisionNotSaved(StoreError):
+    """The store was busy: the decision is pending and the same record stays on screen."""
+
+
+@dataclass
 class _Mine:
     decided: dict[int, str] = field(default_factory=dict)
 
@@ -103,6 +120,8 @@ class ScreeningSession:
         self._random.shuffle(self._order)
         self._position = {r: i for i, r in enumerate(self._order)}
         self._history: list[Action] = []
+        #: A decision not saved because the store was busy; `retry_pending` saves it.
+        self.pending: PendingDecision | None = None
         self._skipped: list[int] = []
         self._current: int | None = None
         self._listeners: list = []
@@ -323,9 +342,19 @@ class ScreeningSession:
         if self.ranker is not None:
             scores = self.ranker.scores()
             score = scores.get(item) if scores else None
-        event_id = record_decision(self.store, stage=self.stage, record_id=item, reviewer=self.reviewer,
-                                   decision=decision, reason=reason, note=note, role=self.role,
-                                   ai_score=score)
+        try:
+            event_id = record_decision(self.store, stage=self.stage, record_id=item,
+                                       reviewer=self.reviewer, decision=decision, reason=reason,
+                                       note=note, role=self.role, ai_score=score)
+        except StoreBusy:
+            self.pending = PendingDecision(int(item), decision, reason, note)
+            said = decision.replace("_", " ")
+            raise DecisionNotSaved(
+                f"Not saved yet: the review store is busy (another reviewer or program is "
+                f"writing to it). Your decision ({said}) on record {item} is kept and this record "
+                f"stays on screen; it is saved when the store is free (press the button again, "
+                f"or wait for the automatic retry).") from None
+        self.pending = None
         self._history.append(Action(item, decision, reason, note, event_id))
         if decision == "skip":
             self._skipped.append(item)
@@ -342,6 +371,17 @@ class ScreeningSession:
         self._current = self._next()
         self._changed()
         return event_id
+
+    def retry_pending(self) -> int | None:
+        """Save the decision kept when the store was busy, if its record is still on screen;
+        the event id, or None when nothing is pending. Raises DecisionNotSaved while busy."""
+        pending = self.pending
+        if pending is None:
+            return None
+        if self._current != pending.record_id:
+            self.pending = None
+            return None
+        return self.decide(pending.decision, reason=pending.reason, note=pending.note)
 
     def include(self, note: str = "") -> int:
         return self.decide("include", note=note)

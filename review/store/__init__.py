@@ -222,8 +222,10 @@ class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, Verifica
         try:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA busy_timeout=0")
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_wait() * 1000)}")
+                try:
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:  # the pooled connection waits for locks again, as every other does
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_wait() * 1000)}")
         except sa.exc.DBAPIError:
             pass  # busy: the other program's own checkpoint will do it
 

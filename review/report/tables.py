@@ -9,10 +9,11 @@ to a temporary name first, then moved into place.
 
 LaTeX output needs `booktabs`, `array` and `textcomp` (and `longtable` for long tables,
 `pdflscape` for wide ones), all in a basic TeX installation (Debian's texlive-latex-base and
-texlive-latex-recommended); the table's notes are a paragraph under it. Unicode is mapped to LaTeX where a standard macro exists (µ, °, ±, ≥, Greek letters via
-`\\ensuremath`, super- and subscript digits, dashes and quotes); other characters, such as accented
-letters, are passed through as UTF-8, which LaTeX reads by default since 2018 (characters outside
-the T1/TS1 fonts then need XeLaTeX or LuaLaTeX).
+texlive-latex-recommended); the table's notes are a paragraph under it. Unicode is mapped to
+LaTeX where a standard macro exists (µ, °, ±, ≥, Greek letters via `\\ensuremath`, super- and
+subscript digits, dashes and quotes); other characters, such as accented letters, are passed
+through as UTF-8, which LaTeX reads by default since 2018 (characters outside the T1/TS1 fonts
+then need XeLaTeX or LuaLaTeX).
 """
 from __future__ import annotations
 
@@ -293,11 +294,11 @@ def to_latex(frame: pd.DataFrame, *, caption: str | None = None, footnotes: Sequ
              label: str | None = None, group_by: str | None = None, long: bool | None = None,
              landscape: bool | None = None, font_size: str | None = None) -> str:
     """A booktabs table: `tabular` with its notes in a paragraph below, or (`long`, by default
-    from `LONGTABLE_ROWS` rows or when its wrapped rows would not fit on a page) a `longtable` repeating its header on every page with the notes
-    as a last row. Group rows are set in italics across the table. A table of more than
-    `LANDSCAPE_COLUMNS` columns is set on a landscape page (`pdflscape`), as in Word, in
-    \\footnotesize with narrower column gaps (4 pt) so that each column still fits its longest
-    word; other tables are \\small by default."""
+    from `LONGTABLE_ROWS` rows or when its wrapped rows would not fit on a page) a `longtable`
+    repeating its header on every page with the notes as a last row. Group rows are set in
+    italics across the table. A table of more than `LANDSCAPE_COLUMNS` columns is set on a
+    landscape page (`pdflscape`), as in Word, in \\footnotesize with narrower column gaps (4 pt)
+    so that each column still fits its longest word; other tables are \\small by default."""
     header, body = _body(frame, group_by)
     body = list(body)
     landscape = len(header) > LANDSCAPE_COLUMNS if landscape is None else landscape

@@ -168,3 +168,18 @@ def test_the_checklists_conflict_counts_are_the_agreement_reports(example):
             expected["conflicts"], expected["resolved"], expected["percent_agreement"],
             expected["reviewers"])
         assert facts.conflicts > 0
+
+
+def test_a_review_with_nothing_imported_yet_gets_its_checklists(tmp_path):
+    """A new review: every item listed; the flow and the studies are left to complete."""
+    from review.project import init_review
+    from review.report.checklist import write_checklists
+    review = init_review(tmp_path / "r", EXAMPLE)
+    written = write_checklists(review, tmp_path / "out", echo=lambda _: None)
+    with open(written[-1], encoding="utf-8-sig", newline="") as handle:
+        rows = {(r["checklist"], r["item"]): r for r in csv.DictReader(handle)}
+    assert len(rows) == 70
+    for item in ("16a", "17", "18", "20b"):
+        row = rows[("PRISMA 2020 checklist", item)]
+        assert row["status"] == TO_COMPLETE and row["to_complete"], row
+    assert rows[("PRISMA 2020 checklist", "7")]["status"] == FILLED     # the queries are known

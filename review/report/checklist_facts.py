@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import ReviewError
+
 __all__ = ["ChecklistFacts", "StageFacts", "checklist_facts"]
 
 
@@ -146,7 +148,7 @@ def checklist_facts(review) -> ChecklistFacts:
                                               "assessor", "study_id")
     try:
         facts.counts = prisma_counts(review)
-    except Exception:  # noqa: BLE001 - counts that do not add up are the diagram's to report
+    except ReviewError:          # counts that do not add up: the diagram's notebook says why
         facts.counts = None
     if facts.counts is not None:
         facts.full_text_excluded = {**facts.counts.dbr_excluded}

@@ -283,6 +283,8 @@ def _selection_results(f: ChecklistFacts):
         return TO_COMPLETE, "", ("the flow of records (the PRISMA counts did not add up; see the "
                                  "diagram)")
     identified = c.database_results + c.register_results
+    if not identified and not c.other_results:
+        return TO_COMPLETE, "", "the flow of records (nothing has been imported yet)"
     text = (f"The searches identified {plural(identified, 'record')} ("
             + ", ".join(f"{name} {n}" for name, n in {**c.databases, **c.registers}.items()) + ")")
     if c.has_other_methods:

@@ -314,9 +314,11 @@ def _excluded_studies(f: ChecklistFacts):
 
 @filler("study_characteristics")
 def _study_characteristics(f: ChecklistFacts):
-    return FILLED, (f"Characteristics of the {plural(f.studies, 'included study', 'included studies')}"
-                    " are in the evidence table (evidence_table.docx, .tex, .md).") \
-        if f.studies else "", "" if f.studies else "the included studies"
+    if not f.studies:
+        return TO_COMPLETE, "", "the included studies and their characteristics"
+    return FILLED, (f"Characteristics of the "
+                    f"{plural(f.studies, 'included study', 'included studies')} are in the "
+                    "evidence table (evidence_table.docx, .tex, .md)."), ""
 
 
 @filler("risk_of_bias_results")

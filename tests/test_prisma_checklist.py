@@ -152,3 +152,34 @@ def test_the_example_checklists_are_written_and_filled_from_the_log(example, tmp
     markdown = (tmp_path / "prisma_checklist.md").read_text(encoding="utf-8")
     assert "**PRISMA-S checklist (reporting literature searches): Managing records**" in markdown
     assert said[0].startswith("PRISMA 2020 checklist: 18 filled")
+
+
+@pytest.mark.slow
+def test_the_checklists_conflict_counts_are_the_agreement_reports(example):
+    """The checklist counts conflicts and agreement itself (no scikit-learn import); the numbers
+    are those of `review.screening.agreement`."""
+    from review.report.checklist_facts import checklist_facts
+    from review.screening.agreement import agreement
+    found = checklist_facts(example)
+    for stage in ("title_abstract", "full_text"):
+        expected = agreement(example.store, stage)
+        facts = found.screening[stage]
+        assert (facts.conflicts, facts.resolved, facts.agreement, facts.reviewers) == (
+            expected["conflicts"], expected["resolved"], expected["percent_agreement"],
+            expected["reviewers"])
+        assert facts.conflicts > 0
+
+
+def test_a_review_with_nothing_imported_yet_gets_its_checklists(tmp_path):
+    """A new review: every item listed; the flow and the studies are left to complete."""
+    from review.project import init_review
+    from review.report.checklist import write_checklists
+    review = init_review(tmp_path / "r", EXAMPLE)
+    written = write_checklists(review, tmp_path / "out", echo=lambda _: None)
+    with open(written[-1], encoding="utf-8-sig", newline="") as handle:
+        rows = {(r["checklist"], r["item"]): r for r in csv.DictReader(handle)}
+    assert len(rows) == 70
+    for item in ("16a", "17", "18", "20b"):
+        row = rows[("PRISMA 2020 checklist", item)]
+        assert row["status"] == TO_COMPLETE and row["to_complete"], row
+    assert rows[("PRISMA 2020 checklist", "7")]["status"] == FILLED     # the queries are known

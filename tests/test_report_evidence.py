@@ -318,6 +318,10 @@ def test_like_models_are_merged(schema):
     assert cells == {
         "Huang 2020": "in vitro cell line (breast: 4T1, MDA-MB-231); syngeneic (breast: 4T1)",
         "Rossi 2016": "in vitro cell line (melanoma: A375, SK-MEL-28); xenograft (melanoma: A375)"}
+    two = EvidenceTableSpec.model_validate({"columns": [
+        "study_id", {"label": "Models", "fields": ["model", "cell_line"]}]})
+    assert evidence_table(wide, two, schema)["Models"].tolist()[0] == \
+        "in vitro cell line (4T1, MDA-MB-231); syngeneic (4T1)"
 
 
 def test_units_are_typeset():

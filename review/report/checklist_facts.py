@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import ReviewError
+
 __all__ = ["ChecklistFacts", "StageFacts", "checklist_facts"]
 
 
@@ -54,23 +56,29 @@ def _actors(events: pd.DataFrame, role: str) -> list[str]:
 
 
 def _screening(review, stage: str) -> StageFacts:
-    """Screeners, resolvers, conflicts and percent agreement of one stage. (Kappa is left to
-    `review.screening.agreement`: scikit-learn's import alone would double the checklist's time.)"""
-    from ..screening.agreement import _conflicts, percent_agreement
+    """Screeners, resolvers, conflicts and percent agreement of one stage, from each reviewer's
+    standing decision. A record is in conflict when its screeners differ or one said maybe.
+    (Kappa is left to `review.screening.agreement`: importing scikit-learn would double the
+    checklist's time.)"""
+    from ..screening.agreement import percent_agreement
     from ..screening.decisions import RESOLVER, reviewer_decisions
     policy = review.protocol.screening
     facts = StageFacts(per_item=policy.reviewers_per_record)
-    events = review.store.events(stage)
-    if events.empty:
-        return facts
-    facts.reviewers, facts.resolvers = _actors(events, "screener"), _actors(events, "resolver")
     decisions = reviewer_decisions(review.store, stage)
-    facts.decided = int(decisions["record_id"].nunique())
-    facts.conflicts, facts.resolved = _conflicts(decisions, stage, policy.reviewers_per_record)
+    if decisions.empty:
+        return facts
     rated = decisions[decisions["role"] != RESOLVER]
-    if len(facts.reviewers) >= 2 and not rated.empty:
-        wide = rated.pivot(index="record_id", columns="reviewer", values="decision").dropna()
-        facts.agreement = percent_agreement(wide.to_numpy().tolist())
+    facts.reviewers = sorted(set(rated["reviewer"]))
+    facts.resolvers = sorted(set(decisions.loc[decisions["role"] == RESOLVER, "reviewer"]))
+    facts.decided = int(decisions["record_id"].nunique())
+    wide = rated.pivot_table(index="record_id", columns="reviewer", values="decision",
+                             aggfunc="last")
+    labels = wide.apply(lambda row: set(row.dropna()), axis=1)
+    conflicted = set(labels[labels.map(lambda found: len(found) > 1 or "maybe" in found)].index)
+    resolved = set(decisions.loc[decisions["role"] == RESOLVER, "record_id"])
+    facts.conflicts, facts.resolved = len(conflicted), len(conflicted & resolved)
+    if len(facts.reviewers) >= 2:
+        facts.agreement = percent_agreement(wide.dropna().to_numpy().tolist())
     return facts
 
 
@@ -140,7 +148,7 @@ def checklist_facts(review) -> ChecklistFacts:
                                               "assessor", "study_id")
     try:
         facts.counts = prisma_counts(review)
-    except Exception:  # noqa: BLE001 - counts that do not add up are the diagram's to report
+    except ReviewError:          # counts that do not add up: the diagram's notebook says why
         facts.counts = None
     if facts.counts is not None:
         facts.full_text_excluded = {**facts.counts.dbr_excluded}

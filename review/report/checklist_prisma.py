@@ -248,7 +248,8 @@ def _synthesis_methods(f: ChecklistFacts):
 
 @filler("heterogeneity_methods")
 def _heterogeneity_methods(f: ChecklistFacts):
-    return TO_COMPLETE, "", "the subgroup analyses or meta-regressions, or a statement that none was done"
+    return TO_COMPLETE, "", ("the subgroup analyses or meta-regressions, or a statement that "
+                             "none was done")
 
 
 @filler("sensitivity_methods")
@@ -271,22 +272,27 @@ def _reporting_bias_methods(f: ChecklistFacts):
 
 @filler("certainty_methods")
 def _certainty_methods(f: ChecklistFacts):
-    return TO_COMPLETE, "", "how certainty was judged (e.g. GRADE for preclinical evidence), or that it was not"
+    return TO_COMPLETE, "", ("how certainty was judged (e.g. GRADE for preclinical evidence), or "
+                             "that it was not")
 
 
 @filler("selection_results")
 def _selection_results(f: ChecklistFacts):
     c = f.counts
     if c is None:
-        return TO_COMPLETE, "", "the flow of records (the PRISMA counts did not add up; see the diagram)"
+        return TO_COMPLETE, "", ("the flow of records (the PRISMA counts did not add up; see the "
+                                 "diagram)")
     identified = c.database_results + c.register_results
+    if not identified and not c.other_results:
+        return TO_COMPLETE, "", "the flow of records (nothing has been imported yet)"
     text = (f"The searches identified {plural(identified, 'record')} ("
             + ", ".join(f"{name} {n}" for name, n in {**c.databases, **c.registers}.items()) + ")")
     if c.has_other_methods:
         text += f" and other methods {plural(c.other_results, 'record')}"
     text += (f". After removing {plural(c.duplicates + c.other_duplicates, 'duplicate')}, "
              f"{plural(c.records_screened, 'record')} were screened on title and abstract and "
-             f"{c.records_excluded} excluded; {plural(c.dbr_sought_reports + c.other_sought_reports, 'report')} "
+             f"{c.records_excluded} excluded; "
+             f"{plural(c.dbr_sought_reports + c.other_sought_reports, 'report')} "
              f"were sought, {c.dbr_notretrieved_reports + c.other_notretrieved_reports} could not be "
              f"retrieved, {c.dbr_assessed + c.other_assessed} were assessed in full text and "
              f"{sum(f.full_text_excluded.values())} excluded ("
@@ -308,9 +314,11 @@ def _excluded_studies(f: ChecklistFacts):
 
 @filler("study_characteristics")
 def _study_characteristics(f: ChecklistFacts):
-    return FILLED, (f"Characteristics of the {plural(f.studies, 'included study', 'included studies')}"
-                    " are in the evidence table (evidence_table.docx, .tex, .md).") \
-        if f.studies else "", "" if f.studies else "the included studies"
+    if not f.studies:
+        return TO_COMPLETE, "", "the included studies and their characteristics"
+    return FILLED, (f"Characteristics of the "
+                    f"{plural(f.studies, 'included study', 'included studies')} are in the "
+                    "evidence table (evidence_table.docx, .tex, .md)."), ""
 
 
 @filler("risk_of_bias_results")
@@ -378,7 +386,8 @@ def _process_limitations(f: ChecklistFacts):
 def _registration(f: ChecklistFacts):
     if f.protocol.registration:
         return FILLED, f.protocol.registration, ""
-    return TO_COMPLETE, "", "the register and number, or that the review was not registered (protocol: registration)"
+    return TO_COMPLETE, "", ("the register and number, or that the review was not registered "
+                             "(protocol: registration)")
 
 
 @filler("protocol_access")

@@ -38,7 +38,8 @@ def _other_kind(f: ChecklistFacts, kinds: tuple[str, ...], none: str):
     if not sources:
         return FILLED, none, ""
     text = " ".join(f"{s.name}" + (f" ({iso(s.date)})" if s.date else "") + ": "
-                    + (s.description or "").strip().rstrip(".") + f". {plural(len(s.files), 'item')} saved."
+                    + (s.description or "").strip().rstrip(".")
+                    + f". {plural(len(s.files), 'item')} saved."
                     for s in sources)
     return FILLED, text, ""
 
@@ -102,8 +103,8 @@ def _s_deduplication(f: ChecklistFacts):
             "to a reviewer"
             + (f" ({f.dedup_pairs.get('same', 0)} judged the same work, "
                f"{f.dedup_pairs.get('different', 0)} different)" if f.dedup_pairs else "")
-            + ". " + (f"Never merged with another kind of record: {joined(_KINDS[k] for k in d.keep_apart)}. "
-                      if d.keep_apart else ""))
+            + ". " + ("Never merged with another kind of record: "
+                      f"{joined(_KINDS[k] for k in d.keep_apart)}. " if d.keep_apart else ""))
     if f.dedup:
         s = f.dedup.get("summary", {})
         text += (f"Last run {str(f.dedup['at'])[:10]}: {s.get('records')} records, "

@@ -225,14 +225,14 @@ def _merged(column: EvidenceColumn, specs: Mapping[str, ExtractionField],
 def _cell(column: EvidenceColumn, values: StudyValues, specs: Mapping[str, ExtractionField],
           repeating: Mapping[str, str], missing: str) -> tuple[str, bool]:
     """One study's cell: a repeating group's instances rendered one by one, distinct texts
-    joined by "; " (a column of three fields or more merges like instances: `_merged`); the
+    joined by "; " (a column of several fields merges like instances: `_merged`); the
     missing-value marker where nothing is known."""
     groups = sorted({repeating[n] for n in column.field_names() if n in repeating})
     contexts: list[Mapping[str, Value]] = [values.single]
     if groups:
         contexts = [{**values.single, **instance}
                     for instance in values.instances.get(groups[0], [])]
-    if groups and len(column.fields) >= 3:
+    if groups and len(column.fields) >= 2:
         shown = _merged(column, specs, contexts)
         return ("; ".join(shown), False) if shown else (missing, True)
     shown, marked = [], False

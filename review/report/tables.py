@@ -9,10 +9,11 @@ to a temporary name first, then moved into place.
 
 LaTeX output needs `booktabs`, `array` and `textcomp` (and `longtable` for long tables,
 `pdflscape` for wide ones), all in a basic TeX installation (Debian's texlive-latex-base and
-texlive-latex-recommended); the table's notes are a paragraph under it. Unicode is mapped to LaTeX where a standard macro exists (µ, °, ±, ≥, Greek letters via
-`\\ensuremath`, super- and subscript digits, dashes and quotes); other characters, such as accented
-letters, are passed through as UTF-8, which LaTeX reads by default since 2018 (characters outside
-the T1/TS1 fonts then need XeLaTeX or LuaLaTeX).
+texlive-latex-recommended); the table's notes are a paragraph under it. Unicode is mapped to
+LaTeX where a standard macro exists (µ, °, ±, ≥, Greek letters via `\\ensuremath`, super- and
+subscript digits, dashes and quotes); other characters, such as accented letters, are passed
+through as UTF-8, which LaTeX reads by default since 2018 (characters outside the T1/TS1 fonts
+then need XeLaTeX or LuaLaTeX).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ReviewError
+from .latex_columns import LATEX_WRAP_WIDTH, latex_columns, too_tall  # noqa: F401 - re-exported
 
 __all__ = [
     "cell_text", "format_number", "escape_markdown", "escape_latex", "escape_html",
@@ -37,8 +39,6 @@ __all__ = [
 TABLE_SUFFIXES = (".csv", ".xlsx", ".md", ".tex", ".docx", ".html")
 #: From this many rows a LaTeX table becomes a `longtable` that breaks across pages.
 LONGTABLE_ROWS = 25
-#: Above this many characters across a row's widest cells, LaTeX columns wrap (p-columns).
-LATEX_WRAP_WIDTH = 90
 #: Word and LaTeX tables with more columns than this are set on a landscape page.
 LANDSCAPE_COLUMNS = 6
 DOCX_FONT_PT, DOCX_NOTE_PT = 9, 8
@@ -204,110 +204,31 @@ def to_markdown(frame: pd.DataFrame, *, caption: str | None = None, footnotes: S
 
 
 # -- LaTeX ------------------------------------------------------------------------------------------
-#: Widths of Computer Modern roman letters in em (from the font's metrics, rounded up): what
-#: LaTeX needs to fit a column's longest word. Capitals and other characters default below.
-_EM = dict(zip("abcdefghijklmnopqrstuvwxyz",
-               (.5, .56, .45, .56, .45, .31, .5, .56, .28, .31, .53, .28, .84, .56, .5, .56, .53,
-                .4, .4, .39, .56, .53, .73, .53, .53, .45)))
-_EM.update({c: .28 for c in ".,;:'!|"})
-_EM.update({c: .39 for c in "()[]"})
-_EM.update({"-": .34, "I": .37, "J": .52, "M": .92, "W": 1.03, "m": .84, "%": .84, "/": .5,
-            "×": .78, "µ": .58, "±": .78, "≥": .78, "≤": .78, " ": .34})
-_EM.update({c: .5 for c in "0123456789"})
-_EM.update({c: .36 for c in "¹²³⁰⁴⁵⁶⁷⁸⁹⁻"})
-#: Bold (header) letters are wider than roman ones by about this much.
-_BOLD = 1.15
-
-
-def _em_width(word: str, bold: bool = False) -> float:
-    """The width of `word` in em of the table's font, a little generous."""
-    width = sum(_EM.get(c, .76 if c.isupper() else .56) for c in word)
-    return width * (_BOLD if bold else 1.0) * 1.03
-
-
-def _latex_words(text: str) -> list[str]:
-    """What LaTeX cannot break: words, split after a slash too (cells allow a break there)."""
-    return [w for w in re.split(r"\s+|(?<=/)", text) if w]
-
-
-def _latex_cell(text: str) -> str:
+def latex_cell(text: str) -> str:
     """A cell's text for LaTeX: escaped, with a break allowed after each slash
     ("perforin/granzyme" would otherwise be one unbreakable word)."""
     return escape_latex(text).replace("/", r"/\allowbreak{}")
-
-
-def _column_plan(header: list[str], rows: list[list[str]]
-                 ) -> tuple[list[float], list[float]] | None:
-    """None when the table fits the text width in `l` columns; else per column its floor in
-    em (its longest word, header words in bold) and its share of the width left over."""
-    cells = [[h] + [r[i] for r in rows] for i, h in enumerate(header)]
-    widest = [max(len(c) for c in column) for column in cells]
-    if sum(widest) <= LATEX_WRAP_WIDTH:
-        return None
-    floors = [max([_em_width(w, bold=True) for w in _latex_words(h)] +
-                  [_em_width(w) for c in column[1:] for w in _latex_words(c)] + [1.0])
-              for h, column in zip(header, cells)]
-    words = [max(len(w) for c in column for w in c.split() or [""]) for column in cells]
-    weights = [min(max(w, words[i] + 1, 6), 40) for i, w in enumerate(widest)]
-    # rounded up and down as written, so the columns never add up to more than \\linewidth
-    return ([math.ceil(f * 100) / 100 for f in floors],
-            [math.floor(w / sum(weights) * 1000) / 1000 for w in weights])
-
-
-def _latex_columns(header: list[str], rows: list[list[str]]) -> str:
-    """`l` columns when the table fits the text width, else ragged-right p-columns: each at
-    least as wide as its longest word (header words in bold), the rest of \\linewidth shared by
-    content. A column can then never be narrower than a word it must hold."""
-    plan = _column_plan(header, rows)
-    if plan is None:
-        return "l" * len(header)
-    floors, shares = plan
-    spare = sum(floors)
-    return "".join(
-        rf">{{\raggedright\arraybackslash}}p{{\dimexpr{floor:.2f}em+{share:.3f}"
-        rf"\dimexpr\linewidth-{spare:.2f}em-{2 * len(header)}\tabcolsep\relax\relax}}"
-        for floor, share in zip(floors, shares))
-
-
-#: A page's text in em of the table's font (a manuscript's article layout): width and height,
-#: upright (\\small) and landscape (\\footnotesize); what decides a table is set over pages.
-_PAGE_EM = {False: (37.0, 52.0), True: (68.0, 34.0)}
-
-
-def _too_tall(header: list[str], rows: list[list[str]], landscape: bool) -> bool:
-    """Whether the table's wrapped rows would likely not fit on one page (then a longtable)."""
-    plan = _column_plan(header, rows)
-    if plan is None:
-        lines = len(rows) + 1
-    else:
-        floors, shares = plan
-        width, _ = _PAGE_EM[landscape]
-        left = max(width - sum(floors) - 0.8 * len(header), 0)
-        columns = [floor + share * left for floor, share in zip(floors, shares)]
-        lines = sum(max(math.ceil(_em_width(c) * 1.1 / w) if c else 1
-                        for c, w in zip(row, columns)) for row in [header, *rows])
-    return lines * 1.15 > _PAGE_EM[landscape][1]
 
 
 def to_latex(frame: pd.DataFrame, *, caption: str | None = None, footnotes: Sequence[str] = (),
              label: str | None = None, group_by: str | None = None, long: bool | None = None,
              landscape: bool | None = None, font_size: str | None = None) -> str:
     """A booktabs table: `tabular` with its notes in a paragraph below, or (`long`, by default
-    from `LONGTABLE_ROWS` rows or when its wrapped rows would not fit on a page) a `longtable` repeating its header on every page with the notes
-    as a last row. Group rows are set in italics across the table. A table of more than
-    `LANDSCAPE_COLUMNS` columns is set on a landscape page (`pdflscape`), as in Word, in
-    \\footnotesize with narrower column gaps (4 pt) so that each column still fits its longest
-    word; other tables are \\small by default."""
+    from `LONGTABLE_ROWS` rows or when its wrapped rows would not fit on a page) a `longtable`
+    repeating its header on every page with the notes as a last row. Group rows are set in
+    italics across the table. A table of more than `LANDSCAPE_COLUMNS` columns is set on a
+    landscape page (`pdflscape`), as in Word, in \\footnotesize with narrower column gaps (4 pt)
+    so that each column still fits its longest word; other tables are \\small by default."""
     header, body = _body(frame, group_by)
     body = list(body)
     landscape = len(header) > LANDSCAPE_COLUMNS if landscape is None else landscape
     if long is None:
         long = len(body) >= LONGTABLE_ROWS or \
-            _too_tall(header, [cells for _, cells in body], landscape)
+            too_tall(header, [cells for _, cells in body], landscape)
     n = max(len(header), 1)
-    spec = _latex_columns(header, [cells for _, cells in body])
+    spec = latex_columns(header, [cells for _, cells in body])
     font_size = font_size or ("footnotesize" if landscape else "small")
-    head = " & ".join(rf"\textbf{{{_latex_cell(h)}}}" for h in header) + r" \\"
+    head = " & ".join(rf"\textbf{{{latex_cell(h)}}}" for h in header) + r" \\"
     packages = ["booktabs", "array", "textcomp"] + (["longtable"] if long else []) \
         + (["pdflscape"] if landscape else [])
     text = _latex_body(body, spec, head, n, caption=caption, footnotes=footnotes,
@@ -327,7 +248,7 @@ def _latex_body(body: list, spec: str, head: str, n: int, *,
             if i:
                 rows.append(r"\addlinespace")
             rows.append(rf"\multicolumn{{{n}}}{{@{{}}l}}{{\textit{{{escape_latex(group)}}}}} \\")
-        rows.append(" & ".join(_latex_cell(c) for c in cells) + r" \\")
+        rows.append(" & ".join(latex_cell(c) for c in cells) + r" \\")
     caption_tex = rf"\caption{{{escape_latex(caption)}}}" if caption else None
     label_tex = rf"\label{{{label}}}" if label else None
     if long:

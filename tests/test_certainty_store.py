@@ -1,4 +1,4 @@
-"""GRADE judgements by reviewers: stored as events with their state in one transaction, replayed
+"""GRADE judgements by reviewers (on SQLite and PostgreSQL, the conftest `store`): stored as events with their state in one transaction, replayed
 by verify, refused with the form's words when incomplete; the 0004 migration widens the log's
 CHECK constraints of a store made by older code."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ MIGRATION = Path(__file__).parents[1] / "review/store/migrations/versions/0004_c
 
 
 @pytest.fixture()
-def store(tmp_path) -> Store:
+def sqlite_store(tmp_path) -> Store:
     store = Store(f"sqlite:///{tmp_path / 'review.sqlite'}")
     store.upgrade()
     return store
@@ -53,7 +53,8 @@ def test_incomplete_judgements_are_refused_and_nothing_is_stored(store, args, me
     assert 0 == store.event_count()
 
 
-def test_migration_widens_the_checks_of_a_store_made_by_older_code(store):
+def test_migration_widens_the_checks_of_a_store_made_by_older_code(sqlite_store):
+    store = sqlite_store
     spec = importlib.util.spec_from_file_location("m0004", MIGRATION)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

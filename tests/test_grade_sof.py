@@ -168,3 +168,38 @@ def test_forest_plot_names_the_outcome_and_its_favours_labels():
     (x0, _), (x1, _) = pi.get_segments()[0]
     pooled = syn.result
     assert x0 < pooled.ci_low and x1 > pooled.ci_high
+
+
+def test_repeated_reasons_share_one_footnote():
+    syn = synthesise(None, _spec(), _rows(STUDIES, STRATEGY))
+    other = synthesise(None, _spec(outcome="tumour weight", label="Tumour weight"),
+                       _rows(STUDIES, STRATEGY))
+    frame, notes = sof_table([(syn, certainty_for(syn)), (other, certainty_for(other))])
+    indirectness = [n for n in notes if n[3:].startswith("Indirectness")]
+    assert 1 == len(indirectness)
+    letter = indirectness[0][0]
+    assert all(letter in cell for cell in frame["Certainty of the evidence"])
+
+
+def _latex_ready() -> bool:
+    import shutil
+    import subprocess
+    if not shutil.which("pdflatex") or not shutil.which("kpsewhich"):
+        return False
+    found = subprocess.run(["kpsewhich", "threeparttable.sty"], capture_output=True, text=True)
+    return bool(found.stdout.strip())
+
+
+@pytest.mark.skipif(not _latex_ready(), reason="pdflatex with threeparttable (texlive-latex-extra) "
+                                                "is not installed")
+def test_summary_of_findings_tex_compiles(tmp_path):
+    import subprocess
+    syn = synthesise(None, _spec(label="Tumour volume_1 & 50% #2"), _rows(STUDIES, STRATEGY))
+    write_summary_of_findings([(syn, certainty_for(syn))], tmp_path)
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{booktabs,threeparttable,array,textcomp}\n"
+        "\\begin{document}\n\\input{summary_of_findings.tex}\n\\end{document}\n", encoding="utf-8")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert 0 == run.returncode, run.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").read_bytes()[:5] == b"%PDF-"

@@ -80,3 +80,25 @@ def test_migration_widens_the_checks_of_a_store_made_by_older_code(sqlite_store)
     with store.engine.connect() as connection:
         assert "ok" == connection.execute(sa.text("PRAGMA integrity_check")).scalar()
     assert 1 == len(store.certainty_judgements())
+
+
+def test_loading_judgements_checks_every_row_first(tmp_path):
+    from review.appraisal.certainty import load_certainty
+    from review.example import build_example
+    review = build_example(tmp_path / "ex")
+    try:
+        assert 4 == len(review.store.certainty_judgements())  # the example's own
+        before = review.store.event_count()
+        bad = tmp_path / "bad.csv"
+        bad.write_text("reviewer,outcome,domain,judgement,reason\n"
+                       "Ana,survival,indirectness,serious,Mice\n"
+                       "Ana,survival,imprecision,grave,Few\n", encoding="utf-8")
+        with pytest.raises(ReviewError, match=r"bad.csv, line 3: judgement 'grave'; expected one of"):
+            load_certainty(review, bad)
+        bad.write_text("reviewer,outcome,domain,judgement,reason\n"
+                       "Ana,overall survival,indirectness,serious,Mice\n", encoding="utf-8")
+        with pytest.raises(ReviewError, match=r"line 2: outcome 'overall survival' is not one of"):
+            load_certainty(review, bad)
+        assert before == review.store.event_count()
+    finally:
+        review.store.dispose()

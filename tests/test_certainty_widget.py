@@ -31,24 +31,27 @@ def test_widget_saves_a_reviewers_indirectness_judgement(example, tmp_path):
     assert ["tumour volume", "tumour weight", "survival", "cytotoxicity"] == [
         value for _, value in rater.chooser.options]
     row = rater.rows["indirectness"]
-    assert "not yet judged" in row.heading.value and row.reset_button.disabled
+    assert "judged <b>serious</b> by Amara Okafor" in row.heading.value  # the example's own
+    assert "serious" == row.judgement.value and not row.reset_button.disabled
     before = example.store.event_count()
-    row.judgement.value = "serious"
+    row.judgement.value = "very serious"
     row.reason.value = "Mice only; <script>x</script> subcutaneous xenografts"
     rater.save("indirectness")
     assert before + 1 == example.store.event_count()
     assert "Saved." == row.message.value and not row.reset_button.disabled
     assert "&lt;script&gt;" in row.heading.value and "<script>" not in row.heading.value
-    assert "judged <b>serious</b> by Ana Silva" in row.heading.value
+    assert "judged <b>very serious</b> by Ana Silva" in row.heading.value
     report = write_outcomes(example, figures_dir=tmp_path / "f", tables_dir=tmp_path / "t")
     certainty = report.certainty[0]
-    assert ("serious", "reviewer") == (certainty.domain("indirectness").judgement,
+    assert ("very serious", "reviewer") == (certainty.domain("indirectness").judgement,
                                        certainty.domain("indirectness").source)
     markdown = (tmp_path / "t" / "summary_of_findings.md").read_text(encoding="utf-8")
-    assert "Indirectness, rated down one level (judged by Ana Silva): Mice only" in markdown
+    assert "Indirectness, rated down two levels (judged by Ana Silva): Mice only" in markdown
     rater.withdraw("indirectness")
     assert before + 2 == example.store.event_count()
-    assert "not yet judged" in rater.rows["indirectness"].heading.value
+    heading = rater.rows["indirectness"].heading.value
+    assert "Data: <b>not yet judged</b>" in heading and "no reviewer's judgement" in heading
+    assert rater.rows["indirectness"].reset_button.disabled
 
 
 def test_widget_shows_errors_next_to_the_domain_and_stores_nothing(example):

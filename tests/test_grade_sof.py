@@ -2,7 +2,6 @@
 overrides, and the summary-of-findings table in every format, escaped for each."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -10,6 +9,7 @@ from scipy import stats
 
 from review.protocol import OutcomeSpec
 from review.report.forest import forest_plot
+from review.report.forest_subgroups import experiments_forest_plot, subgroup_forest_plot
 from review.report.grade import SYMBOLS, DomainJudgement, certainty_for, rate
 from review.report.sof import sof_table, write_summary_of_findings
 from review.report.tables import escape_markdown
@@ -203,3 +203,20 @@ def test_summary_of_findings_tex_compiles(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert 0 == run.returncode, run.stdout[-2000:]
     assert (tmp_path / "doc.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_block_forest_plots_draw_subgroups_and_experiments():
+    syn = synthesise(None, _spec(), _rows(STUDIES, STRATEGY))
+    figure = subgroup_forest_plot(syn.subgroups, outcome="Tumour volume", favours=syn.spec.favours)
+    ax = figure.axes[0]
+    # native has one study (shown, not pooled): two subgroup diamonds
+    assert 2 == len([p for p in ax.patches if p.get_gid() == "subgroup-pooled"])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert ["native", "Rossi 2016"] == labels[:2] and "RE model, all studies (k = 5)" in labels
+    test = [t.get_text() for t in ax.texts if t.get_gid() == "subgroup-test"][0]
+    assert test.startswith("Test for subgroup differences (strategy): F = ")
+    figure = experiments_forest_plot(syn.multilevel, outcome="Tumour volume")
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert ["Rossi 2016", "Rossi 2016, experiment 1", "Rossi 2016, experiment 2", "Chen 2021"] \
+        == labels[:4]
+    assert "Three-level model (k = 6 in 5 studies)" in labels

@@ -69,3 +69,8 @@ def load_example_extraction(review: Review, protocol_dir: Path,
         if tool and tool != "none" and path.is_file():
             echo(f"  risk of bias ({tool}): {load_judgements(review, path, tool)} judgements "
                  f"loaded from {path.name}")
+    certainty = protocol_dir / "certainty" / "judgements.csv"
+    if certainty.is_file() and review.protocol.report.outcomes:
+        from .appraisal.certainty import load_certainty
+        echo(f"  certainty of evidence: {load_certainty(review, certainty)} GRADE judgements "
+             f"loaded from {certainty.name}")

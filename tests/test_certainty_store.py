@@ -1,4 +1,4 @@
-"""GRADE judgements by reviewers: stored as events with their state in one transaction, replayed
+"""GRADE judgements by reviewers (on SQLite and PostgreSQL, the conftest `store`): stored as events with their state in one transaction, replayed
 by verify, refused with the form's words when incomplete; the 0004 migration widens the log's
 CHECK constraints of a store made by older code."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ MIGRATION = Path(__file__).parents[1] / "review/store/migrations/versions/0004_c
 
 
 @pytest.fixture()
-def store(tmp_path) -> Store:
+def sqlite_store(tmp_path) -> Store:
     store = Store(f"sqlite:///{tmp_path / 'review.sqlite'}")
     store.upgrade()
     return store
@@ -53,7 +53,8 @@ def test_incomplete_judgements_are_refused_and_nothing_is_stored(store, args, me
     assert 0 == store.event_count()
 
 
-def test_migration_widens_the_checks_of_a_store_made_by_older_code(store):
+def test_migration_widens_the_checks_of_a_store_made_by_older_code(sqlite_store):
+    store = sqlite_store
     spec = importlib.util.spec_from_file_location("m0004", MIGRATION)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
@@ -79,3 +80,25 @@ def test_migration_widens_the_checks_of_a_store_made_by_older_code(store):
     with store.engine.connect() as connection:
         assert "ok" == connection.execute(sa.text("PRAGMA integrity_check")).scalar()
     assert 1 == len(store.certainty_judgements())
+
+
+def test_loading_judgements_checks_every_row_first(tmp_path):
+    from review.appraisal.certainty import load_certainty
+    from review.example import build_example
+    review = build_example(tmp_path / "ex")
+    try:
+        assert 4 == len(review.store.certainty_judgements())  # the example's own
+        before = review.store.event_count()
+        bad = tmp_path / "bad.csv"
+        bad.write_text("reviewer,outcome,domain,judgement,reason\n"
+                       "Ana,survival,indirectness,serious,Mice\n"
+                       "Ana,survival,imprecision,grave,Few\n", encoding="utf-8")
+        with pytest.raises(ReviewError, match=r"bad.csv, line 3: judgement 'grave'; expected one of"):
+            load_certainty(review, bad)
+        bad.write_text("reviewer,outcome,domain,judgement,reason\n"
+                       "Ana,overall survival,indirectness,serious,Mice\n", encoding="utf-8")
+        with pytest.raises(ReviewError, match=r"line 2: outcome 'overall survival' is not one of"):
+            load_certainty(review, bad)
+        assert before == review.store.event_count()
+    finally:
+        review.store.dispose()

@@ -76,6 +76,7 @@ def test_status_json_of_example(example_review, capsys):
                      for name in ("studies.csv", "extraction.csv"))
     judgements = sum(len(pd.read_csv(EXAMPLE / "risk_of_bias" / name))
                      for name in ("syrcle.csv", "misev.csv"))
+    judgements += len(pd.read_csv(EXAMPLE / "certainty" / "judgements.csv"))  # GRADE, one event each
     # one import event per file, the protocol, two dedup runs (the first searches', the
     # update's) and a merge per duplicate, one event per screening decision, extracted value
     # and risk-of-bias judgement, a new study per included report, and the links and names of

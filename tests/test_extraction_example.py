@@ -143,3 +143,17 @@ def test_a_bad_value_names_file_line_and_field_and_loads_nothing(example, tmp_pa
          "(link its reports in studies.csv)"),
         f"  - {path}, line {line}: field 'mean_size' (Mean or modal size): expected a number, found 'big'"]
     assert before == len(example.store.events())
+
+
+def test_some_studies_report_several_experiments_of_one_outcome(example, long):
+    """Rossi 2016, Chen 2021 and Zhou 2022 measure tumour volume in a second in vivo model
+    (its own experiment and outcome instance, appended after the others): 12 tumour-volume
+    experiments in 9 studies, for the three-level model."""
+    outcomes = instance_table(example, "outcome", long=long)
+    volume = outcomes[outcomes["outcome_measure"] == "tumour volume"]
+    per_study = volume.groupby("study_id").size()
+    assert (12, 9) == (len(volume), len(per_study))
+    assert ["Chen 2021", "Rossi 2016", "Zhou 2022"] == sorted(per_study[per_study == 2].index)
+    experiments = instance_table(example, "experiment", long=long)
+    second = experiments[(experiments["study_id"] == "Zhou 2022") & (experiments["instance"] == 3)]
+    assert ["patient-derived xenograft"] == list(second["model"])

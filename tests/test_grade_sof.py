@@ -2,7 +2,6 @@
 overrides, and the summary-of-findings table in every format, escaped for each."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -10,6 +9,7 @@ from scipy import stats
 
 from review.protocol import OutcomeSpec
 from review.report.forest import forest_plot
+from review.report.forest_subgroups import experiments_forest_plot, subgroup_forest_plot
 from review.report.grade import SYMBOLS, DomainJudgement, certainty_for, rate
 from review.report.sof import sof_table, write_summary_of_findings
 from review.report.tables import escape_markdown
@@ -168,3 +168,55 @@ def test_forest_plot_names_the_outcome_and_its_favours_labels():
     (x0, _), (x1, _) = pi.get_segments()[0]
     pooled = syn.result
     assert x0 < pooled.ci_low and x1 > pooled.ci_high
+
+
+def test_repeated_reasons_share_one_footnote():
+    syn = synthesise(None, _spec(), _rows(STUDIES, STRATEGY))
+    other = synthesise(None, _spec(outcome="tumour weight", label="Tumour weight"),
+                       _rows(STUDIES, STRATEGY))
+    frame, notes = sof_table([(syn, certainty_for(syn)), (other, certainty_for(other))])
+    indirectness = [n for n in notes if n[3:].startswith("Indirectness")]
+    assert 1 == len(indirectness)
+    letter = indirectness[0][0]
+    assert all(letter in cell for cell in frame["Certainty of the evidence"])
+
+
+def _latex_ready() -> bool:
+    import shutil
+    import subprocess
+    if not shutil.which("pdflatex") or not shutil.which("kpsewhich"):
+        return False
+    found = subprocess.run(["kpsewhich", "threeparttable.sty"], capture_output=True, text=True)
+    return bool(found.stdout.strip())
+
+
+@pytest.mark.skipif(not _latex_ready(), reason="pdflatex with threeparttable (texlive-latex-extra) "
+                                                "is not installed")
+def test_summary_of_findings_tex_compiles(tmp_path):
+    import subprocess
+    syn = synthesise(None, _spec(label="Tumour volume_1 & 50% #2"), _rows(STUDIES, STRATEGY))
+    write_summary_of_findings([(syn, certainty_for(syn))], tmp_path)
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{booktabs,threeparttable,array,textcomp}\n"
+        "\\begin{document}\n\\input{summary_of_findings.tex}\n\\end{document}\n", encoding="utf-8")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert 0 == run.returncode, run.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_block_forest_plots_draw_subgroups_and_experiments():
+    syn = synthesise(None, _spec(), _rows(STUDIES, STRATEGY))
+    figure = subgroup_forest_plot(syn.subgroups, outcome="Tumour volume", favours=syn.spec.favours)
+    ax = figure.axes[0]
+    # native has one study (shown, not pooled): two subgroup diamonds
+    assert 2 == len([p for p in ax.patches if p.get_gid() == "subgroup-pooled"])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert ["native", "Rossi 2016"] == labels[:2] and "RE model, all studies (k = 5)" in labels
+    test = [t.get_text() for t in ax.texts if t.get_gid() == "subgroup-test"][0]
+    assert test.startswith("Test for subgroup differences (strategy): F = ")
+    figure = experiments_forest_plot(syn.multilevel, outcome="Tumour volume")
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert ["Rossi 2016", "Rossi 2016, experiment 1", "Rossi 2016, experiment 2", "Chen 2021"] \
+        == labels[:4]
+    assert "Three-level model (k = 6 in 5 studies)" in labels

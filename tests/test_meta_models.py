@@ -19,7 +19,7 @@ DATA = Path(__file__).parent / "data"
 # By printed decimals, as in test_meta_analysis.py. metafor stops REML when τ² changes by less
 # than 1e-5, so a statistic that squares a ratio of estimates (QM = z²) moves in the third
 # decimal; z in the fourth (its printed -4.0444 is -4.04453 at the exact REML maximum).
-TOLERANCE = {0: 0.5, 2: 1e-2, 4: 1e-4}
+TOLERANCE = {0: 0.5, 2: 1e-2, 4: 1e-4, 5: 1e-5}
 REML_STOPPING = {"qm": 2e-3, "slope_z": 2e-4}
 
 
@@ -47,7 +47,8 @@ def _check(block: dict, actual: dict, overrides: dict | None = None) -> None:
 
 def test_every_block_names_its_source(pinned):
     for name in ("meta_regression_ablat", "leave1out_bcg_first", "regtest_egger2001",
-                 "trimfill_hackshaw1998", "three_level_konstantopoulos2011"):
+                 "trimfill_hackshaw1998", "three_level_konstantopoulos2011",
+                 "mixed_effects_lipsey2001"):
         assert pinned[name]["source"].strip(), name
     assert 56 == len(pinned["three_level_konstantopoulos2011"]["data"])
     assert 37 == len(pinned["trimfill_hackshaw1998"]["data"])
@@ -183,3 +184,22 @@ def test_t_prediction_interval_is_wider_than_the_ci_even_without_heterogeneity()
     assert hk.pi_low < hk.ci_low
     with pytest.raises(MetaAnalysisError, match="needs at least 3 studies, found 2"):
         random_effects(yi[:2], vi[:2], prediction="t")
+
+
+def test_mixed_effects_and_subgroup_test_agree_with_metafor_on_lipsey2001(pinned):
+    """The test for subgroup differences (a factor's QM, fixed effect) and a mixed-effects model
+    with two moderators and DerSimonian-Laird τ², as metafor reproduces Lipsey & Wilson."""
+    block = pinned["mixed_effects_lipsey2001"]
+    d = block["data"]
+    yi, vi = np.array(d["yi"]), np.array(d["vi"])
+    X = np.column_stack([np.ones(10), d["random"]])
+    anova = mm.mixed_effects(yi, vi, X, names=("intercept", "random"), method="FE")
+    _check(block["ANOVA_FE"], {"qm": anova.qm, "qm_p": anova.qm_p, "qe": anova.qe})
+    X = np.column_stack([np.ones(10), d["random"], d["intensity"]])
+    fit = mm.mixed_effects(yi, vi, X, names=("intercept", "random", "intensity"), method="DL")
+    actual = {"qm": fit.qm, "tau2": fit.tau2}
+    for name in ("intercept", "random", "intensity"):
+        actual[name] = fit.coefficient(name)["estimate"]
+        actual[f"{name}_se"] = fit.coefficient(name)["se"]
+    _check(block["mixed_DL"], actual)
+    assert 2 == fit.qm_df

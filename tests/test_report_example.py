@@ -103,7 +103,10 @@ def test_every_figure_is_a_valid_image(report):
     names = {p.stem for p in figures.glob("*.svg")}
     assert {"prisma", "evidence_map", "studies_per_year", "rob_traffic_light_syrcle",
             "rob_summary_syrcle", "rob_traffic_light_misev", "rob_summary_misev",
-            "forest_tumour_volume", "funnel_tumour_volume", "cumulative_tumour_volume"} == names
+            "forest_tumour_volume", "forest_tumour_volume_subgroups", "forest_tumour_weight",
+            "forest_tumour_volume_experiments",
+            "effect_direction_survival", "effect_direction_cytotoxicity", "cumulative_tumour_volume"} == names
+    assert "funnel_tumour_volume" not in names  # 9 studies: the caveat instead (next test)
     for name in names:
         assert ET.parse(figures / f"{name}.svg").getroot().tag.endswith("svg")
         assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -138,6 +141,30 @@ def test_meta_analysis_pools_the_studies_reporting_the_outcome(report):
                        encoding="utf-8-sig")
     assert ("SMD", "REML", len(rows)) == (pooled["measure"], pooled["method"], pooled["k"])
     assert pooled["ci_low"] < pooled["estimate"] < pooled["ci_high"]
+
+
+def test_outcomes_are_synthesised_rated_and_summarised(report):
+    """Every protocol outcome is in the summary of findings with its certainty; tumour volume is
+    pooled over 12 experiments in 9 studies with a three-level model and strategy subgroups,
+    with no funnel plot or Egger's test for 9 studies and the reason said; survival and
+    cytotoxicity, too few to pool, get a SWiM table with vote counting."""
+    tables = report / "out" / "tables"
+    sof = pd.read_csv(tables / "summary_of_findings.csv", encoding="utf-8-sig")
+    assert ["Tumour volume (critical)", "Tumour weight (critical)", "Survival (critical)",
+            "Tumour cell killing in vitro (important)"] == list(sof["Outcome"])
+    assert sof["Certainty of the evidence"].str.match("^[\u2295\u25ef]{4} ").all()
+    for suffix in (".docx", ".md", ".tex", ".xlsx"):
+        assert (tables / f"summary_of_findings{suffix}").stat().st_size > 0
+    pooled = json.loads((tables / "meta_analysis_tumour_volume.json").read_text())
+    assert (9, 12, "knha") == (pooled["k"], pooled["experiments"], pooled["test"])
+    assert pooled["pi_low"] < pooled["ci_low"] and pooled["three_level"]["estimate"] < 0
+    assert {"native", "drug-loaded", "surface-modified"} == set(pooled["subgroups"]["groups"])
+    text = (tables / "meta_analysis_tumour_volume.txt").read_text(encoding="utf-8")
+    assert "Egger's test not done: 9 studies, fewer than 10" in text
+    assert "No funnel plot: 9 studies, fewer than 10" in text
+    swim = pd.read_csv(tables / "swim_survival.csv", encoding="utf-8-sig")
+    assert ["Novak 2023", "Wang 2022"] == sorted(swim["Study"])
+    assert "sign test p = 0.500" in (tables / "swim_survival.md").read_text(encoding="utf-8")
 
 
 def test_one_changed_decision_moves_the_diagram_and_the_tables(report, tmp_path):

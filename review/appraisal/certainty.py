@@ -14,7 +14,7 @@ from ..report.outcome_report import _risk_of_bias
 from ..report.synthesis import OutcomeSynthesis, synthesise
 from ..store.certainty import GRADE_JUDGEMENTS
 
-__all__ = ["CertaintySession", "DomainView"]
+__all__ = ["CertaintySession", "DomainView", "load_certainty"]
 
 
 @dataclass(frozen=True)
@@ -89,3 +89,42 @@ class CertaintySession:
         """Go back to the data's judgement of `domain` (stored as an event too)."""
         return self.review.store.record_certainty(self.outcome, domain, "", reason="",
                                                   reviewer=self.reviewer)
+
+
+_CERTAINTY_COLUMNS = ("reviewer", "outcome", "domain", "judgement", "reason")
+
+
+def load_certainty(review, path) -> int:
+    """Store every row of a judgements CSV (reviewer, outcome, domain, judgement, reason) as a
+    certainty event. Every row is checked first: a bad one is refused with its line number and
+    nothing is stored. Returns the number of judgements stored."""
+    import csv
+    from pathlib import Path
+
+    from ..store.certainty import GRADE_DOMAINS
+    path = Path(path)
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in _CERTAINTY_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ReviewError(f"{path.name}: missing column(s) {', '.join(missing)}; expected "
+                              f"{', '.join(_CERTAINTY_COLUMNS)}")
+        rows = [(number, row) for number, row in enumerate(reader, start=2)]
+    outcomes = {spec.outcome for spec in review.protocol.report.outcomes}
+    for number, row in rows:
+        where = f"{path.name}, line {number}"
+        if row["outcome"] not in outcomes:
+            raise ReviewError(f"{where}: outcome {row['outcome']!r} is not one of the protocol's "
+                              f"outcomes ({', '.join(sorted(outcomes)) or 'none'})")
+        if row["domain"] not in GRADE_DOMAINS:
+            raise ReviewError(f"{where}: domain {row['domain']!r}; expected one of "
+                              f"{', '.join(GRADE_DOMAINS)}")
+        if row["judgement"] not in GRADE_JUDGEMENTS:
+            raise ReviewError(f"{where}: judgement {row['judgement']!r}; expected one of "
+                              f"{', '.join(GRADE_JUDGEMENTS)}")
+        if not (row["reason"] or "").strip() or not (row["reviewer"] or "").strip():
+            raise ReviewError(f"{where}: the reviewer and the reason are required")
+    for _, row in rows:
+        review.store.record_certainty(row["outcome"], row["domain"], row["judgement"],
+                                      reason=row["reason"], reviewer=row["reviewer"])
+    return len(rows)

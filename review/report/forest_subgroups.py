@@ -1,6 +1,7 @@
-"""Forest plot by subgroup: the studies of each subgroup drawn as a block under its name, with the
+"""Forest plots by block. By subgroup: the studies of each subgroup drawn as a block under its name, with the
 subgroup's own random-effects diamond and heterogeneity, then the overall diamond, its prediction
-interval and the test for subgroup differences, as metafor's "forest plot with subgroups".
+interval and the test for subgroup differences, as metafor's "forest plot with subgroups". By
+study: every experiment under its study, with the three-level model's estimate beneath.
 
 Artist ids (`gid`): "studies", "study-ci", "subgroup-pooled" (one diamond per pooled subgroup),
 "pooled" (overall diamond), "prediction-interval", "subgroup-test" (text), "favours"."""
@@ -13,9 +14,9 @@ from scipy import stats
 
 from ..figures.style import PALETTE, figure_style
 from .forest import PlotInputError, _axis_label, _limits, _plain, _ratio_ticks, add_favours
-from .meta_models import SubgroupAnalysis
+from .meta_models import SubgroupAnalysis, ThreeLevel
 
-__all__ = ["subgroup_forest_plot"]
+__all__ = ["subgroup_forest_plot", "experiments_forest_plot"]
 
 _STUDY, _SUBGROUP, _POOLED, _PI = PALETTE[0], PALETTE[2], PALETTE[7], PALETTE[5]
 
@@ -109,6 +110,78 @@ def subgroup_forest_plot(analysis: SubgroupAnalysis, *, outcome: str | None = No
                     f"{overall.heterogeneity_text()}", xy=(0, 0), xycoords="axes fraction",
                     xytext=(0, -48 if favours else -34), textcoords="offset points", ha="left",
                     va="top", gid="subgroup-test")
+        if title:
+            ax.set_title(_plain(title), loc="left")
+    return figure
+
+
+def experiments_forest_plot(model: ThreeLevel, *, outcome: str | None = None,
+                            favours: tuple[str, str] | None = None, title: str | None = None
+                            ) -> Figure:
+    """Every experiment, grouped by its study (a study with several experiments is a block under
+    its name), and the three-level model's estimate and prediction interval beneath."""
+    if not isinstance(model, ThreeLevel):
+        raise PlotInputError("experiments_forest_plot needs a ThreeLevel model (from "
+                             f"three_level), found {type(model).__name__}")
+    log = model.measure in ("RR", "OR", "ROM")
+    show = np.exp if log else (lambda v: np.asarray(v, dtype=float))
+    crit = float(stats.norm.ppf(1 - (1 - model.level) / 2))
+    rows, points, row = [], [], 0.0
+    for study in dict.fromkeys(model.clusters):
+        members = [i for i, c in enumerate(model.clusters) if c == study]
+        if len(members) > 1:
+            rows.append((row, study, "header"))
+            row -= 1
+        for i in members:
+            rows.append((row, model.labels[i] if len(members) > 1 else study, "study"))
+            points.append((row, model.yi[i], model.vi[i]))
+            row -= 1
+    pooled_row, pi_row = row - 0.5, row - 1.5
+    rows += [(pooled_row, f"Three-level model (k = {model.k} in {model.studies} studies)", "pooled"),
+             (pi_row, "Prediction interval", "pi")]
+    with figure_style():
+        figure = Figure(figsize=(8.0, 1.8 + 0.3 * (len(rows) + 3)))
+        ax = figure.add_subplot()
+        if log:
+            ax.set_xscale("log")
+        ax.axvline(1.0 if log else 0.0, color="#777777", linestyle="--", linewidth=0.8, zorder=1)
+        y = np.array([p[0] for p in points])
+        yi, se = np.array([p[1] for p in points]), np.sqrt([p[2] for p in points])
+        ax.hlines(y, show(yi - crit * se), show(yi + crit * se), color="black", linewidth=1,
+                  zorder=2, gid="study-ci")
+        ax.scatter(show(yi), y, s=40, marker="s", color=_STUDY, zorder=3, gid="studies")
+        est, lo, hi = show([model.estimate, model.ci_low, model.ci_high])
+        pi_lo, pi_hi = show([model.pi_low, model.pi_high])
+        _diamond(ax, est, lo, hi, pooled_row, _POOLED, "pooled")
+        ax.hlines(pi_row, pi_lo, pi_hi, color=_PI, linewidth=2, zorder=3, gid="prediction-interval")
+        bounds = [*show(yi - crit * se), *show(yi + crit * se), pi_lo, pi_hi, 1.0 if log else 0.0]
+        lo_x, hi_x = _limits(np.asarray(bounds, dtype=float), log)
+        ax.set_xlim(lo_x, hi_x)
+        if log:
+            _ratio_ticks(ax, lo_x, hi_x)
+        ax.set_ylim(pi_row - 0.8, 0.8)
+        ax.set_yticks([r for r, _, _ in rows])
+        ax.set_yticklabels([_plain(label) for _, label, _ in rows])
+        for tick, (_, _, kind) in zip(ax.get_yticklabels(), rows):
+            if kind in ("header", "pooled"):
+                tick.set_fontweight("bold")
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        label = _axis_label(model, outcome)
+        ax.set_xlabel(label)
+        add_favours(ax, favours)
+        right = ax.get_yaxis_transform()
+        for r, value, v in points:
+            e, l, h = show([value, value - crit * v ** 0.5, value + crit * v ** 0.5])
+            ax.text(1.03, r, f"{e:.2f} [{l:.2f}, {h:.2f}]", transform=right, ha="left", va="center")
+        ax.text(1.03, pooled_row, f"{est:.2f} [{lo:.2f}, {hi:.2f}]", transform=right, ha="left",
+                va="center", fontweight="bold")
+        ax.text(1.03, pi_row, f"[{pi_lo:.2f}, {pi_hi:.2f}]", transform=right, ha="left",
+                va="center")
+        ax.annotate(f"\u03c3\u00b2 between studies = {model.sigma2_study:.3f}, between "
+                    f"experiments within a study = {model.sigma2_experiment:.3f} ({model.method})",
+                    xy=(0, 0), xycoords="axes fraction", xytext=(0, -48 if favours else -34),
+                    textcoords="offset points", ha="left", va="top", gid="heterogeneity")
         if title:
             ax.set_title(_plain(title), loc="left")
     return figure

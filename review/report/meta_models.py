@@ -128,8 +128,10 @@ def mixed_effects(yi: Sequence[float], vi: Sequence[float], X: np.ndarray, *,
                   names: Sequence[str], method: str = "REML", test: str = "z",
                   level: float = 0.95, tested: Sequence[int] | None = None,
                   intercept_only_tau2: float | None = None) -> MixedEffects:
-    """Fit `yi = Xβ + u + e`, u ~ N(0, τ²), e ~ N(0, vi). `tested` are the columns QM tests
-    (default: all but the first, the intercept). R² compares τ² with `intercept_only_tau2`."""
+    """Fit `yi = Xβ + u + e`, u ~ N(0, τ²), e ~ N(0, vi), τ² by REML, by the method of moments
+    ("DL", metafor's DerSimonian-Laird for models with moderators) or fixed at 0 ("FE"). `tested`
+    are the columns QM tests (default: all but the first, the intercept). R² compares τ² with
+    `intercept_only_tau2`."""
     yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
     X = np.asarray(X, dtype=float)
     k, p = X.shape
@@ -139,8 +141,10 @@ def mixed_effects(yi: Sequence[float], vi: Sequence[float], X: np.ndarray, *,
     if np.linalg.matrix_rank(X) < p:
         raise MetaAnalysisError("the moderators are collinear (a subgroup or value is the same "
                                 "for every study, or one column repeats another)")
+    if method not in ("REML", "DL", "FE"):
+        raise MetaAnalysisError(f"method: expected REML, DL or FE, found {method!r}")
     start = _moment_tau2(yi, vi, X)
-    tau2 = start if method == "DL" else _reml_tau2(yi, vi, X, start)
+    tau2 = {"FE": 0.0, "DL": start}.get(method) if method != "REML" else _reml_tau2(yi, vi, X, start)
     w = 1 / (vi + tau2)
     P, vb = _projection(X, w)
     beta = vb @ X.T @ (w * yi)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .meta_analysis import MetaAnalysis, meta_analysis_from_outcomes
+from .meta_analysis import MetaAnalysis, MetaAnalysisError, meta_analysis_from_outcomes
 
 __all__ = ["MetaReport", "outcome_table", "write_meta_analysis"]
 
@@ -78,7 +78,11 @@ def write_meta_analysis(review, *, figures_dir: str | Path, tables_dir: str | Pa
         return MetaReport(spec.outcome, None, message=(
             f"No meta-analysis of {spec.outcome}: {len(frame)} stud{'y reports' if len(frame) == 1 else 'ies report'} "
             "it with reconciled numbers; at least 2 are needed."))
-    result = meta_analysis_from_outcomes(frame, measure=spec.measure, method=spec.method)
+    try:  # the prediction interval on t with k-2 df, which needs 3 studies with numbers
+        result = meta_analysis_from_outcomes(frame, measure=spec.measure, method=spec.method,
+                                             prediction="t")
+    except MetaAnalysisError:
+        result = meta_analysis_from_outcomes(frame, measure=spec.measure, method=spec.method)
     sensitivity = meta_analysis_from_outcomes(frame, measure=spec.measure,
                                               method=_OTHER_METHOD[spec.method])
     report = MetaReport(spec.outcome, result, sensitivity)

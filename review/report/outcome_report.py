@@ -2,7 +2,7 @@
 SWiM), figures, tables, GRADE certainty and the summary-of-findings table. Only reads the store.
 
 Per outcome `<slug>`: figures `forest_<slug>` (outcome named, favours labels, prediction interval
-on t), `forest_<slug>_subgroups`, `funnel_<slug>` only with 10 or more studies, and for a SWiM
+on t), `forest_<slug>_experiments` (the three-level model), `forest_<slug>_subgroups`, `funnel_<slug>` only with 10 or more studies, and for a SWiM
 `effect_direction_<slug>`; tables `meta_analysis_<slug>.csv|json|txt` (studies, pooled numbers
 and the text report with every model and every reason an analysis was not done),
 `leave_one_out_<slug>.csv`, `swim_<slug>.csv|md|docx|tex|xlsx`, `certainty_<slug>.csv`; for all
@@ -124,7 +124,7 @@ def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -
     from ..figures import save_figure
     from ..figures.style import close
     from .forest import forest_plot, funnel_plot
-    from .forest_subgroups import subgroup_forest_plot
+    from .forest_subgroups import experiments_forest_plot, subgroup_forest_plot
     from .sof import write_summary_of_findings
     from .swim import effect_direction_plot
     from .tables import write_table
@@ -149,6 +149,9 @@ def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -
         report.certainty.append(certainty)
         if syn.pooled:
             draw(forest_plot(syn.result, outcome=spec.name, favours=spec.favours), f"forest_{slug}")
+            if syn.multilevel is not None:
+                draw(experiments_forest_plot(syn.multilevel, outcome=spec.name,
+                                             favours=spec.favours), f"forest_{slug}_experiments")
             if syn.subgroups is not None:
                 draw(subgroup_forest_plot(syn.subgroups, outcome=spec.name, favours=spec.favours),
                      f"forest_{slug}_subgroups")

@@ -70,16 +70,18 @@ def sof_table(rows: list[tuple[OutcomeSynthesis, Certainty]]) -> tuple[pd.DataFr
     """The table and its footnotes (letters in the certainty cell point to them)."""
     letters = iter(string.ascii_lowercase)
     table, notes = [], []
+    letter_of: dict[str, str] = {}  # one footnote per distinct reason, as GRADEpro does
     for syn, certainty in rows:
         marks = []
         for d in certainty.domains:
             if d.judgement in ("serious", "very serious") or d.source == "reviewer" or \
                     d.judgement == NOT_JUDGED:
-                letter = next(letters)
-                marks.append(letter)
                 who = f" (judged by {d.reviewer})" if d.source == "reviewer" else ""
-                notes.append(f"{letter}. {DOMAIN_NAMES[d.domain]}, {_RATED[d.judgement]}{who}: "
-                             f"{d.reason}")
+                text = f"{DOMAIN_NAMES[d.domain]}, {_RATED[d.judgement]}{who}: {d.reason}"
+                if text not in letter_of:
+                    letter_of[text] = next(letters)
+                    notes.append(f"{letter_of[text]}. {text}")
+                marks.append(letter_of[text])
         animals = syn.animals
         studies = f"{syn.studies} stud{'y' if syn.studies == 1 else 'ies'}"
         if syn.experiments > syn.studies:

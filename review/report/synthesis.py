@@ -131,8 +131,7 @@ def synthesise(review, spec: OutcomeSpec, rows: pd.DataFrame | None = None) -> O
         if len(rows):
             out.swim = swim_table(rows.assign(study=rows["experiment"]), better=spec.better,
                                   group_by=spec.subgroup_by)
-            first = rows.drop_duplicates("study").assign(study=lambda f: f["study"])
-            out.votes = vote_count(swim_table(first, better=spec.better))
+            out.votes = vote_count(swim_table(rows.drop_duplicates("study"), better=spec.better))
         return out
 
     effects = effect_sizes(complete.rename(columns={"study": "_study", "experiment": "study"}),

@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -118,13 +119,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update", type=int, default=10_000, help="records in the update search")
     parser.add_argument("--found-again", type=float, default=0.3,
                         help="share of the update's records that are works already in the review")
-    parser.add_argument("--work", type=Path, help="folder to build in (default: a temporary one)")
+    parser.add_argument("--work", type=Path, help="folder to build in, kept for later runs "
+                                                 "(default: a temporary one)")
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args(argv)
     echo = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="update-speed-") as tmp:
+        # with --work, the built review is kept (base-N) and copied for each run
+        base = (args.work or Path(tmp)) / f"base-{args.records}"
+        if not (base / "review.yaml").exists():
+            build(base, args.records, echo)
         folder = (args.work or Path(tmp)) / f"review-{args.records}"
-        build(folder, args.records, echo)
+        if folder.exists():
+            shutil.rmtree(folder)
+        shutil.copytree(base, folder)
         path, n_again = update_file(folder, args.update, args.found_again)
         before = finals(folder)
         review_cli = [sys.executable, "-m", "review"]

@@ -213,6 +213,8 @@ def split_authors(value: Any, sep: str = ";") -> list[str]:
 
 def has_value(value: Any) -> bool:
     """False for None, NaN/NA, empty strings and empty lists: what writers leave out."""
+    if isinstance(value, str):  # the common case first: no pandas call per field
+        return bool(value.strip())
     if value is None or isinstance(value, (list, tuple)):
         return bool(value)
     try:

@@ -139,14 +139,16 @@ def _changed_works(store, old_records: set[int], after: pd.Series, touched: set[
     old = records[records["record_id"].isin(old_records)]
     before = _compared(merged_records(old, pd.Series(old["record_id"].map(after).to_numpy(),
                                                      index=old["record_id"])))
+    works = sorted(set(now.index) & set(before.index) & touched)
+    now, before = now.loc[works], before.loc[works]
+    differs = {label: [not _same(a, b) for a, b in zip(now[name], before[name])]
+               for name, label in COMPARED_FIELDS.items()}
     changed = []
-    for work in sorted(touched):
-        if work not in now.index or work not in before.index:
-            continue
-        fields = [label for name, label in COMPARED_FIELDS.items()
-                  if not _same(now.at[work, name], before.at[work, name])]
+    for position, work in enumerate(works):
+        fields = [label for label, flags in differs.items() if flags[position]]
         if fields:
-            changed.append({"work_id": int(work), "title": now.at[work, "title"], "fields": fields})
+            changed.append({"work_id": int(work), "title": now["title"].iloc[position],
+                            "fields": fields})
     return changed
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 import numpy as np
@@ -97,7 +98,7 @@ def candidate_pairs(keys: list[RecordKey], options: DedupOptions) -> np.ndarray:
             continue
         idx = np.asarray(members, dtype=np.int64)
         if m <= options.max_block:
-            a, b = np.triu_indices(m, k=1)
+            a, b = _upper_pairs(m)
             chunks.append(idx[a] * n + idx[b])
         else:
             chunks.append(_windowed(idx, options.window, n))
@@ -108,6 +109,12 @@ def candidate_pairs(keys: list[RecordKey], options: DedupOptions) -> np.ndarray:
         return np.empty((0, 2), dtype=np.int64)
     codes = np.unique(np.concatenate(chunks))
     return np.stack([codes // n, codes % n], axis=1)
+
+
+@lru_cache(maxsize=None)
+def _upper_pairs(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (a, b) with a < b < m; most blocks are pairs and triples, so this is cached."""
+    return np.triu_indices(m, k=1)
 
 
 def _windowed(idx: np.ndarray, window: int, n: int) -> np.ndarray:

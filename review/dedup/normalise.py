@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +149,7 @@ _PARTICLES = re.compile(r"\b(?:van|von|der|den|de|del|della|di|da|dos|du|le|la|t
 _PARENS = re.compile(r"\([^)]*\)")  # e-mail addresses or affiliations after a name
 
 
+@lru_cache(maxsize=262_144)  # authors recur across records and databases: fold each name once
 def _name_parts(name: str) -> tuple[str, ...]:
     """Candidate surnames of one author name, folded. Unambiguous forms give one."""
     name = _PARENS.sub(" ", name).strip(" ,.")
@@ -214,6 +216,13 @@ _ORDINAL = re.compile(r"^(?:\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|
 def venue_tokens(value: Any) -> tuple[str, ...]:
     """Content words of a journal or conference name, folded: '&' read as 'and', transliterated,
     non-prefix abbreviations spelled out ('Natl' -> 'national'), ordinals and years dropped."""
+    if isinstance(value, str):
+        return _venue_tokens(value)
+    return _venue_tokens(str(value)) if has_value(value) else ()
+
+
+@lru_cache(maxsize=65_536)  # a review has few journals, each on many records
+def _venue_tokens(value: str) -> tuple[str, ...]:
     text = _plain(str(value).replace("&", " and ")) if has_value(value) else ""
     return tuple(_VENUE_WORDS.get(w, w) for w in text.split()
                  if w not in _VENUE_STOP and not _ORDINAL.match(w))

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..errors import ReviewError
-from ._log import chunked, insert_event, next_id
+from ._log import chunked, insert_event, insert_events, next_id
 from .schema import (dedup_pairs, events, record_clusters, record_works, records,
                      study_reports, studies, works)
 
@@ -166,10 +166,10 @@ class IdentityMixin:
                     else:
                         changes["moved"].append(target)
                     self._move_records(connection, moving, target, current)
-            for label, claimed in claims.items():
-                for absorbed in sorted(claimed)[1:]:
-                    self._merge_works(connection, survivor[label], absorbed, actor)
-                    changes["merged"].append(absorbed)
+            merges = [(survivor[label], absorbed) for label, claimed in claims.items()
+                      for absorbed in sorted(claimed)[1:]]
+            self._merge_many(connection, merges, actor)
+            changes["merged"] += [absorbed for _, absorbed in merges]
             self._store_run(connection, clusters, rules, pairs)
             changes["event_id"] = insert_event(
                 connection, actor=actor, stage="dedup", action="run",
@@ -210,6 +210,31 @@ class IdentityMixin:
                 connection.execute(record_works.insert(), fresh)
         for record in moving:
             current[record] = target
+
+    def _merge_many(self, connection, merges: list[tuple[int, int]], actor: str) -> None:
+        """`_merge_works` for many (survivor, absorbed) pairs of one run: the merges of works
+        without a study link (an update's copies of works, nearly all of them) in a few
+        statements, the others one by one. Each merge is its own event, as before."""
+        absorbed_ids = sorted({a for _, a in merges})
+        linked: set[int] = set()
+        for chunk in chunked(absorbed_ids):
+            linked |= {int(w) for w in connection.execute(
+                sa.select(study_reports.c.work_id).where(study_reports.c.work_id.in_(chunk)))
+                .scalars()}
+        simple = [(s, a) for s, a in merges if a not in linked]
+        if simple:
+            insert_events(connection, [{"actor": actor, "stage": "works", "action": "merge",
+                                        "work_id": s, "other_work_id": a} for s, a in simple])
+            rows = [{"survivor": s, "absorbed": a} for s, a in simple]
+            connection.execute(record_works.update()
+                               .where(record_works.c.work_id == sa.bindparam("absorbed"))
+                               .values(work_id=sa.bindparam("survivor")), rows)
+            connection.execute(works.update()
+                               .where(works.c.current_work_id == sa.bindparam("absorbed"))
+                               .values(current_work_id=sa.bindparam("survivor")), rows)
+        for s, a in merges:
+            if a in linked:
+                self._merge_works(connection, s, a, actor)
 
     def _merge_works(self, connection, survivor: int, absorbed: int, actor: str) -> None:
         """Merge `absorbed` into `survivor`: its records, its decisions (they stay keyed by the

@@ -244,6 +244,27 @@ def print_table(table: list[dict], cv: dict, models) -> None:
             print("* ASReview not run on every seed of this dataset: ratio to our elas-u4")
 
 
+def markdown_table(table: list[dict], cv: dict, stopping: list[dict], models) -> str:
+    """The per-dataset table for the README: out of sample first, in sample beside it."""
+    folds = {f["dataset"]: f for f in cv.get("folds", [])}
+    stops = {s["dataset"]: s for s in stopping}
+    lines = ["| dataset | records | relevant | ASReview: records to 95 % | "
+             + " | ".join(models) + " | out of sample (model chosen without it) | in sample "
+             "| stopping rule: runs reaching 95 % / work saved |",
+             "|---|---|---|---|" + "---|" * len(models) + "---|---|---|"]
+    for e in table:
+        a, f, st = e.get("asreview"), folds.get(e["dataset"]), stops.get(e["dataset"])
+        mark = "" if e["baseline"] == "asreview" else "*"
+        lines.append(
+            f"| {e['dataset']} | {e['n_records']} | {e['n_relevant']} | "
+            + (f"{a['records_to_95pct_recall']:.1f}" if a else "-") + " | "
+            + " | ".join(f"{e['models'][m]['records_to_95pct_recall']:.1f}" for m in models)
+            + (f" | **{f['out_of_sample']:.3f}**{mark} ({f['chosen']}) | {f['in_sample']:.3f}"
+               if f else " | - | -")
+            + (f" | {st['share_reaching_target']:.0%} / {st['mean_saved']:.1%} |" if st else " | - |"))
+    return "\n".join(lines)
+
+
 def print_stopping(summary: list[dict], recall_target: float) -> None:
     print(f"\nstopping rule at recall target {recall_target:.0%} (alpha 0.05), every simulated order")
     head = f"{'dataset':24s} {'runs':>4s} {'recall>=target':>14s} {'min recall':>10s} {'work saved':>10s}"
@@ -354,6 +375,7 @@ def main(argv=None) -> int:
     ap.add_argument("--timing-only", action="store_true", help="only time model updates")
     ap.add_argument("--no-timing", action="store_true", help="skip timing model updates")
     ap.add_argument("--json", action="store_true", help="end with all results as one JSON line")
+    ap.add_argument("--markdown", action="store_true", help="also print the README's table")
     args = ap.parse_args(argv)
     if not DATA.exists():
         sys.exit(f"{DATA} is absent: the shared data sit beside the project")
@@ -366,6 +388,8 @@ def main(argv=None) -> int:
         print_table(table, cv, args.models)
         stopping = stopping_summary(rows, args.models)
         print_stopping(stopping, 0.95)
+        if args.markdown:
+            print("\n" + markdown_table(table, cv, stopping, args.models))
         for r in rows:  # the orders are in the cache; the JSON keeps the figures
             for o in r["ours"].values():
                 o.pop("labels", None)

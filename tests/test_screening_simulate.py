@@ -185,7 +185,7 @@ def test_cli_model_option_chooses_the_model_and_keeps_the_json_line(tmp_path, ca
     parser = argparse.ArgumentParser()
     configure_parser(parser)
     assert "fused" == parser.parse_args([str(path), "--seed", "1"]).model
-    for name in ("elas-u4", "words+chars", "fused"):
+    for name in ("elas-u4", "fused"):
         args = parser.parse_args([str(path), "--seed", "1", "--model", name, "--json"])
         assert 0 == run(args)
         lines = capsys.readouterr().out.strip().splitlines()

@@ -50,7 +50,8 @@ from review.errors import ReviewError  # noqa: E402
 from review.screening.models import MODELS, make_prioritiser  # noqa: E402
 from review.screening.prioritise import Prioritiser, record_text  # noqa: E402
 from review.screening.simulate import load_labelled_csv, simulate  # noqa: E402
-from review.screening.stopping import stopping_point  # noqa: E402
+from review.screening.stopping import (random_sample_test, stopping_point,  # noqa: E402
+                                       validation_sample_size)
 
 SHARED = Path(os.environ.get("REVIEW_SHARED", ROOT.parent / "shared"))
 DATA = SHARED / "data" / "screening"
@@ -100,21 +101,69 @@ def run_peer(path: Path, seed: int, priors: list[int], use_cache: bool, cached_o
     return result
 
 
-def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool) -> dict:
-    """One simulation, with the labels in screening order (for the stopping rule)."""
-    cached = OURS_CACHE / f"{model}_{path.stem}_{seed}_{_key(path.resolve(), seed, MODELS[model])}.json"
+def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
+             until_95: bool = False) -> dict:
+    """One simulation, with the labels in screening order (for the stopping rule). With
+    `until_95` (when CPU time is short) it stops at 95 % recall: records to 95 % recall is the
+    same, the later figures and the stopping rule are then left out for this run."""
+    key = _key(path.resolve(), seed, MODELS[model])
+    cached = OURS_CACHE / f"{model}_{path.stem}_{seed}_{key}.json"
+    partial = OURS_CACHE / f"{model}_{path.stem}_{seed}_{key}_until95.json"
     if use_cache and cached.exists():
         return json.loads(cached.read_text())
+    if use_cache and until_95 and partial.exists():
+        return json.loads(partial.read_text())
     texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
-    result = simulate(frame, seed, prioritiser=make_prioritiser(texts, model=model, seed=seed))
-    out = result.to_dict() | {"priors": result.prior_included + result.prior_excluded,
-                              "labels": result.labels}
+    prioritiser = make_prioritiser(texts, model=model, seed=seed)
+    if until_95:
+        out = _until_95(frame, seed, prioritiser)
+        target = partial
+    else:
+        result = simulate(frame, seed, prioritiser=prioritiser)
+        out = result.to_dict() | {"priors": result.prior_included + result.prior_excluded,
+                                  "labels": result.labels}
+        target = cached
     OURS_CACHE.mkdir(parents=True, exist_ok=True)
-    cached.write_text(json.dumps(out))
+    target.write_text(json.dumps(out))
     return out
 
 
-def compare(files, seeds, models, with_peer: bool, use_cache: bool) -> list[dict]:
+def _until_95(frame, seed: int, prioritiser) -> dict:
+    """`simulate`'s loop (same priors, same choice of the next record), ended at 95 % recall."""
+    import math
+    from review.screening.simulate import draw_priors
+    started = time.perf_counter()
+    labels = frame["label_included"].to_numpy(dtype=np.int64)
+    prior_in, prior_out = draw_priors(labels, seed)
+    order = prior_in + prior_out
+    decided = np.zeros(len(labels), dtype=bool)
+    decided[order] = True
+    relevant = int(labels.sum())
+    wanted = math.ceil(0.95 * relevant)
+    found = int(labels[order].sum())
+    while found < wanted:
+        rows = np.array(order)
+        scores = prioritiser.scores_for(rows, labels[rows])
+        if scores is None:
+            nxt = next(int(r) for r in prioritiser.random_order if not decided[r])
+        else:
+            todo = np.flatnonzero(~decided)
+            nxt = int(todo[np.argmax(scores[todo])])
+        order.append(nxt)
+        decided[nxt] = True
+        found += int(labels[nxt])
+    n = len(labels)
+    tenth = math.ceil(0.1 * n)
+    return {"n_records": n, "n_relevant": relevant, "records_to_95pct_recall": len(order),
+            "records_to_100pct_recall": None, "wss95": round((n - len(order)) / n - 0.05, 4),
+            "recall_at_10pct": (round(float(labels[order[:tenth]].sum()) / relevant, 4)
+                                if len(order) >= tenth else None),
+            "seconds": round(time.perf_counter() - started, 2), "priors": prior_in + prior_out,
+            "labels": None}
+
+
+def compare(files, seeds, models, with_peer: bool, use_cache: bool,
+            until_95: bool = False) -> list[dict]:
     rows = []
     for path in files:
         try:
@@ -123,7 +172,8 @@ def compare(files, seeds, models, with_peer: bool, use_cache: bool) -> list[dict
             print(f"skipped {path.relative_to(DATA)}: {exc}", flush=True)
             continue
         for seed in seeds:
-            ours = {m: run_ours(m, path, frame, seed, use_cache) for m in models}
+            ours = {m: run_ours(m, path, frame, seed, use_cache, until_95 and m != REFERENCE)
+                    for m in models}
             priors = next(iter(ours.values()))["priors"]
             peer = run_peer(path, seed, priors, use_cache, cached_only=not with_peer)
             first = next(iter(ours.values()))
@@ -149,8 +199,8 @@ def per_dataset(rows: list[dict], models) -> list[dict]:
         mine = [r for r in rows if r["dataset"] == name]
         entry = {"dataset": name, "n_records": mine[0]["n_records"],
                  "n_relevant": mine[0]["n_relevant"], "seeds": [r["seed"] for r in mine],
-                 "models": {m: {k: round(statistics.mean(r["ours"][m][k] for r in mine), 4)
-                                for k in FIGURES} for m in models}}
+                 "models": {m: {k: _mean(r["ours"][m][k] for r in mine) for k in FIGURES}
+                            for m in models}}
         peer_complete = all(r["asreview"] is not None for r in mine)
         if peer_complete:
             entry["asreview"] = {k: round(statistics.mean(r["asreview"][k] for r in mine), 4)
@@ -165,6 +215,12 @@ def per_dataset(rows: list[dict], models) -> list[dict]:
                             for m, v in entry["models"].items()} if base else None
         table.append(entry)
     return table
+
+
+def _mean(values) -> float | None:
+    """Mean over seeds, or None when a run stopped before the figure (see `until_95`)."""
+    values = list(values)
+    return None if any(v is None for v in values) else round(statistics.mean(values), 4)
 
 
 def choose(table: list[dict], models) -> str:
@@ -203,16 +259,30 @@ def stopping_summary(rows: list[dict], models, recall_target: float = 0.95) -> l
         for r in (r for r in rows if r["dataset"] == name):
             for m in models:
                 labels = r["ours"][m]["labels"]
-                stop = stopping_point(labels, r["n_records"], recall_target=recall_target)
+                if labels is None:  # stopped at 95 % recall
+                    continue
+                n = r["n_records"]
+                stop = stopping_point(labels, n, recall_target=recall_target)
                 found = sum(labels[:stop])
+                # then the random validation sample of the rest, and its exact test
+                rest = np.r_[labels, np.zeros(max(0, n - len(labels)), dtype=int)][stop:]
+                size = validation_sample_size(found, len(rest), recall_target)
+                sample = np.random.default_rng(r["seed"]).choice(rest, size, replace=False)
+                test = random_sample_test(found, len(rest), sample, n, recall_target)
                 runs.append({"model": m, "seed": r["seed"], "stopped_at": stop,
-                             "recall": found / r["n_relevant"],
-                             "saved": 1 - stop / r["n_records"]})
+                             "recall": found / r["n_relevant"], "saved": 1 - stop / n,
+                             "sample": size, "sample_passed": test.passed,
+                             "saved_after_sample": 1 - (stop + size) / n})
+        if not runs:
+            continue
         ok = [x["recall"] >= recall_target for x in runs]
         out.append({"dataset": name, "runs": len(runs), "share_reaching_target": sum(ok) / len(ok),
                     "mean_recall": round(statistics.mean(x["recall"] for x in runs), 4),
                     "min_recall": round(min(x["recall"] for x in runs), 4),
                     "mean_saved": round(statistics.mean(x["saved"] for x in runs), 4),
+                    "mean_saved_after_sample": round(statistics.mean(x["saved_after_sample"]
+                                                                     for x in runs), 4),
+                    "sample_passed": sum(x["sample_passed"] for x in runs) / len(runs),
                     "detail": runs})
     return out
 
@@ -244,13 +314,36 @@ def print_table(table: list[dict], cv: dict, models) -> None:
             print("* ASReview not run on every seed of this dataset: ratio to our elas-u4")
 
 
+def markdown_table(table: list[dict], cv: dict, stopping: list[dict], models) -> str:
+    """The per-dataset table for the README: out of sample first, in sample beside it."""
+    folds = {f["dataset"]: f for f in cv.get("folds", [])}
+    stops = {s["dataset"]: s for s in stopping}
+    lines = ["| dataset | records | relevant | ASReview: records to 95 % | "
+             + " | ".join(models) + " | out of sample (model chosen without it) | in sample "
+             "| stopping rule: runs reaching 95 % / work saved |",
+             "|---|---|---|---|" + "---|" * len(models) + "---|---|---|"]
+    for e in table:
+        a, f, st = e.get("asreview"), folds.get(e["dataset"]), stops.get(e["dataset"])
+        mark = "" if e["baseline"] == "asreview" else "*"
+        lines.append(
+            f"| {e['dataset']} | {e['n_records']} | {e['n_relevant']} | "
+            + (f"{a['records_to_95pct_recall']:.1f}" if a else "-") + " | "
+            + " | ".join(f"{e['models'][m]['records_to_95pct_recall']:.1f}" for m in models)
+            + (f" | **{f['out_of_sample']:.3f}**{mark} ({f['chosen']}) | {f['in_sample']:.3f}"
+               if f else " | - | -")
+            + (f" | {st['share_reaching_target']:.0%} / {st['mean_saved']:.1%} |" if st else " | - |"))
+    return "\n".join(lines)
+
+
 def print_stopping(summary: list[dict], recall_target: float) -> None:
     print(f"\nstopping rule at recall target {recall_target:.0%} (alpha 0.05), every simulated order")
-    head = f"{'dataset':24s} {'runs':>4s} {'recall>=target':>14s} {'min recall':>10s} {'work saved':>10s}"
+    head = (f"{'dataset':24s} {'runs':>4s} {'recall>=target':>14s} {'min recall':>10s} "
+            f"{'work saved':>10s} | {'sample passes':>13s} {'saved after it':>14s}")
     print(head + "\n" + "-" * len(head))
     for s in summary:
         print(f"{s['dataset']:24s} {s['runs']:4d} {s['share_reaching_target']:14.0%} "
-              f"{s['min_recall']:10.3f} {s['mean_saved']:10.1%}")
+              f"{s['min_recall']:10.3f} {s['mean_saved']:10.1%} | {s['sample_passed']:13.0%} "
+              f"{s['mean_saved_after_sample']:14.1%}")
     shares = [s["share_reaching_target"] for s in summary]
     if shares:
         ok = min(shares) >= 0.95 and all(s["mean_saved"] > 0 for s in summary)
@@ -354,18 +447,25 @@ def main(argv=None) -> int:
     ap.add_argument("--timing-only", action="store_true", help="only time model updates")
     ap.add_argument("--no-timing", action="store_true", help="skip timing model updates")
     ap.add_argument("--json", action="store_true", help="end with all results as one JSON line")
+    ap.add_argument("--markdown", action="store_true", help="also print the README's table")
+    ap.add_argument("--until-95", action="store_true",
+                    help="simulate models other than elas-u4 only to 95 %% recall (faster; no "
+                         "100 %% figures or stopping rule for them)")
     args = ap.parse_args(argv)
     if not DATA.exists():
         sys.exit(f"{DATA} is absent: the shared data sit beside the project")
     result = {}
     if not args.timing_only:
         files = find_datasets(args.datasets or (QUICK if args.quick else None))
-        rows = compare(files, args.seeds, args.models, not args.no_peer, not args.no_cache)
+        rows = compare(files, args.seeds, args.models, not args.no_peer, not args.no_cache,
+                       args.until_95)
         table = per_dataset(rows, args.models)
         cv = cross_validate(table, args.models)
         print_table(table, cv, args.models)
         stopping = stopping_summary(rows, args.models)
         print_stopping(stopping, 0.95)
+        if args.markdown:
+            print("\n" + markdown_table(table, cv, stopping, args.models))
         for r in rows:  # the orders are in the cache; the JSON keeps the figures
             for o in r["ours"].values():
                 o.pop("labels", None)

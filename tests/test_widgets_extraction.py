@@ -48,7 +48,7 @@ def test_draws_the_study_its_reports_and_every_section(form):
     assert "field &#x27;" not in form.missing.value
     markers = form.inputs[("vesicle", 1, "positive_markers")]
     assert "Ctrl-click" in markers.help.value  # a multi-select list says how to choose several
-    assert "from 0" in form.inputs[("vesicle", 1, "mean_size")].help.value
+    assert "at least 0" in form.inputs[("vesicle", 1, "mean_size")].help.value
     assert form.next_button.disabled and not form.previous_button.disabled
 
 

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 
 from ..appraisal.session import AppraisalSession, DomainState
 from ..appraisal.tools import Domain
-from .keys import KeyboardView
+from .keys import SCROLL_CLASS, KeyboardView
 
 __all__ = ["Appraiser", "DomainPanel"]
 
@@ -64,6 +64,7 @@ class DomainPanel(widgets.VBox):
         #: what became of the last Save, beside the button
         self.message = widgets.HTML()
         self.others = widgets.HTML()
+        self.add_class("review-domain")
         self.children = [self.heading, *rows, self.suggestion, self.others, self.judgement,
                          self.support, widgets.HBox([self.save_button, self.message],
                                                     layout=widgets.Layout(align_items="center"))]
@@ -171,6 +172,8 @@ class Appraiser(KeyboardView):
         self.top.add_class("review-decision-bar")
         self.body = widgets.VBox([self.overall, self.accordion],
                                  layout=widgets.Layout(max_height="62vh", overflow="auto"))
+        self.body.add_class(SCROLL_CLASS)
+
         self.children = [self.top, self.body]
         self.add_class("review-appraiser")
         self.refresh()

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 
 from ..dedup.likeness import marked_against
 from ..dedup.queue import DuplicateQueue, Question
-from .keys import KeyboardView
+from .keys import SCROLL_CLASS, KeyboardView
 
 __all__ = ["DuplicateReviewer", "KEYS"]
 
@@ -81,6 +81,8 @@ class DuplicateReviewer(KeyboardView):
             [self.about, self.table],
             layout=widgets.Layout(max_height="62vh", overflow="auto", border="1px solid #e0e0e0",
                                   padding="0 8px"))
+        self.comparison_area.add_class(SCROLL_CLASS)
+
         self.comparison_area.add_class("review-comparison-area")
         self.children = [self.decision_bar, self.comparison_area]
         self.add_class("review-duplicate-reviewer")

@@ -20,7 +20,7 @@ from ..extraction.reconcile import differences, reconcile, take_value
 from ..extraction.session import ExtractionSession
 from ..screening.fulltext import full_text
 from ._values import shown as _text
-from .keys import KeyboardView
+from .keys import SCROLL_CLASS, KeyboardView
 from .pdfview import PdfViewer
 
 __all__ = ["ExtractionForm", "FieldInput", "ReconciliationView"]
@@ -74,10 +74,10 @@ class FieldInput:
         hints = [spec.help] if spec.help else []
         if spec.type == "multiple_choice":
             hints.append("Ctrl-click (⌘-click on a Mac) chooses several; Shift-click a range")
-        if spec.minimum is not None or spec.maximum is not None:
-            hints.append(" to ".join(x for x in (
-                f"from {spec.minimum:g}" if spec.minimum is not None else "",
-                f"up to {spec.maximum:g}" if spec.maximum is not None else "") if x))
+        low, high = spec.minimum, spec.maximum
+        if low is not None or high is not None:
+            hints.append(f"{low:g} to {high:g}" if low is not None and high is not None
+                         else f"at least {low:g}" if low is not None else f"at most {high:g}")
         self.help = widgets.HTML(_HELP.format(html.escape("; ".join(hints))) if hints else "")
         self.message = widgets.HTML()
         parts = [self.label, self.widget] + ([self.unit] if self.unit is not None else []) \
@@ -165,6 +165,8 @@ class ExtractionForm(KeyboardView):
         self.body = widgets.VBox([self.reports, self.pdf_viewer, self.sections, self.missing],
                                  layout=widgets.Layout(max_height="62vh", overflow="auto",
                                                        border="1px solid #e0e0e0", padding="0 8px"))
+        self.body.add_class(SCROLL_CLASS)
+
         self.children = [self.top, self.body]
         self.add_class("review-extraction")
         self.draw()

@@ -24,7 +24,7 @@ from ..screening.records import highlight_keywords
 from ..screening.session import ScreeningItem, ScreeningSession
 from ..screening.wording import in_words, stage_name
 from ._values import shown as _text
-from .keys import KeyboardView
+from .keys import SCROLL_CLASS, KeyboardView
 from .pdfview import PdfViewer
 
 __all__ = ["Screener", "KEYS"]
@@ -138,6 +138,8 @@ class Screener(KeyboardView):
              self.criteria, self.agreement],
             layout=widgets.Layout(max_height="62vh", overflow="auto", border="1px solid #e0e0e0",
                                   padding="0 8px"))
+        self.record_area.add_class(SCROLL_CLASS)
+
         self.record_area.add_class("review-record-area")
         self.children = [self.decision_bar, self.record_area]
         self.add_class("review-screener")

@@ -152,17 +152,18 @@ class Appraiser(KeyboardView):
         super().__init__(**kwargs)
         self.session = session
         self._loading = False
-        auto = widgets.Layout(width="auto")
+        auto = widgets.Layout(width="auto", flex="0 0 auto")
         self.header = widgets.HTML()
-        self.previous_button = widgets.Button(description="Previous study", icon="arrow-left",
+        self.previous_button = widgets.Button(description="Previous study (b)", icon="arrow-left",
                                               layout=auto)
-        self.next_button = widgets.Button(description="Next study", icon="arrow-right", layout=auto)
+        self.next_button = widgets.Button(description="Next study (n)", icon="arrow-right", layout=auto)
         self.study = widgets.Dropdown(options=session.studies, value=session.current,
                                       description="Study", layout=widgets.Layout(width="24em"))
         self.previous_button.on_click(lambda _b: self.navigate("previous"))
         self.next_button.on_click(lambda _b: self.navigate("next"))
         self.study.observe(self._chosen, "value")
-        self.navigation = widgets.HBox([self.previous_button, self.study, self.next_button])
+        self.navigation = widgets.HBox([self.previous_button, self.study, self.next_button],
+                                       layout=widgets.Layout(flex_flow="row wrap"))
         self.panels = {d.id: DomainPanel(self, d) for d in session.domains}
         self.accordion = widgets.Accordion(children=list(self.panels.values()), selected_index=None)
         self.overall = widgets.HTML()

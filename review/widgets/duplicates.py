@@ -114,9 +114,10 @@ class DuplicateReviewer(KeyboardView):
                 if action == "skip":
                     message = f"Skipped {_records(question.records)}: it comes round again."
                 else:
-                    message = (f"Saved: {_records(question.records)} and the "
-                               f"{len(question.cluster)} record(s) of the cluster are "
-                               f"{_SAID[action]}.")
+                    verb = "is" if len(question.records) == 1 else "are"
+                    relation = "the same work as" if action == "same" else "a different work from"
+                    message = (f"Saved: {_records(question.records)} {verb} {relation} "
+                               f"{_records(question.cluster)}.")
         except Exception as exc:  # noqa: BLE001 - shown to the reviewer, who can retry
             log.exception("duplicate decision %s failed", action)
             self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}. Nothing was "

@@ -33,7 +33,7 @@ _SAVED = '<span style="color:#2e7d32">✓ saved</span>'
 #: Keys of the extraction form (and the reconciliation view's neighbours).
 KEYS = {"n": "next", "b": "previous", "p": "open_pdf"}
 _WIDE = widgets.Layout(width="34em", max_width="100%")
-_AUTO = widgets.Layout(width="auto")
+_AUTO = widgets.Layout(width="auto", flex="0 0 auto")
 _EMPTY = "—"
 
 
@@ -141,8 +141,8 @@ class ExtractionForm(KeyboardView):
         self._drawing = False
         self.header = widgets.HTML()
         self.study = widgets.Dropdown(description="Study", layout=widgets.Layout(width="36em"))
-        self.previous_button = widgets.Button(description="Previous study", icon="arrow-left", layout=_AUTO)
-        self.next_button = widgets.Button(description="Next study", icon="arrow-right", layout=_AUTO)
+        self.previous_button = widgets.Button(description="Previous study (b)", icon="arrow-left", layout=_AUTO)
+        self.next_button = widgets.Button(description="Next study (n)", icon="arrow-right", layout=_AUTO)
         self.previous_button.on_click(lambda _b: self.move(-1))
         self.next_button.on_click(lambda _b: self.move(1))
         self.study.observe(self._on_study, names="value")

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from review.cli import main
+
+from .snapshots import compare_snapshot
 from review.extraction.studies import study_table
 from review.project import open_review
 
@@ -135,4 +137,16 @@ def test_extract_and_appraise_a_study_in_the_notebook(lab, page, tmp_path):
     expect(form.locator("select").first).not_to_have_value(re.compile(f"^{re.escape(first)} · "))
     assert kinds == panel.locator(".jp-Cell").evaluate_all(
         "cells => cells.map(c => c.classList.contains('jp-MarkdownCell') ? 'md' : 'code')")
+    for width, height in ((1024, 700), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        time.sleep(0.5)
+        for widget, name in ((form, "extraction"), (appraiser, "appraiser")):
+            widget.scroll_into_view_if_needed()
+            cut = widget.locator("button, .widget-label").evaluate_all(
+                "els => els.filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)"
+                ".map(e => e.textContent.trim())")
+            assert cut == [], f"{name}: labels cut at {width} × {height}: {cut}"
+            compare_snapshot(widget.locator(".review-decision-bar").first,
+                             f"{name}-{width}x{height}", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 800})
     print(f"\n[timing] lab start -> values asserted: {time.perf_counter() - lab.started:.1f}s")

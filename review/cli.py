@@ -499,7 +499,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave the screening decisions out, to screen the example yourself")
     p.add_argument("--protocol-dir", metavar="DIR", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_example)
+
+    p = sub.add_parser("app", help="serve the review's widgets as web pages (Voila), one per task",
+                       description="Serve the review's screens as web pages, one per task "
+                                   "(duplicates, screening, conflicts, extraction, risk of bias, "
+                                   "status), for reviewers who never touch code. Binds "
+                                   "127.0.0.1 unless --ip says otherwise.")
+    p.add_argument("--review", required=True, metavar="DIR")
+    p.add_argument("--port", type=int, default=8866, metavar="N", help="port (default 8866)")
+    p.add_argument("--ip", default="127.0.0.1", metavar="ADDRESS",
+                   help="address to listen on (default 127.0.0.1: this machine only; another "
+                        "address adds a token to the page's address)")
+    p.set_defaults(func=cmd_app)
     return parser
+
+
+def cmd_app(args) -> int:
+    from .app import serve
+    return serve(args.review, port=args.port, ip=args.ip)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -158,6 +158,8 @@ class ExtractionField(_Strict):
     allowed: Optional[list[str]] = None
     unit: Optional[str] = None
     units: Optional[list[str]] = None
+    minimum: Optional[float] = None  # number fields: the smallest value allowed (a size: 0)
+    maximum: Optional[float] = None  # number fields: the largest value allowed (a share: 100)
     help: Optional[str] = None
     group: Optional[str] = None
 
@@ -176,6 +178,11 @@ class ExtractionField(_Strict):
             raise ValueError(f"'allowed' only applies to choice fields, not {self.type}")
         if (self.unit or self.units) and self.type not in ("number", "integer"):
             raise ValueError(f"'unit' only applies to number fields, not {self.type}")
+        if (self.minimum is not None or self.maximum is not None) \
+                and self.type not in ("number", "integer"):
+            raise ValueError(f"'minimum' and 'maximum' only apply to number fields, not {self.type}")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"'minimum' ({self.minimum:g}) is above 'maximum' ({self.maximum:g})")
         return self
 
 

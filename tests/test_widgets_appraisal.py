@@ -67,8 +67,8 @@ def test_answers_preselect_the_suggestion_and_save_commits_it(review):
     log = review.store.events("risk_of_bias")
     assert [(resolve_study(review, "Rossi 2016"), "RoB2", "D1", "assessor")] == list(zip(
         log["study_id"].astype(int), log["tool"], log["domain"], log["role"]))
-    event_id = int(log["event_id"][0])
-    assert f"Saved: D1 High risk for Rossi 2016 (event {event_id})." == view.status.value
+    assert "Saved: D1 High risk for Rossi 2016." == view.status.value
+    assert "Saved: High risk" in view.panels["D1"].message.value  # beside its Save button
     assert "D1 · Bias arising from the randomisation process — High risk" == view.accordion.get_title(0)
     assert "0 / 2 studies complete · 1 / 10 domain judgements" in view.header.value
 
@@ -77,11 +77,11 @@ def test_save_without_support_or_judgement_says_why_and_stores_nothing(review):
     """Errors go to the status line; the store is untouched."""
     view = Appraiser(AppraisalSession(review, AMARA, "SYRCLE", STUDIES))
     view.panels["D3"].save_button.click()
-    assert "Not saved: choose a judgement for D3 first" in view.status.value
+    assert "Not saved: choose a judgement first." in view.panels["D3"].message.value
     view.panels["D3"].judgement.value = "unclear"
     view.panels["D3"].save_button.click()
-    assert ("Not saved: SYRCLE, study &#x27;Rossi 2016&#x27;, D3 (Allocation concealment): a "
-            "judgement needs a support text") in view.status.value
+    assert "Not saved: write the support for the judgement" in view.panels["D3"].message.value
+    assert "Error" not in view.panels["D3"].message.value
     assert [] == _payloads(review)
 
 
@@ -167,3 +167,28 @@ def test_the_reconciler_sees_the_assessors_escaped(review):
     panel.save_button.click()
     assert "1 / 1 differences reconciled" in view.header.value
     assert "resolver" == review.store.events("risk_of_bias")["role"].iloc[-1]
+
+
+def test_the_reconciler_sees_agreed_domains_and_the_overall_they_give(review):
+    """Domains the assessors agree on show their agreed judgement, not "not judged", and the
+    overall is computed from the judgements in force once the difference is reconciled."""
+    study = STUDIES[0]
+    domains = [d.id for d in AppraisalSession(review, AMARA, "SYRCLE", STUDIES).domains]
+    for reviewer in (AMARA, BRUNO):
+        for domain in domains:
+            judgement = ("high" if reviewer == BRUNO else "low") if domain == "D7" else "low"
+            record_judgement(review, reviewer=reviewer, tool="SYRCLE", study_id=study,
+                             domain=domain, judgement=judgement, support="as reported")
+    view = Appraiser(AppraisalSession(review, CHEN, "SYRCLE", role="resolver"))
+    assert view.session.studies == [study]
+    assert view.accordion.get_title(0).endswith("— Low risk (agreed)")
+    assert view.accordion.get_title(6).endswith("— not judged · differs")
+    assert "waiting for D7" in view.overall.value and "D1" not in view.overall.value
+    panel = view.panels["D7"]
+    panel.judgement.value = "low"
+    panel.support.value = "Blinded per methods."
+    panel.save_button.click()
+    assert view.accordion.get_title(6).endswith("— Low risk (yours)")
+    assert "(computed): <b>Low risk</b>" in view.overall.value
+    view.on_key({"type": "keydown", "key": "n"})  # one study: the key does nothing
+    assert view.session.current == study

@@ -62,7 +62,7 @@ def test_buttons_write_decisions_and_move_on(reviewer, store):
     assert reviewer.note.value == ""
     assert "1 of 2 questions answered" in reviewer.header.value
     assert "record 3" in reviewer.table.value and "event" not in reviewer.status.value
-    assert reviewer.status.value == "Saved: record 1 and the 1 record(s) of the cluster are same work."
+    assert reviewer.status.value == "Saved: record 1 is the same work as record 2."
     reviewer.different_button.click()
     assert "All duplicate questions answered" in reviewer.table.value
     assert "2 of 2 questions answered" in reviewer.header.value

@@ -42,9 +42,13 @@ def test_draws_the_study_its_reports_and_every_section(form):
     assert 31 == len(form.inputs)
     assert ["Study characteristics", "Vesicle source and characterisation"] == \
         [s.children[0].value.split(">")[1].split("<")[0] for s in form.sections.children][:2]
-    assert "Strategy *" == form.inputs[("study", 1, "strategy")].widget.description
+    assert ">Strategy *</div>" in form.inputs[("study", 1, "strategy")].label.value
     assert "e.g. every 3 days x 5" == form.inputs[("experiment", 1, "schedule")].widget.tooltip
-    assert "Still required" in form.missing.value and "field &#x27;strategy&#x27;" in form.missing.value
+    assert "Still required" in form.missing.value and "<li>Strategy: required, no value</li>" in form.missing.value
+    assert "field &#x27;" not in form.missing.value
+    markers = form.inputs[("vesicle", 1, "positive_markers")]
+    assert "Ctrl-click" in markers.help.value  # a multi-select list says how to choose several
+    assert "at least 0" in form.inputs[("vesicle", 1, "mean_size")].help.value
     assert form.next_button.disabled and not form.previous_button.disabled
 
 
@@ -76,11 +80,18 @@ def test_a_refused_value_shows_beside_its_field(form, review):
     """The message names the field; nothing is stored until the value is fixed."""
     size = form.inputs[("vesicle", 1, "mean_size")]
     size.widget.value = "big"
-    assert ("field &#x27;mean_size&#x27; (Mean or modal size): expected a number, found "
-            "&#x27;big&#x27;") in size.message.value
-    assert "Not saved" in form.status.value and review.store.events("extraction", action="value").empty
+    assert "Expected a number, not big." in size.message.value
+    assert "Not saved: Mean or modal size: expected a number, not big." in form.status.value
+    assert review.store.events("extraction", action="value").empty
+    size.widget.value = "-5"  # the protocol gives sizes a minimum of 0
+    assert "Expected a number of at least 0, not -5." in size.message.value
+    assert review.store.events("extraction", action="value").empty
+    dose = form.inputs[("experiment", 1, "dose")]
+    dose.widget.value = "-1"
+    assert "Not saved: Dose (experiment 1): expected a number of at least 0" in form.status.value
     size.widget.value = "131"
-    assert "" == size.message.value and (131.0, "nm") == _stored(review)[("vesicle", 1, "mean_size")]
+    assert "saved" in size.message.value and (131.0, "nm") == _stored(review)[("vesicle", 1, "mean_size")]
+    assert "event" not in form.status.value and "Saved Mean or modal size = 131 nm" in form.status.value
 
 
 def test_repeating_groups_have_add_and_remove_buttons(form, review):
@@ -150,3 +161,23 @@ def test_reconciliation_view_takes_a_side_or_a_typed_value(review):
     decided = differences(review, include_decided=True)
     assert [("mean_size", "Chen", 128.0), ("route", "Chen", "intravenous"), ("strategy", None, None)] == \
         list(zip(decided["field"], decided["decided_by"], decided["agreed_value"]))
+
+
+def test_keys_move_between_studies_and_the_pdf_shows_inside_the_form(form, review):
+    from test_widgets_screener import _pdf
+
+    first = form.session.current
+    form.on_key({"type": "keydown", "key": "n"})
+    second = form.session.current
+    assert second != first
+    form.on_key({"type": "keydown", "key": "b"})
+    assert form.session.current == first
+    assert form.pdf_button.layout.display == "none"  # no PDF kept for it yet
+    record_id = int(form.session.study_reports()["record_id"].iloc[0])
+    (review.path / "pdfs").mkdir()
+    (review.path / "pdfs" / f"{record_id}.pdf").write_bytes(_pdf("Methods: NK cell exosomes"))
+    form.draw()
+    assert form.pdf_button.layout.display is None and "PDF kept with the review (p)" in form.reports.value
+    form.on_key({"type": "keydown", "key": "p"})
+    assert "data:image/png;base64," in form.pdf_viewer.pages.value and "Showing" in form.status.value
+    assert form.top.children[0] is form.key_catcher and form.sections in form.body.children

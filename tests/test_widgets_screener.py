@@ -2,6 +2,7 @@
 record escaped and highlighted, full text needs a reason, a resolver sees the screeners."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from dataclasses import replace
@@ -428,3 +429,20 @@ def test_a_click_does_not_wait_for_the_agreement_line(review, monkeypatch):
     gate.set()
     view.wait_for_agreement()
     assert "Agreement (ana)" in view.agreement.value
+
+
+def test_a_pdf_uploaded_in_the_screener_is_kept_and_shown(review):
+    ids = list(ScreeningSession(review, "title_abstract", "x").records.index[:2])
+    for record_id in ids:
+        _to_full_text(review, record_id)
+    view = Screener(ScreeningSession(review, "full_text", "c"))
+    record_id = view.session.current.record_id
+    assert view.pdf_button.layout.display == "none"  # no PDF yet: no "Open PDF"
+    view.upload.value = ({"name": "paper.pdf", "type": "application/pdf", "size": 1,
+                          "content": memoryview(_pdf("uploaded text")), "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)},)
+    assert (review.path / "pdfs" / f"{record_id}.pdf").read_bytes().startswith(b"%PDF-")
+    assert f"Attached {record_id}.pdf" in view.status.value and view.pdf_button.layout.display is None
+    assert "uploaded text" in view.pdf_viewer.text.value and view.upload.value == ()
+    view.upload.value = ({"name": "notes.txt", "type": "text/plain", "size": 1,
+                          "content": memoryview(b"hello"), "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)},)
+    assert "Not attached: this file is not a PDF" in view.status.value

@@ -12,6 +12,7 @@ from typing import Any
 
 from .judgements import (ASSESSOR, RECONCILER, differences, record_judgement,
                          reviewer_judgements)
+from .judgements import judgements as judgements_in_force
 from .tools import Domain, Tool, applicable_questions, load_tool, overall_judgement, \
     suggest_judgement
 
@@ -71,6 +72,10 @@ class AppraisalSession:
         standing = reviewer_judgements(self.review, self.tool)
         self._standing = standing
         self._conflicts = differences(self.review, self.tool, assessors=self.assessors)
+        #: the judgement in force per study and domain (agreed, resolved, ...): what a
+        #: reconciler sees for the domains the assessors agree on
+        self._finals = judgements_in_force(self.review, self.tool, final=True, assessors=self.assessors) \
+            if self.role == RECONCILER else None
         if self._given_studies is not None:
             studies = list(self._given_studies)
         elif self.role == RECONCILER:
@@ -182,8 +187,24 @@ class AppraisalSession:
         """This reviewer's judgement per domain (codes) for a study."""
         return {d: r["judgement"] for d, r in self._mine(study_id or self.current).items()}
 
+    def final_judgements(self, study_id: str | None = None) -> dict[str, tuple[str | None, str]]:
+        """Per domain, the judgement in force and how it stands ("agreed", "resolved",
+        "conflict", "pending"): the reconciler's view of a study."""
+        if self._finals is None or self._finals.empty:
+            return {}
+        rows = self._finals[self._finals["study_id"] == (study_id or self.current)]
+        return {r["domain"]: (r["judgement"] if isinstance(r["judgement"], str) else None,
+                              r["status"]) for r in rows.to_dict("records")}
+
     def overall(self, study_id: str | None = None) -> str | None:
-        """The overall judgement from this reviewer's domain judgements, once all are given."""
+        """The overall judgement from this reviewer's domain judgements, once all are given;
+        for a reconciler, from the judgements in force (agreed or reconciled)."""
+        if self.role == RECONCILER:
+            finals = {d: j for d, (j, status) in self.final_judgements(study_id).items()
+                      if j and status in ("agreed", "resolved")}
+            if len(finals) < len(self.tool.domains):
+                return None
+            return overall_judgement(self.tool, finals)
         mine = self.judgements(study_id)
         if len(mine) < len(self.tool.domains):
             return None

@@ -74,6 +74,8 @@ class FormField:
     units: tuple[str, ...] = ()
     default_unit: str | None = None
     help: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
     def describe(self) -> str:
         """How messages name the field: `field 'mean_size' (Mean or modal size)`."""
@@ -163,7 +165,8 @@ def build_form(schema) -> Form:
         fields.setdefault(group, []).append(FormField(
             name=spec.name, label=spec.label or spec.name, type=spec.type, group=group,
             required=spec.required, allowed=allowed, units=units,
-            default_unit=spec.unit or (units[0] if len(units) == 1 else None), help=spec.help))
+            default_unit=spec.unit or (units[0] if len(units) == 1 else None), help=spec.help,
+            minimum=spec.minimum, maximum=spec.maximum))
     if problems:
         raise ProtocolError("the protocol's extraction schema is not valid:\n"
                             + "\n".join(f"  - extraction.fields: {p}" for p in problems))
@@ -218,11 +221,14 @@ def _number(field: FormField, value: Any, where: str) -> float | int:
         raise ExtractionValueError(field, expected, value, where=where)
     if not math.isfinite(number):
         raise ExtractionValueError(field, f"a finite {expected[2:]}", value, where=where)
-    if whole:
-        if not number.is_integer():
-            raise ExtractionValueError(field, expected, value, where=where)
-        return int(number)
-    return number
+    if whole and not number.is_integer():
+        raise ExtractionValueError(field, expected, value, where=where)
+    low, high = field.minimum, field.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        bounds = (f"between {low:g} and {high:g}" if low is not None and high is not None
+                  else f"of at least {low:g}" if low is not None else f"of at most {high:g}")
+        raise ExtractionValueError(field, f"{expected} {bounds}", value, where=where)
+    return int(number) if whole else number
 
 
 def _unit(field: FormField, unit: Any, where: str) -> str | None:

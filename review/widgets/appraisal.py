@@ -15,12 +15,18 @@ import ipywidgets as widgets
 
 from ..appraisal.session import AppraisalSession, DomainState
 from ..appraisal.tools import Domain
+from .keys import SCROLL_CLASS, KeyboardView
 
 __all__ = ["Appraiser", "DomainPanel"]
 
 _ERROR = '<span style="color:#b00020">{}</span>'
 _CELL = "padding:2px 8px;text-align:left;border-bottom:1px solid #ddd;vertical-align:top"
 _MUTED = "<span style='color:#666'>{}</span>"
+_SAVED = "<span style='color:#2e7d32'>✓ {}</span>"
+#: Keys of the appraiser: next and previous study.
+KEYS = {"n": "next", "b": "previous"}
+_STANDING = {"agreed": "agreed", "resolved": "reconciled", "conflict": "differs",
+             "pending": "waiting for the assessors"}
 
 
 class DomainPanel(widgets.VBox):
@@ -55,9 +61,13 @@ class DomainPanel(widgets.VBox):
         self.save_button = widgets.Button(description="Save judgement", button_style="primary",
                                           icon="check", layout=widgets.Layout(width="auto"))
         self.save_button.on_click(lambda _b: appraiser.save(domain.id))
+        #: what became of the last Save, beside the button
+        self.message = widgets.HTML()
         self.others = widgets.HTML()
+        self.add_class("review-domain")
         self.children = [self.heading, *rows, self.suggestion, self.others, self.judgement,
-                         self.support, self.save_button]
+                         self.support, widgets.HBox([self.save_button, self.message],
+                                                    layout=widgets.Layout(align_items="center"))]
 
     def _picked(self, _change) -> None:
         if not self.appraiser._loading:
@@ -128,30 +138,44 @@ class DomainPanel(widgets.VBox):
         return (self.judgement.value, self.support.value.strip()) != (state.judgement, state.support)
 
 
-class Appraiser(widgets.VBox):
+class Appraiser(KeyboardView):
     """Appraise studies with an `AppraisalSession`: study navigation, one panel per domain,
-    the computed overall judgement and a status line that shows what was saved or why not."""
+    the computed overall judgement and a status line that shows what was saved or why not.
+
+    The study bar stays on top and the domains scroll beneath; what a Save did is said beside
+    its button. Keys (after a click on the appraiser, outside its text boxes): n next study,
+    b previous."""
+
+    keymap = KEYS
 
     def __init__(self, session: AppraisalSession, **kwargs):
         super().__init__(**kwargs)
         self.session = session
         self._loading = False
-        auto = widgets.Layout(width="auto")
+        auto = widgets.Layout(width="auto", flex="0 0 auto")
         self.header = widgets.HTML()
-        self.previous_button = widgets.Button(description="Previous study", icon="arrow-left",
+        self.previous_button = widgets.Button(description="Previous study (b)", icon="arrow-left",
                                               layout=auto)
-        self.next_button = widgets.Button(description="Next study", icon="arrow-right", layout=auto)
+        self.next_button = widgets.Button(description="Next study (n)", icon="arrow-right", layout=auto)
         self.study = widgets.Dropdown(options=session.studies, value=session.current,
                                       description="Study", layout=widgets.Layout(width="24em"))
         self.previous_button.on_click(lambda _b: self.navigate("previous"))
         self.next_button.on_click(lambda _b: self.navigate("next"))
         self.study.observe(self._chosen, "value")
-        self.navigation = widgets.HBox([self.previous_button, self.study, self.next_button])
+        self.navigation = widgets.HBox([self.previous_button, self.study, self.next_button],
+                                       layout=widgets.Layout(flex_flow="row wrap"))
         self.panels = {d.id: DomainPanel(self, d) for d in session.domains}
         self.accordion = widgets.Accordion(children=list(self.panels.values()), selected_index=None)
         self.overall = widgets.HTML()
-        self.status = widgets.HTML()
-        self.children = [self.header, self.navigation, self.accordion, self.overall, self.status]
+        self.status = widgets.HTML(layout=widgets.Layout(min_height="1.8em"))
+        self.setup_keys("n next study · b previous study")
+        self.top = widgets.VBox([self.key_catcher, self.header, self.navigation, self.status])
+        self.top.add_class("review-decision-bar")
+        self.body = widgets.VBox([self.overall, self.accordion],
+                                 layout=widgets.Layout(max_height="62vh", overflow="auto"))
+        self.body.add_class(SCROLL_CLASS)
+
+        self.children = [self.top, self.body]
         self.add_class("review-appraiser")
         self.refresh()
 
@@ -161,6 +185,12 @@ class Appraiser(widgets.VBox):
         return cls(AppraisalSession(review, reviewer, tool, studies, **options))
 
     # -- input ----------------------------------------------------------------------------------
+    def act(self, action: str) -> None:
+        """A key's action: "next" or "previous" study."""
+        button = self.next_button if action == "next" else self.previous_button
+        if not button.disabled:
+            self.navigate(action)
+
     def _chosen(self, change) -> None:
         if self._loading or change["new"] is None or change["new"] == self.session.current:
             return
@@ -187,17 +217,23 @@ class Appraiser(widgets.VBox):
         since a callback's exception would vanish into the kernel log."""
         panel = self.panels[domain]
         study = self.session.current
+        if panel.judgement.value is None:
+            panel.message.value = _ERROR.format("Not saved: choose a judgement first.")
+            return
+        if not panel.support.value.strip():
+            panel.message.value = _ERROR.format(
+                "Not saved: write the support for the judgement (a quote from the report, or why).")
+            return
         try:
-            if panel.judgement.value is None:
-                raise ValueError(f"choose a judgement for {domain} first")
-            event_id = self.session.set_judgement(domain, panel.judgement.value,
-                                                  panel.support.value)
+            self.session.set_judgement(domain, panel.judgement.value, panel.support.value)
         except Exception as exc:  # noqa: BLE001 - shown to the reviewer, who can retry
-            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}")
+            said = str(exc).replace(f"{self.session.tool.name}, study {study!r}, ", "")
+            panel.message.value = _ERROR.format(f"Not saved: {html.escape(said)}")
             return
         label = self.session.tool.level(panel.judgement.value).label
         self.refresh()
-        self.status.value = html.escape(f"Saved: {domain} {label} for {study} (event {event_id}).")
+        panel.message.value = _SAVED.format(html.escape(f"Saved: {label}"))
+        self.status.value = html.escape(f"Saved: {domain} {label} for {study}.")
 
     # -- drawing --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -226,20 +262,31 @@ class Appraiser(widgets.VBox):
             self.overall.value = "<p><b>No studies to appraise in this session.</b></p>"
             return
         mine = session.judgements()
+        finals = session.final_judgements() if session.role == "resolver" else {}
+        conflicts = session.conflicts()
         for i, (domain, panel) in enumerate(self.panels.items()):
             panel.show(session.state(domain))
+            panel.message.value = ""
             given = mine.get(domain)
-            mark = tool.level(given).label if given else "not judged"
-            flag = " · differs" if domain in session.conflicts() else ""
+            judgement, standing = finals.get(domain, (None, None))
+            if given:
+                mark = tool.level(given).label + (" (yours)" if finals else "")
+            elif judgement and standing in ("agreed", "resolved"):
+                mark = f"{tool.level(judgement).label} ({_STANDING[standing]})"
+            else:
+                mark = "not judged"
+            flag = " · differs" if domain in conflicts else ""
             self.accordion.set_title(i, f"{domain} · {panel.domain.name} — {mark}{flag}")
-        self.overall.value = self._overall_html(mine)
+        self.overall.value = self._overall_html(mine, finals)
 
-    def _overall_html(self, mine: dict[str, str]) -> str:
+    def _overall_html(self, mine: dict[str, str], finals: dict | None = None) -> str:
         tool = self.session.tool
         overall = self.session.overall()
         rule = html.escape(tool.overall.description)
         if overall is None:
-            missing = [d for d in tool.domain_ids if d not in mine]
+            settled = {d for d, (j, status) in (finals or {}).items()
+                       if j and status in ("agreed", "resolved")}
+            missing = [d for d in tool.domain_ids if d not in (settled if finals else mine)]
             return (f"<p>Overall for <b>{html.escape(str(self.session.current))}</b>: "
                     f"{_MUTED.format('waiting for ' + html.escape(', '.join(missing)))}</p>"
                     f"<small>{rule}</small>")

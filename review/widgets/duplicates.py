@@ -18,7 +18,7 @@ import ipywidgets as widgets
 
 from ..dedup.likeness import marked_against
 from ..dedup.queue import DuplicateQueue, Question
-from .keys import KeyboardView
+from .keys import SCROLL_CLASS, KeyboardView
 
 __all__ = ["DuplicateReviewer", "KEYS"]
 
@@ -81,6 +81,8 @@ class DuplicateReviewer(KeyboardView):
             [self.about, self.table],
             layout=widgets.Layout(max_height="62vh", overflow="auto", border="1px solid #e0e0e0",
                                   padding="0 8px"))
+        self.comparison_area.add_class(SCROLL_CLASS)
+
         self.comparison_area.add_class("review-comparison-area")
         self.children = [self.decision_bar, self.comparison_area]
         self.add_class("review-duplicate-reviewer")
@@ -112,9 +114,10 @@ class DuplicateReviewer(KeyboardView):
                 if action == "skip":
                     message = f"Skipped {_records(question.records)}: it comes round again."
                 else:
-                    message = (f"Saved: {_records(question.records)} and the "
-                               f"{len(question.cluster)} record(s) of the cluster are "
-                               f"{_SAID[action]}.")
+                    verb = "is" if len(question.records) == 1 else "are"
+                    relation = "the same work as" if action == "same" else "a different work from"
+                    message = (f"Saved: {_records(question.records)} {verb} {relation} "
+                               f"{_records(question.cluster)}.")
         except Exception as exc:  # noqa: BLE001 - shown to the reviewer, who can retry
             log.exception("duplicate decision %s failed", action)
             self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}. Nothing was "

@@ -15,18 +15,25 @@ import html
 import ipywidgets as widgets
 
 from ..errors import ReviewError
-from ..extraction.form import NOT_REPORTED, FormField, display_value
+from ..extraction.form import NOT_REPORTED, ExtractionValueError, FormField, display_value
 from ..extraction.reconcile import differences, reconcile, take_value
 from ..extraction.session import ExtractionSession
+from ..screening.fulltext import full_text
 from ._values import shown as _text
+from .keys import SCROLL_CLASS, KeyboardView
+from .pdfview import PdfViewer
 
 __all__ = ["ExtractionForm", "FieldInput", "ReconciliationView"]
 
 _ERROR = '<span style="color:#b00020">{}</span>'
 _HELP = '<span style="color:#666;font-size:90%">{}</span>'
-_STYLE = {"description_width": "16em"}
-_WIDE = widgets.Layout(width="42em")
-_AUTO = widgets.Layout(width="auto")
+_LABEL = ("<div style='width:15em;padding-right:.5em;white-space:normal;line-height:1.3;"
+          "text-align:right'>{}</div>")
+_SAVED = '<span style="color:#2e7d32">✓ saved</span>'
+#: Keys of the extraction form (and the reconciliation view's neighbours).
+KEYS = {"n": "next", "b": "previous", "p": "open_pdf"}
+_WIDE = widgets.Layout(width="34em", max_width="100%")
+_AUTO = widgets.Layout(width="auto", flex="0 0 auto")
 _EMPTY = "—"
 
 
@@ -38,7 +45,9 @@ class FieldInput:
     def __init__(self, spec: FormField):
         self.spec = spec
         label = spec.label + (" *" if spec.required else "")
-        common = {"description": label, "style": _STYLE, "tooltip": spec.help or spec.label}
+        # The label is an HTML line of its own that wraps, never a description cut to "Singl…"
+        self.label = widgets.HTML(_LABEL.format(html.escape(label)))
+        common = {"tooltip": spec.help or spec.label}
         self.unit = None
         if spec.type in ("number", "integer"):
             self.widget = widgets.Text(placeholder="whole number" if spec.type == "integer" else "number",
@@ -62,10 +71,18 @@ class FieldInput:
             self.widget = widgets.Text(placeholder=spec.help or "", continuous_update=False,
                                        layout=_WIDE, **common)
         self.widget.add_class(f"review-field-{spec.name}")
-        self.help = widgets.HTML(_HELP.format(html.escape(spec.help)) if spec.help else "")
+        hints = [spec.help] if spec.help else []
+        if spec.type == "multiple_choice":
+            hints.append("Ctrl-click (⌘-click on a Mac) chooses several; Shift-click a range")
+        low, high = spec.minimum, spec.maximum
+        if low is not None or high is not None:
+            hints.append(f"{low:g} to {high:g}" if low is not None and high is not None
+                         else f"at least {low:g}" if low is not None else f"at most {high:g}")
+        self.help = widgets.HTML(_HELP.format(html.escape("; ".join(hints))) if hints else "")
         self.message = widgets.HTML()
-        parts = [self.widget] + ([self.unit] if self.unit is not None else []) + [self.help, self.message]
-        self.box = widgets.HBox(parts)
+        parts = [self.label, self.widget] + ([self.unit] if self.unit is not None else []) \
+            + [widgets.VBox([self.message, self.help])]
+        self.box = widgets.HBox(parts, layout=widgets.Layout(align_items="center"))
 
     def get(self) -> tuple[object, object]:
         """What is entered: (raw value, unit) for `ExtractionSession.set_value`."""
@@ -97,9 +114,25 @@ class FieldInput:
             self.unit.observe(lambda _change: callback(), names="value")
 
 
-class ExtractionForm(widgets.VBox):
+def _field_words(form, text: str) -> str:
+    """`text` with the form's code names ("field 'mean_size' (Mean or modal size)") replaced
+    by the labels the form shows ("Mean or modal size")."""
+    for group in form.groups:
+        for spec in group.fields:
+            text = text.replace(spec.describe(), spec.label)
+        text = text.replace(group.describe(), group.label)
+    return text
+
+
+class ExtractionForm(KeyboardView):
     """Extract one study at a time with an `ExtractionSession`: the protocol's groups as
-    sections, repeating groups with add/remove buttons, a message beside any value refused."""
+    sections, repeating groups with add/remove buttons, a message beside any value refused.
+
+    The study bar (progress, study list, what was saved) stays on top; the form scrolls beneath.
+    Keys (after a click on the form, outside its inputs): n next study, b previous, p the PDF.
+    """
+
+    keymap = KEYS
 
     def __init__(self, session: ExtractionSession):
         super().__init__()
@@ -108,17 +141,33 @@ class ExtractionForm(widgets.VBox):
         self._drawing = False
         self.header = widgets.HTML()
         self.study = widgets.Dropdown(description="Study", layout=widgets.Layout(width="36em"))
-        self.previous_button = widgets.Button(description="Previous study", icon="arrow-left", layout=_AUTO)
-        self.next_button = widgets.Button(description="Next study", icon="arrow-right", layout=_AUTO)
+        self.previous_button = widgets.Button(description="Previous study (b)", icon="arrow-left", layout=_AUTO)
+        self.next_button = widgets.Button(description="Next study (n)", icon="arrow-right", layout=_AUTO)
         self.previous_button.on_click(lambda _b: self.move(-1))
         self.next_button.on_click(lambda _b: self.move(1))
         self.study.observe(self._on_study, names="value")
         self.reports = widgets.HTML()
+        self.pdf_button = widgets.Button(description="Open PDF (p)", icon="file-pdf-o",
+                                         layout=widgets.Layout(width="auto", flex="0 0 auto"))
+        self.pdf_button.on_click(lambda _b: self.act("open_pdf"))
+        self.pdf_viewer = PdfViewer(session.review.protocol.keywords.include,
+                                    session.review.protocol.keywords.exclude)
         self.sections = widgets.VBox()
         self.missing = widgets.HTML()
-        self.status = widgets.HTML()
-        self.children = [self.header, widgets.HBox([self.previous_button, self.study, self.next_button]),
-                         self.reports, self.sections, self.missing, self.status]
+        self.status = widgets.HTML(layout=widgets.Layout(min_height="1.8em"))
+        self.setup_keys("n next study · b previous study · p PDF")
+        self.top = widgets.VBox([
+            self.key_catcher, self.header,
+            widgets.HBox([self.previous_button, self.study, self.next_button, self.pdf_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            self.status])
+        self.top.add_class("review-decision-bar")
+        self.body = widgets.VBox([self.reports, self.pdf_viewer, self.sections, self.missing],
+                                 layout=widgets.Layout(max_height="62vh", overflow="auto",
+                                                       border="1px solid #e0e0e0", padding="0 8px"))
+        self.body.add_class(SCROLL_CLASS)
+
+        self.children = [self.top, self.body]
         self.add_class("review-extraction")
         self.draw()
 
@@ -133,6 +182,35 @@ class ExtractionForm(widgets.VBox):
             return
         self.session.go(change["new"])
         self.draw()
+
+    def act(self, action: str) -> None:
+        """A key's action: "next", "previous" or "open_pdf"."""
+        if action == "next" and not self.next_button.disabled:
+            self.move(1)
+        elif action == "previous" and not self.previous_button.disabled:
+            self.move(-1)
+        elif action == "open_pdf":
+            self.status.value = html.escape(self.open_pdf())
+
+    def _pdf_path(self):
+        for report in self.session.study_reports().to_dict("records"):
+            record_id = report.get("record_id")
+            if record_id is None or _text(record_id) == "":
+                continue
+            found = full_text(self.session.review, int(record_id), self._identifiers(int(record_id)))
+            if found.pdf is not None:
+                return found.pdf
+        return None
+
+    def open_pdf(self) -> str:
+        """Show the PDF of the study's first report that has one, inside the form."""
+        path = self._pdf_path() if self.session.current else None
+        if path is None:
+            return "No PDF kept with the review for this study's reports."
+        try:
+            return self.pdf_viewer.show(path)
+        except ValueError as exc:
+            return str(exc)
 
     def move(self, step: int) -> None:
         """Go to the previous (-1) or next (+1) study."""
@@ -150,20 +228,33 @@ class ExtractionForm(widgets.VBox):
             return
         entry = self.inputs[(group, instance, field)]
         raw, unit = entry.get()
-        try:
-            event_id = self.session.set_value(field, raw, unit, instance=instance)
-        except ReviewError as exc:
-            entry.message.value = _ERROR.format(html.escape(str(exc)))
-            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}")
-            return
-        entry.message.value = ""
-        value, unit = self.session.value(field, instance)
         where = f" ({self.session.form.group(group).noun} {instance})" \
             if self.session.form.group(group).repeating else ""
+        try:
+            event_id = self.session.set_value(field, raw, unit, instance=instance)
+        except ExtractionValueError as exc:
+            found = "" if exc.found in (None, "") else f", not {display_value(exc.found, None)}"
+            said = f"Expected {exc.expected}{found}."
+            entry.message.value = _ERROR.format(html.escape(said))
+            self.status.value = _ERROR.format(html.escape(
+                f"Not saved: {entry.spec.label}{where}: {said[0].lower()}{said[1:]}"))
+            return
+        except ReviewError as exc:
+            said = _field_words(self.session.form, str(exc))
+            entry.message.value = _ERROR.format(html.escape(said))
+            self.status.value = _ERROR.format(f"Not saved: {html.escape(said)}")
+            return
+        value, unit = self.session.value(field, instance)
         if event_id is not None:
+            for other in self.inputs.values():
+                if other is not entry and other.message.value == _SAVED:
+                    other.message.value = ""
+            entry.message.value = _SAVED
             shown = display_value(value, unit) or "no value"
             self.status.value = html.escape(f"Saved {entry.spec.label}{where} = {shown} "
-                                            f"for {self.session.current} (event {event_id}).")
+                                            f"for {self.session.current}.")
+        else:
+            entry.message.value = ""
         self._draw_progress()
 
     def add_instance(self, group: str) -> int:
@@ -199,6 +290,8 @@ class ExtractionForm(widgets.VBox):
             self._drawing = False
         self.previous_button.disabled = not session.study_ids or session.current == session.study_ids[0]
         self.next_button.disabled = not session.study_ids or session.current == session.study_ids[-1]
+        self.pdf_viewer.clear()
+        self.pdf_button.layout.display = None if session.current and self._pdf_path() else "none"
         self._draw_progress()
 
     def _draw_progress(self) -> None:
@@ -217,7 +310,8 @@ class ExtractionForm(widgets.VBox):
         missing = session.missing()
         self.missing.value = ("<p style='color:#2e7d32'>All required fields are filled.</p>" if not missing
                               else "<p><b>Still required:</b></p><ul>" + "".join(
-                                  f"<li>{html.escape(m)}</li>" for m in missing) + "</ul>")
+                                  f"<li>{html.escape(_field_words(session.form, m))}</li>"
+                                  for m in missing) + "</ul>")
 
     def _reports_html(self) -> str:
         reports = self.session.study_reports()
@@ -225,10 +319,34 @@ class ExtractionForm(widgets.VBox):
             return ""
         rows = "".join(
             f"<li>{html.escape(_text(r.get('first_author')))} {html.escape(_text(r.get('year')))}: "
-            f"<i>{html.escape(_text(r.get('title')))}</i> (record {html.escape(_text(r.get('record_id')))})</li>"
+            f"<i>{html.escape(_text(r.get('title')))}</i> (record {html.escape(_text(r.get('record_id')))})"
+            f"{self._report_links(r)}</li>"
             for r in reports.to_dict("records"))
         many = "reports" if len(reports) > 1 else "report"
         return f"<div><b>{len(reports)} {many}</b><ul style='margin:2px 0'>{rows}</ul></div>"
+
+    def _identifiers(self, work_id: int) -> dict:
+        """The DOI, PMCID and URL of a report (the first of its work's records that has each)."""
+        records = self.session.review.store.records(with_raw=False, works=[work_id])
+        found = {}
+        for name in ("doi", "pmcid", "url"):
+            if name in records.columns:
+                values = [v for v in records[name] if _text(v)]
+                if values:
+                    found[name] = values[0]
+        return found
+
+    def _report_links(self, report) -> str:
+        """The report's full-text links, DOI first (opened by the reviewer's own browser)."""
+        record_id = report.get("record_id")
+        if record_id is None or _text(record_id) == "":
+            return ""
+        found = full_text(self.session.review, int(record_id), self._identifiers(int(record_id)))
+        links = " · ".join(f"<a href='{html.escape(url, quote=True)}' target='_blank' "
+                           f"rel='noopener noreferrer'>{html.escape(label)}</a>"
+                           for label, url in found.links)
+        pdf = " · PDF kept with the review (p)" if found.pdf is not None else ""
+        return f" — {links}{pdf}" if links or pdf else ""
 
     def _inputs(self, group, instance: int) -> list[widgets.Widget]:
         boxes = []

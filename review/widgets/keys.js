@@ -113,6 +113,11 @@ function render({ model, el }) {
     event.stopImmediatePropagation();
     event.preventDefault();
     if (event.type !== "keydown") return;
+    if ((event.key === "Enter" || event.key === " ") && event.target.tagName === "BUTTON") {
+      // A focused button still answers Enter and Space (JupyterLab must not see them).
+      if (!event.repeat && !event.target.disabled) event.target.click();
+      return;
+    }
     if (event.key === "Escape") {
       setLive(false);
       scope.blur();

@@ -16,10 +16,12 @@ import anywidget
 import ipywidgets as widgets
 import traitlets
 
-__all__ = ["KeyCatcher", "KeyboardView", "SCOPE_CLASS", "TYPING_TARGETS"]
+__all__ = ["KeyCatcher", "KeyboardView", "SCOPE_CLASS", "SCROLL_CLASS", "TYPING_TARGETS"]
 
 #: The class that marks the element whose keys a `KeyCatcher` inside it takes.
 SCOPE_CLASS = "review-keys-scope"
+#: The class of a box that scrolls beneath a widget's fixed bar.
+SCROLL_CLASS = "review-scroll"
 #: Elements that take typing: keys pressed in them are text, not shortcuts.
 TYPING_TARGETS = {"INPUT", "TEXTAREA", "SELECT"}
 
@@ -31,6 +33,8 @@ _CSS = """
   line-height: 1.6; }
 .review-keys-cue-line.review-keys-cue-live { background: #e3f2fd; color: #0d47a1; }
 .review-keys-light { font-weight: bold; }
+/* A box that scrolls beneath a fixed bar: its parts keep their height instead of shrinking. */
+.review-scroll > * { flex-shrink: 0 !important; }
 """
 
 

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 __all__ = ["PdfViewer", "pdf_pages", "pdf_text"]
 
 #: Pages drawn at most (a long supplement would otherwise fill the kernel's memory).
-MAX_PAGES = 40
+MAX_PAGES = 20
 
 
 def pdf_text(path: str | Path) -> list[str]:

@@ -19,12 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import ipywidgets as widgets
 
-from ..screening.fulltext import full_text
+from ..screening.fulltext import attach_pdf, full_text
 from ..screening.records import highlight_keywords
 from ..screening.session import ScreeningItem, ScreeningSession
 from ..screening.wording import in_words, stage_name
 from ._values import shown as _text
-from .keys import KeyboardView
+from .keys import SCROLL_CLASS, KeyboardView
 from .pdfview import PdfViewer
 
 __all__ = ["Screener", "KEYS"]
@@ -96,8 +96,13 @@ class Screener(KeyboardView):
                                          layout=_NOWRAP,
                                          tooltip="Show the PDF kept with the review below the record")
         self.pdf_viewer = PdfViewer(session.keywords.include, session.keywords.exclude)
-        self.pdf_row = widgets.HBox([self.links, self.pdf_button],
-                                    layout=widgets.Layout(align_items="center"))
+        self.upload = widgets.FileUpload(accept=".pdf,application/pdf", multiple=False,
+                                         description="Attach PDF", layout=_NOWRAP,
+                                         tooltip="Keep a PDF of this record with the review")
+        self.upload.observe(self._uploaded, names="value")
+        self.pdf_row = widgets.HBox([self.links, self.pdf_button, self.upload],
+                                    layout=widgets.Layout(align_items="center",
+                                                          flex_flow="row wrap"))
         self.criteria = widgets.Accordion(children=[widgets.HTML(self._criteria_html())],
                                           titles=("Eligibility criteria and exclusion reasons",),
                                           selected_index=None)
@@ -138,6 +143,8 @@ class Screener(KeyboardView):
              self.criteria, self.agreement],
             layout=widgets.Layout(max_height="62vh", overflow="auto", border="1px solid #e0e0e0",
                                   padding="0 8px"))
+        self.record_area.add_class(SCROLL_CLASS)
+
         self.record_area.add_class("review-record-area")
         self.children = [self.decision_bar, self.record_area]
         self.add_class("review-screener")
@@ -225,6 +232,23 @@ class Screener(KeyboardView):
         except ValueError as exc:
             self.status.value = _ERROR.format(html.escape(str(exc)))
 
+    def _uploaded(self, change) -> None:
+        """Keep the uploaded PDF as the record's (`pdfs/<work id>.pdf`) and show it."""
+        files = change["new"]
+        item = self.session.current
+        if not files or item is None:
+            return
+        try:
+            path = attach_pdf(self.session.review, item.record_id, bytes(files[0]["content"]))
+        except ValueError as exc:
+            self.status.value = _ERROR.format(f"Not attached: {html.escape(str(exc))}.")
+            return
+        finally:
+            self.upload.value = ()
+        self.pdf_button.layout.display = None
+        self.status.value = html.escape(f"Attached {path.name} to record {item.record_id}. "
+                                        + self.pdf_viewer.show(path))
+
     def open_pdf(self) -> str:
         """Show the review's PDF of the record on screen inside the screener."""
         item = self.session.current
@@ -254,7 +278,7 @@ class Screener(KeyboardView):
         finished = item is None
         for action, button in self.action_buttons.items():
             button.disabled = finished if action != "undo" else not session.history
-        self.reason.disabled = self.note.disabled = finished
+        self.reason.disabled = self.note.disabled = self.upload.disabled = finished
         self.pdf_viewer.clear()
         if finished:
             done = ("All conflicts at this stage are resolved" if resolving

@@ -10,6 +10,8 @@ from review.cli import main
 from review.dedup.decisions import pair_decisions
 from review.project import open_review
 
+from .snapshots import compare_snapshot
+
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = ROOT / "protocols" / "nk-exosomes" / "protocol.yaml"
 NOTEBOOK = ROOT / "notebooks" / "01_identify.ipynb"
@@ -118,6 +120,9 @@ def test_one_cluster_question_answered_by_key_applies_to_every_member(lab, page,
             "bs => bs.filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)"
             ".map(b => b.textContent.trim())")
         assert cut == []
+        compare_snapshot(view.locator(".review-decision-bar"), "duplicates-1024x700", tmp_path)
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        compare_snapshot(view.locator(".review-decision-bar"), "duplicates-1920x1080", tmp_path)
     finally:
         page.set_viewport_size({"width": 1280, "height": 800})
     print(f"\n[timing] lab start -> decisions asserted: {time.perf_counter() - lab.started:.1f}s")

@@ -3,6 +3,7 @@ added experiment, a yes/no toggle and a risk-of-bias judgement with its answer a
 reach the store as the reviewer's values and judgement."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 import yaml
 
 from review.cli import main
+
+from .snapshots import compare_snapshot
 from review.extraction.studies import study_table
 from review.project import open_review
 
@@ -74,7 +77,11 @@ def test_extract_and_appraise_a_study_in_the_notebook(lab, page, tmp_path):
     size.fill("big")
     size.press("Enter")
     expect(form.locator(".review-field-mean_size").locator("xpath=..")).to_contain_text(
-        "field 'mean_size' (Mean or modal size): expected a number, found 'big'")
+        "Expected a number, not big.")
+    size.fill("-5")
+    size.press("Enter")
+    expect(form.locator(".review-field-mean_size").locator("xpath=..")).to_contain_text(
+        "Expected a number of at least 0, not -5.")
     size.fill("128")
     size.press("Enter")
     expect(form).to_contain_text("Saved Mean or modal size = 128 nm")
@@ -94,12 +101,13 @@ def test_extract_and_appraise_a_study_in_the_notebook(lab, page, tmp_path):
     appraiser = panel.locator(".review-appraiser")
     expect(appraiser).to_contain_text("0 / 15 studies complete · 0 / 150 domain judgements")
     appraiser.get_by_text("D1 · Sequence generation — not judged").click()
-    domain = appraiser.locator(".widget-vbox", has_text="1.1 Is a random component").first
+    domain = appraiser.locator(".review-domain", has_text="1.1 Is a random component")
     domain.get_by_role("button", name="N", exact=True).click()
     expect(domain).to_contain_text("Suggested from the answers: High risk")
     domain.locator("textarea").fill(SUPPORT)
     domain.get_by_role("button", name="Save judgement").click()
-    expect(appraiser).to_contain_text(f"Saved: D1 High risk for {first} (event")
+    expect(appraiser).to_contain_text(f"Saved: D1 High risk for {first}.")
+    expect(domain).to_contain_text("Saved: High risk")  # beside its Save button
     expect(appraiser).to_contain_text("D1 · Sequence generation — High risk")
 
     values = wait_events(review_dir, "extraction", "value", 5)
@@ -115,4 +123,30 @@ def test_extract_and_appraise_a_study_in_the_notebook(lab, page, tmp_path):
     assert [("SYRCLE", first_id, "D1", "high", SUPPORT, {"1.1": "N"}, "assessor")] == [
         (j["tool"], j["study_id"], j["domain"], j["judgement"], j["support"], j["answers"],
          j["role"]) for j in judgements]
+
+    # Keys: one click on the form's header, the pointer away; n moves to the next study, and
+    # JupyterLab's m (to Markdown) and d d (delete cell) never reach the notebook.
+    kinds = panel.locator(".jp-Cell").evaluate_all(
+        "cells => cells.map(c => c.classList.contains('jp-MarkdownCell') ? 'md' : 'code')")
+    form.locator("h3").first.click()
+    page.mouse.move(3, 300)
+    expect(form.locator(".review-keys-cue")).to_have_attribute("data-live", "1")
+    for key in ("m", "d", "d", "n"):
+        page.keyboard.press(key)
+    expect(form.locator("select").first).not_to_have_value(f"{first} · 5 missing")
+    expect(form.locator("select").first).not_to_have_value(re.compile(f"^{re.escape(first)} · "))
+    assert kinds == panel.locator(".jp-Cell").evaluate_all(
+        "cells => cells.map(c => c.classList.contains('jp-MarkdownCell') ? 'md' : 'code')")
+    for width, height in ((1024, 700), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        time.sleep(0.5)
+        for widget, name in ((form, "extraction"), (appraiser, "appraiser")):
+            widget.scroll_into_view_if_needed()
+            cut = widget.locator("button, .widget-label").evaluate_all(
+                "els => els.filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)"
+                ".map(e => e.textContent.trim())")
+            assert cut == [], f"{name}: labels cut at {width} × {height}: {cut}"
+            compare_snapshot(widget.locator(".review-decision-bar").first,
+                             f"{name}-{width}x{height}", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 800})
     print(f"\n[timing] lab start -> values asserted: {time.perf_counter() - lab.started:.1f}s")

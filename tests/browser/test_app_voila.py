@@ -1,0 +1,109 @@
+"""`review app` under Voila in headless Chromium: the index page carries the reviewer's name
+into each task's link, and the screening page screens with the keyboard after one click."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from review.project import open_review
+
+from .conftest import _free_port, require_browser
+from .test_screener_widget import build_example
+
+REVIEWER = "app-tester"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """`review app` on a free port, serving the worked example without screening decisions."""
+    require_browser()
+    review_dir = build_example(tmp_path)
+    port = _free_port()
+    home = tmp_path / "home"
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), PYTHONUNBUFFERED="1")
+    log = open(tmp_path / "app.log", "w")
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "review", "app", "--review", str(review_dir),
+                                "--port", str(port)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("review app exited:\n" + (tmp_path / "app.log").read_text())
+            try:
+                with urllib.request.urlopen(f"{base}/voila/static/", timeout=2):
+                    break
+            except urllib.error.HTTPError:
+                break  # the server answers
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("review app not ready after 60 s:\n"
+                                   + (tmp_path / "app.log").read_text())
+            time.sleep(0.2)
+        print(f"\n[timing] review app serving in {time.perf_counter() - started:.1f}s")
+        yield base, review_dir, tmp_path / "app.log"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_app_screens_with_the_keyboard_in_a_page_of_its_own(app, page):
+    from playwright.sync_api import expect
+
+    base, review_dir, log = app
+    assert "at http://127.0.0.1:" in log.read_text()  # this machine only, by default
+    opened = time.perf_counter()
+    page.goto(f"{base}/voila/render/index.ipynb")
+    name = page.get_by_placeholder("as it should appear on your decisions")
+    expect(name).to_be_visible(timeout=60_000)
+    print(f"\n[timing] index page usable {time.perf_counter() - opened:.1f}s after opening")
+    expect(page.locator("body")).to_contain_text("Type your name first")
+    name.fill(REVIEWER)
+    name.press("Enter")
+    link = page.get_by_role("link", name="Screening: Title/abstract")
+    expect(link).to_have_attribute("href", f"screening.ipynb?reviewer={REVIEWER}&stage=title_abstract")
+
+    opened = time.perf_counter()
+    link.click()
+    view = page.locator(".review-screener")
+    header = view.locator(".review-decision-bar b").first
+    expect(header).to_have_text("0 / 152 screened", timeout=60_000)
+    print(f"[timing] screening page drawn {time.perf_counter() - opened:.1f}s after the click")
+    expect(view).to_contain_text(f"{REVIEWER}, screening at Title/abstract")
+
+    view.locator(".review-record-area h3").first.click()
+    page.mouse.move(1, 1)
+    expect(view.locator(".review-keys-cue")).to_have_attribute("data-live", "1")
+    for n, key in enumerate("iemie", 1):
+        page.keyboard.press(key)
+        expect(header).to_have_text(f"{n} / 152 screened")
+
+    deadline = time.time() + 30
+    while True:
+        review = open_review(review_dir)
+        events = review.store.events("title_abstract")
+        review.store.dispose()
+        mine = events[events["actor"] == REVIEWER]
+        if len(mine) >= 5 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert mine["action"].tolist() == ["include", "exclude", "maybe", "include", "exclude"]
+
+    page.goto(f"{base}/voila/render/status.ipynb?reviewer={REVIEWER}")
+    expect(page.locator("pre")).to_contain_text("152", timeout=60_000)

@@ -1,0 +1,72 @@
+"""`review app` without a browser: the pages it writes, what each page draws for the name and
+stage in its address, and the server's command line (127.0.0.1 unless told otherwise)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from review.app import PAGES, app_command, page, write_pages
+from review.cli import main
+from review.widgets import Appraiser, ExtractionForm, Screener
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("app") / "ex"
+    assert main(["example", str(folder)]) == 0
+    return folder
+
+
+def _texts(widget) -> str:
+    out = [getattr(widget, "value", "") if isinstance(getattr(widget, "value", ""), str) else ""]
+    for child in getattr(widget, "children", ()):
+        out.append(_texts(child))
+    return " ".join(out)
+
+
+def test_pages_are_thin_notebooks_one_per_task(tmp_path, example):
+    written = write_pages(tmp_path / "pages", example)
+    assert [p.stem for p in written] == ["index", *PAGES]
+    notebook = json.loads((tmp_path / "pages" / "screening.ipynb").read_text())
+    cells = notebook["cells"]
+    assert cells[0]["metadata"]["tags"] == ["parameters"]
+    assert "page('screening', review_dir)" in "".join(cells[1]["source"])
+    assert not any("def " in "".join(c["source"]) for c in cells)
+
+
+def test_each_page_draws_its_task_for_the_reviewer_in_the_address(example, monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "reviewer=Ann+Lee&stage=full_text")
+    view = page("screening", str(example))
+    screener = view.children[1]
+    assert isinstance(screener, Screener) and screener.session.reviewer == "Ann Lee"
+    assert screener.session.stage == "full_text"
+    assert "reviewer=Ann+Lee" in view.children[0].value  # the links keep the name
+    conflicts = page("conflicts", str(example)).children[1]
+    assert conflicts.session.role == "resolver"
+    assert isinstance(page("extraction", str(example)).children[1], ExtractionForm)
+    assert isinstance(page("risk_of_bias", str(example)).children[1], Appraiser)
+    assert "152" in _texts(page("status", str(example)))
+
+
+def test_a_page_without_a_name_asks_for_it_and_bad_input_is_said(example, monkeypatch, tmp_path):
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    assert "Whose decisions are these?" in _texts(page("screening", str(example)))
+    index = page("index", str(example))
+    assert "Type your name first" in _texts(index)
+    monkeypatch.setenv("QUERY_STRING", "reviewer=Ann&stage=abstracts")
+    assert "no screening stage &#x27;abstracts&#x27;" in _texts(page("screening", str(example)))
+    assert "not a review folder" in _texts(page("status", str(tmp_path / "nothing")))
+
+
+def test_the_server_binds_this_machine_unless_told_otherwise(tmp_path):
+    command = app_command(tmp_path, port=9999)
+    assert "--Voila.ip=127.0.0.1" in command and "--port=9999" in command
+    assert not any(c.startswith("--token") for c in command)
+    shared = app_command(tmp_path, port=9999, ip="0.0.0.0", token="secret")
+    assert "--Voila.ip=0.0.0.0" in shared and "--token=secret" in shared
+
+
+def test_the_app_command_refuses_a_folder_that_is_not_a_review(tmp_path, capsys):
+    assert main(["app", "--review", str(tmp_path / "nothing"), "--port", "9"]) == 1
+    assert "not a review folder" in capsys.readouterr().err

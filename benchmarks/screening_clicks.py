@@ -43,7 +43,6 @@ def build(folder: Path, n_records: int, decided_share: float, reviewer: str):
     from review.example import example_protocol_dir
     from review.project import init_review
     from synthetic_review import DATABASES, synthetic_ris
-    from review.screening.decisions import decision_event
 
     review = init_review(folder, example_protocol_dir() / "protocol.yaml",
                          name=f"clicks-{n_records}")
@@ -57,10 +56,10 @@ def build(folder: Path, n_records: int, decided_share: float, reviewer: str):
     rng = np.random.default_rng(0)
     chosen = rng.choice(ids, int(len(ids) * decided_share), replace=False)
     reason = review.protocol.exclusion_reasons.title_abstract[0].code
-    review.store.append_events([
-        decision_event(stage="title_abstract", record_id=int(r), reviewer=reviewer,
-                       decision="include" if i % 10 == 0 else "exclude",
-                       reason=None if i % 10 == 0 else reason)
+    review.store.record_decisions([
+        dict(stage="title_abstract", work_id=int(r), reviewer=reviewer,
+             decision="include" if i % 10 == 0 else "exclude",
+             reason=None if i % 10 == 0 else reason)
         for i, r in enumerate(chosen)])
     return review, len(ids), len(chosen)
 

@@ -245,3 +245,11 @@ def test_unknown_wos_tag_is_read_with_a_warning():
     assert warnings == ["u.txt, line 5: 1 tag(s) Web of Science does not define (QQ): read, kept "
                         "in each record's raw text only"]
     assert frame["title"].tolist() == ["A title"]
+
+
+def test_unknown_medline_tag_is_read_with_a_warning():
+    data = b"PMID- 1\nTI  - A title QQQ\nQQQ - odd\n\nPMID- 2\nTI  - B\n\n"
+    frame, warnings = _read(data, "u.nbib")
+    assert warnings == ["u.nbib, line 3: 1 tag(s) MEDLINE does not define (QQQ): read, kept in "
+                        "each record's raw text only"]
+    assert frame["title"].tolist() == ["A title QQQ", "B"]

@@ -31,6 +31,13 @@ MEDLINE_FIELD_TAGS = {
     "language": ("LA",),
     "publication_type": ("PT",),
 }
+#: Tags of PubMed's MEDLINE format (NLM's list); any other is read and named in a warning.
+KNOWN_TAGS = frozenset("""AB AD AID AU AUID BTI CI CIN CN COI CON CP CRDT CRF CRI CTDT CTI DA
+    DCOM DDIN DRIN DEP DP DRDT ECF ECI EDAT EFR EIN ED EN FAU FED FIR FPS GN GR GS IR IRAD IS ISBN
+    IP JID JT LA LID LR MH MHDA MID NM OAB OABL OCI OID ORI OT OTO OWN PB PG PHST PL PMC PMCR PMID
+    PS PST PT PUBM RF RIN RN ROF RPF RPI RRF RRI SB SFM SI SO SPIN STAT TA TI TT UIN UOF VI VTI
+    CTI COIS""".split())
+_ANY_TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3}) {0,3}-", re.MULTILINE)
 #: A tag line: tag left-aligned and padded to four characters, "- ", then the value.
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,3}-(?: (.*)|)$")
 _DOI_SUFFIX = re.compile(r"\s*(10\.\S+)\s*\[doi\]\s*$", re.I)
@@ -74,6 +81,8 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
     carry = ""                # the open record's text from earlier pieces (from `start_at`)
     preamble: tuple[int, str] | None = None  # first line of text before the first record
     clean, window = _CLEAN_RECORD.fullmatch, _FAST_WINDOW
+    unknown: dict[str, int] = {}  # tag MEDLINE does not define -> first line
+    known, any_tag = KNOWN_TAGS, _ANY_TAG.findall
     i = base = 0              # current line index; offset of the current piece in the whole text
     piece = ""
 
@@ -99,6 +108,10 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
                         if not count:
                             opened()
                         lines = block.count("\n") + 1
+                        odd = set(any_tag(block)) - known
+                        for tag in odd - unknown.keys():
+                            at = re.search(rf"^{tag} {{0,3}}-", block, re.MULTILINE).start()
+                            unknown[tag] = i + 1 + block.count("\n", 0, at)
                         record = _record(_clean_fields(block), block, i + 1, count + 1, file, warnings)
                         count += 1
                         i += lines
@@ -119,6 +132,8 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
             match = None if line[:1].isspace() else _TAG_LINE.match(line)
             if match:
                 tag, value = match.group(1), (match.group(2) or "").strip()
+                if tag not in known and tag not in unknown:
+                    unknown[tag] = i + 1
                 if tag == "PMID" and pairs:
                     record = close()
                     count += 1
@@ -162,6 +177,12 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
         record = close()
         count += 1
         yield record
+    if unknown and count:
+        tags = sorted(unknown, key=unknown.get)
+        warnings.append(ParseWarning(
+            file, f"{len(tags)} tag(s) MEDLINE does not define ({', '.join(tags[:12])}"
+            f"{', ...' if len(tags) > 12 else ''}): read, kept in each record's raw text only",
+            line=unknown[tags[0]]))
     if not count:
         line_number, found = preamble or (1, "")
         raise ImportFormatError(file, "a MEDLINE record starting with 'PMID- '", line=line_number,

@@ -37,7 +37,11 @@ KNOWN_TAGS = frozenset("""AB AD AID AU AUID BTI CI CIN CN COI CON CP CRDT CRF CR
     IP JID JT LA LID LR MH MHDA MID NM OAB OABL OCI OID ORI OT OTO OWN PB PG PHST PL PMC PMCR PMID
     PS PST PT PUBM RF RIN RN ROF RPF RPI RRF RRI SB SFM SI SO SPIN STAT TA TI TT UIN UOF VI VTI
     CTI COIS""".split())
-_ANY_TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3}) {0,3}-", re.MULTILINE)
+#: Records of the fast path checked for unknown tags (the line-by-line path checks every line).
+_TAG_SAMPLE = 500
+#: A tag line whose tag is not in KNOWN_TAGS.
+_ODD_TAG = re.compile(r"^(?!(?:%s) {0,3}-)([A-Z][A-Z0-9]{1,3}) {0,3}-"
+                      % "|".join(sorted(KNOWN_TAGS, key=len, reverse=True)), re.MULTILINE)
 #: A tag line: tag left-aligned and padded to four characters, "- ", then the value.
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,3}-(?: (.*)|)$")
 _DOI_SUFFIX = re.compile(r"\s*(10\.\S+)\s*\[doi\]\s*$", re.I)
@@ -82,7 +86,7 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
     preamble: tuple[int, str] | None = None  # first line of text before the first record
     clean, window = _CLEAN_RECORD.fullmatch, _FAST_WINDOW
     unknown: dict[str, int] = {}  # tag MEDLINE does not define -> first line
-    known, any_tag = KNOWN_TAGS, _ANY_TAG.findall
+    known, odd_tag = KNOWN_TAGS, _ODD_TAG.search
     i = base = 0              # current line index; offset of the current piece in the whole text
     piece = ""
 
@@ -108,10 +112,12 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
                         if not count:
                             opened()
                         lines = block.count("\n") + 1
-                        odd = set(any_tag(block)) - known
-                        for tag in odd - unknown.keys():
-                            at = re.search(rf"^{tag} {{0,3}}-", block, re.MULTILINE).start()
-                            unknown[tag] = i + 1 + block.count("\n", 0, at)
+                        # Exports use the same tags throughout: the first records tell.
+                        odd = odd_tag(block) if count < _TAG_SAMPLE else None
+                        while odd:
+                            if odd.group(1) not in unknown:
+                                unknown[odd.group(1)] = i + 1 + block.count("\n", 0, odd.start())
+                            odd = odd_tag(block, odd.end())
                         record = _record(_clean_fields(block), block, i + 1, count + 1, file, warnings)
                         count += 1
                         i += lines

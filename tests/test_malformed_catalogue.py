@@ -237,3 +237,19 @@ def test_a_records_javascript_url_is_never_its_full_text_link(tmp_path):
         "https://doi.org/10.1/x"
     assert pdf_for(review, 1, {"url": "https://example.org/a", "doi": None}) == \
         "https://example.org/a"
+
+
+def test_unknown_wos_tag_is_read_with_a_warning():
+    data = b"FN x\nVR 1.0\nPT J\nTI A title\nQQ odd\nER\nEF\n"
+    frame, warnings = _read(data, "u.txt")
+    assert warnings == ["u.txt, line 5: 1 tag(s) Web of Science does not define (QQ): read, kept "
+                        "in each record's raw text only"]
+    assert frame["title"].tolist() == ["A title"]
+
+
+def test_unknown_medline_tag_is_read_with_a_warning():
+    data = b"PMID- 1\nTI  - A title QQQ\nQQQ - odd\n\nPMID- 2\nTI  - B\n\n"
+    frame, warnings = _read(data, "u.nbib")
+    assert warnings == ["u.nbib, line 3: 1 tag(s) MEDLINE does not define (QQQ): read, kept in "
+                        "each record's raw text only"]
+    assert frame["title"].tolist() == ["A title QQQ", "B"]

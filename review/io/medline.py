@@ -31,6 +31,17 @@ MEDLINE_FIELD_TAGS = {
     "language": ("LA",),
     "publication_type": ("PT",),
 }
+#: Tags of PubMed's MEDLINE format (NLM's list); any other is read and named in a warning.
+KNOWN_TAGS = frozenset("""AB AD AID AU AUID BTI CI CIN CN COI CON CP CRDT CRF CRI CTDT CTI DA
+    DCOM DDIN DRIN DEP DP DRDT ECF ECI EDAT EFR EIN ED EN FAU FED FIR FPS GN GR GS IR IRAD IS ISBN
+    IP JID JT LA LID LR MH MHDA MID NM OAB OABL OCI OID ORI OT OTO OWN PB PG PHST PL PMC PMCR PMID
+    PS PST PT PUBM RF RIN RN ROF RPF RPI RRF RRI SB SFM SI SO SPIN STAT TA TI TT UIN UOF VI VTI
+    CTI COIS""".split())
+#: Records of the fast path checked for unknown tags (the line-by-line path checks every line).
+_TAG_SAMPLE = 500
+#: A tag line whose tag is not in KNOWN_TAGS.
+_ODD_TAG = re.compile(r"^(?!(?:%s) {0,3}-)([A-Z][A-Z0-9]{1,3}) {0,3}-"
+                      % "|".join(sorted(KNOWN_TAGS, key=len, reverse=True)), re.MULTILINE)
 #: A tag line: tag left-aligned and padded to four characters, "- ", then the value.
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,3}-(?: (.*)|)$")
 _DOI_SUFFIX = re.compile(r"\s*(10\.\S+)\s*\[doi\]\s*$", re.I)
@@ -74,6 +85,8 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
     carry = ""                # the open record's text from earlier pieces (from `start_at`)
     preamble: tuple[int, str] | None = None  # first line of text before the first record
     clean, window = _CLEAN_RECORD.fullmatch, _FAST_WINDOW
+    unknown: dict[str, int] = {}  # tag MEDLINE does not define -> first line
+    known, odd_tag = KNOWN_TAGS, _ODD_TAG.search
     i = base = 0              # current line index; offset of the current piece in the whole text
     piece = ""
 
@@ -99,6 +112,12 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
                         if not count:
                             opened()
                         lines = block.count("\n") + 1
+                        # Exports use the same tags throughout: the first records tell.
+                        odd = odd_tag(block) if count < _TAG_SAMPLE else None
+                        while odd:
+                            if odd.group(1) not in unknown:
+                                unknown[odd.group(1)] = i + 1 + block.count("\n", 0, odd.start())
+                            odd = odd_tag(block, odd.end())
                         record = _record(_clean_fields(block), block, i + 1, count + 1, file, warnings)
                         count += 1
                         i += lines
@@ -119,6 +138,8 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
             match = None if line[:1].isspace() else _TAG_LINE.match(line)
             if match:
                 tag, value = match.group(1), (match.group(2) or "").strip()
+                if tag not in known and tag not in unknown:
+                    unknown[tag] = i + 1
                 if tag == "PMID" and pairs:
                     record = close()
                     count += 1
@@ -162,6 +183,12 @@ def iter_medline(text: str | Iterable[str], file: str = "<string>",
         record = close()
         count += 1
         yield record
+    if unknown and count:
+        tags = sorted(unknown, key=unknown.get)
+        warnings.append(ParseWarning(
+            file, f"{len(tags)} tag(s) MEDLINE does not define ({', '.join(tags[:12])}"
+            f"{', ...' if len(tags) > 12 else ''}): read, kept in each record's raw text only",
+            line=unknown[tags[0]]))
     if not count:
         line_number, found = preamble or (1, "")
         raise ImportFormatError(file, "a MEDLINE record starting with 'PMID- '", line=line_number,

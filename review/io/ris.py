@@ -69,6 +69,11 @@ _EMBEDDED_TAG = re.compile(r"\s{4,}([A-Z][A-Z0-9])  - ?")
 _URL_SPLIT = re.compile(r"\s*;\s*|\s+|,\s+")
 _DOI_IN = re.compile(r"10\.\d{4,9}/\S+")
 _BAD_TAG = re.compile(r"(\S\S)  -(?: |$)")
+#: Records of the fast path checked for unknown tags (the line-by-line path checks every line).
+_TAG_SAMPLE = 500
+#: A well-formed tag line whose tag is not in KNOWN_TAGS.
+_ODD_TAG = re.compile(r"^(?!(?:%s)  -)([A-Z][A-Z0-9])  -(?=[ \t]|$)"
+                      % "|".join(sorted(KNOWN_TAGS)), re.MULTILINE)
 #: A line whose common tag is glued to its value ("AUGilles, H"): a tag, then a capitalised word
 #: (a tag and digits is more often a grant number, "T32 GM..."). Read as that tag, with a warning.
 _GLUED_TAGS = "AU|A[1-4]|TI|T[1-3]|PY|Y1|DA|DO|AB|N2|JO|JF|JA|VL|IS|SP|EP|KW|UR|SN|PB|CY|LA"
@@ -118,6 +123,7 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
     has_ty = in_block = False
     valid, known, list_tags = _VALID_TAGS, KNOWN_TAGS, _LIST_TAGS
     unknown: dict[str, int] = {}  # tag the RIS specification does not define -> first line
+    odd_tag = _ODD_TAG.search
     clean = _CLEAN_RECORD.match
     i = base = 0             # current line index; offset of the current piece in the whole text
     piece = ""
@@ -156,11 +162,12 @@ def iter_ris(text: str | Iterable[str], file: str = "<string>",
                             found = [(line[:2], line[6:].strip()) for line in lines]
                         else:
                             found = _joined(lines)
-                        for pair in found:
-                            if pair[0] not in known and pair[0] not in unknown:
-                                at = next(k for k, text in enumerate(lines)
-                                          if text.startswith(pair[0] + "  -"))
-                                unknown[pair[0]] = i + 1 + at
+                        # Exports use the same tags throughout: the first records tell.
+                        odd = odd_tag(block) if count < _TAG_SAMPLE else None
+                        while odd:
+                            if odd.group(1) not in unknown:
+                                unknown[odd.group(1)] = i + 1 + block.count("\n", 0, odd.start())
+                            odd = odd_tag(block, odd.end())
                         record = _canonical(found)
                         record["line"] = i + 1
                         record["raw"] = block

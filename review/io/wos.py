@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rispy.config import WOK_LIST_TYPE_TAGS
+from rispy.config import WOK_LIST_TYPE_TAGS, WOK_TAG_KEY_MAPPING
 
 from ..errors import ImportFormatError, ParseWarning
 from ..records import Parsed
@@ -36,6 +36,12 @@ WOS_FIELD_TAGS = {
 #: Header and footer lines, kept out of records.
 _FILE_TAGS = frozenset({"FN", "VR", "EF"})
 _TAG = re.compile(r"[A-Z][A-Z0-9]$")
+#: Tags of Web of Science and its databases (rispy's table, usage counts, Zoological Record and
+#: BIOSIS fields); any other is read and named in a warning.
+KNOWN_TAGS = frozenset(WOK_TAG_KEY_MAPPING) | {
+    "Z8", "ZA", "ZB", "ZR", "ZS", "AN", "AW", "BD", "NT", "OR", "PS", "ST", "TN", "UR", "DL",
+    "BD", "CC", "CH", "CN", "DS", "ES", "FS", "GE", "GT", "LT", "MC", "MI", "MQ", "OS", "PE",
+    "RC", "SB", "TA", "TM", "TX", "ER", "EF", "FT", "CI", "PV", "D2"}
 
 
 def read_wos(text: str, file: str = "<string>") -> Parsed:
@@ -49,6 +55,7 @@ def read_wos(text: str, file: str = "<string>") -> Parsed:
     warnings: list[ParseWarning] = []
     pairs: list[list[str]] | None = None
     start = end = 0
+    unknown: dict[str, int] = {}
 
     def close(with_er: bool) -> None:
         number = len(records) + 1
@@ -95,6 +102,8 @@ def read_wos(text: str, file: str = "<string>") -> Parsed:
                 "the value) or a continuation line indented by three spaces",
                 line=i + 1, record=len(records) + 1, found=line)
         value = line[3:].strip()
+        if head not in KNOWN_TAGS and head not in unknown:
+            unknown[head] = i + 1
         if head == "ER":
             if pairs is None:
                 warnings.append(ParseWarning(file, "ER without a record skipped", line=i + 1))
@@ -122,6 +131,12 @@ def read_wos(text: str, file: str = "<string>") -> Parsed:
     if not records:
         raise ImportFormatError(file, "a Web of Science record ('PT J' ... 'ER')", line=1,
                                 found=next((x for x in lines if x.strip()), ""))
+    if unknown:
+        tags = sorted(unknown, key=unknown.get)
+        warnings.append(ParseWarning(
+            file, f"{len(tags)} tag(s) Web of Science does not define ({', '.join(tags[:12])}"
+            f"{', ...' if len(tags) > 12 else ''}): read, kept in each record's raw text only",
+            line=unknown[tags[0]]))
     return Parsed(records, warnings, format="wos")
 
 

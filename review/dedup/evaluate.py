@@ -262,7 +262,6 @@ def rule_breakdown(labelled: LabelledSet, result) -> dict[str, dict[str, int]]:
     its cluster; a missed pair to the verdict the rules gave that very pair ('not compared'
     when blocking never offered it). Record-level sets (no groups) charge a wrongly removed
     record, or a duplicate left in, the same way through the records it sits with."""
-    from .engine import DedupResult  # noqa: F401  (the type of `result`)
     from .run import joining_rules
 
     joined = joining_rules(result)

@@ -169,7 +169,9 @@ def update_review(review, files: Iterable[str | Path], *, database: str | None =
         except ValueError:
             raise ReviewError(f"--search-date: expected a date as YYYY-MM-DD, found "
                               f"{search_date!r}") from None
-    _check_files(paths)
+    # the first file is checked by its own import (a bad file stores nothing), the others before
+    # anything is stored, so a bad file anywhere leaves the review as it was
+    _check_files(paths[1:])
     store = review.store
     before = store.work_of_records()
     old_records = set(int(r) for r in before.index)

@@ -122,10 +122,11 @@ def test_a_bad_file_imports_nothing(review, tmp_path):
     bad = tmp_path / "broken.ris"
     bad.write_text("", encoding="utf-8")
     records = len(review.store.records(with_raw=False))
-    with pytest.raises(ReviewError, match="broken.ris"):
-        update_review(review, [good, bad], search_date="2026-02-01", actor="test")
-    assert len(review.store.records(with_raw=False)) == records
-    assert latest_round(review.store) == 0
+    for files in ([good, bad], [bad, good]):  # checked before anything is stored, either way
+        with pytest.raises(ReviewError, match="broken.ris"):
+            update_review(review, files, search_date="2026-02-01", actor="test")
+        assert len(review.store.records(with_raw=False)) == records
+        assert latest_round(review.store) == 0 and len(review.store.sources()) == 1
 
 
 def test_bad_search_date_is_named(review, tmp_path):

@@ -102,7 +102,7 @@ def run_peer(path: Path, seed: int, priors: list[int], use_cache: bool, cached_o
 
 
 def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
-             until_95: bool = False) -> dict:
+             until_95: bool = False, cached_only: bool = False) -> dict | None:
     """One simulation, with the labels in screening order (for the stopping rule). With
     `until_95` (when CPU time is short) it stops at 95 % recall: records to 95 % recall is the
     same, the later figures and the stopping rule are then left out for this run."""
@@ -113,6 +113,8 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
         return json.loads(cached.read_text())
     if use_cache and until_95 and partial.exists():
         return json.loads(partial.read_text())
+    if cached_only:
+        return None
     texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
     prioritiser = make_prioritiser(texts, model=model, seed=seed)
     if until_95:
@@ -163,7 +165,7 @@ def _until_95(frame, seed: int, prioritiser) -> dict:
 
 
 def compare(files, seeds, models, with_peer: bool, use_cache: bool,
-            until_95: bool = False) -> list[dict]:
+            until_95: bool = False, cached_only: bool = False) -> list[dict]:
     rows = []
     for path in files:
         try:
@@ -172,8 +174,12 @@ def compare(files, seeds, models, with_peer: bool, use_cache: bool,
             print(f"skipped {path.relative_to(DATA)}: {exc}", flush=True)
             continue
         for seed in seeds:
-            ours = {m: run_ours(m, path, frame, seed, use_cache, until_95 and m != REFERENCE)
-                    for m in models}
+            ours = {m: run_ours(m, path, frame, seed, use_cache, until_95 and m != REFERENCE,
+                                cached_only) for m in models}
+            if any(o is None for o in ours.values()):
+                print(f"{path.stem:24s} seed {seed}: not in the cache for "
+                      f"{', '.join(m for m, o in ours.items() if o is None)}; left out", flush=True)
+                continue
             priors = next(iter(ours.values()))["priors"]
             peer = run_peer(path, seed, priors, use_cache, cached_only=not with_peer)
             first = next(iter(ours.values()))
@@ -448,6 +454,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-timing", action="store_true", help="skip timing model updates")
     ap.add_argument("--json", action="store_true", help="end with all results as one JSON line")
     ap.add_argument("--markdown", action="store_true", help="also print the README's table")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="summarise the cached runs only; a dataset and seed some model has not "
+                         "run yet is left out (and named)")
     ap.add_argument("--until-95", action="store_true",
                     help="simulate models other than elas-u4 only to 95 %% recall (faster; no "
                          "100 %% figures or stopping rule for them)")
@@ -458,10 +467,19 @@ def main(argv=None) -> int:
     if not args.timing_only:
         files = find_datasets(args.datasets or (QUICK if args.quick else None))
         rows = compare(files, args.seeds, args.models, not args.no_peer, not args.no_cache,
-                       args.until_95)
+                       args.until_95, args.cached_only)
         table = per_dataset(rows, args.models)
         cv = cross_validate(table, args.models)
         print_table(table, cv, args.models)
+        check = [(r["dataset"], r["seed"], r["ours"][REFERENCE]["records_to_95pct_recall"],
+                  r["asreview"]["records_to_95pct_recall"]) for r in rows
+                 if r["asreview"] is not None and REFERENCE in r["ours"]]
+        if check:
+            same = sum(ours == peer for _, _, ours, peer in check)
+            print(f"ASReview ran on {len(check)} dataset-seed(s) of these; our {REFERENCE} needed "
+                  f"the same records to 95 % recall on {same}: "
+                  + ", ".join(f"{d} seed {s} {o}/{p}" for d, s, o, p in check))
+            result["elas_u4_reproduces_asreview"] = {"runs": len(check), "same": same}
         stopping = stopping_summary(rows, args.models)
         print_stopping(stopping, 0.95)
         if args.markdown:

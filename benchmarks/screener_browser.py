@@ -4,7 +4,7 @@ Chromium, screened with the keyboard alone after one click, at 2,000 records (or
     python benchmarks/screener_browser.py [--sizes 2000] [--keys 100] [--pause 0] [--json]
 
 Each review is built first (not timed): the worked example's protocol and `--sizes` synthetic
-records (`review.report.synthetic.synthetic_ris`, four RIS files, not deduplicated). JupyterLab
+records (`benchmarks/synthetic_review.py`, four RIS files, not deduplicated). JupyterLab
 (offline flags, isolated config) opens notebooks/02_screen.ipynb, runs it, and Chromium clicks
 once on the record's title, parks the pointer outside the widget and presses i / e / m in turn
 `--keys` times, `--pause` seconds apart. A MutationObserver in the page stamps the first change
@@ -42,7 +42,7 @@ REVIEWER = "benchmark"
 def build(folder: Path, n_records: int):
     from review.example import example_protocol_dir
     from review.project import init_review
-    from review.report.synthetic import DATABASES, synthetic_ris
+    from synthetic_review import DATABASES, synthetic_ris
 
     review = init_review(folder, example_protocol_dir() / "protocol.yaml", name=f"keys-{n_records}")
     texts, _ = synthetic_ris(n_records, seed=0)

@@ -181,28 +181,21 @@ def test_repeated_reasons_share_one_footnote():
     assert all(letter in cell for cell in frame["Certainty of the evidence"])
 
 
-def _latex_ready() -> bool:
-    import shutil
-    import subprocess
-    if not shutil.which("pdflatex") or not shutil.which("kpsewhich"):
-        return False
-    found = subprocess.run(["kpsewhich", "threeparttable.sty"], capture_output=True, text=True)
-    return bool(found.stdout.strip())
-
-
-@pytest.mark.skipif(not _latex_ready(), reason="pdflatex with threeparttable (texlive-latex-extra) "
-                                                "is not installed")
 def test_summary_of_findings_tex_compiles(tmp_path):
-    import subprocess
+    """Hostile labels and all: compiled with the packages its first line names (a basic TeX
+    installation has them), no column narrower than a word, no float taller than its page."""
+    import os
+    import shutil
+    from test_report_latex import compile_table
+    found = shutil.which("pdflatex")
+    if found is None:
+        if os.environ.get("REVIEW_REQUIRE_LATEX") == "1":
+            pytest.fail("pdflatex is not installed and CI requires it")
+        pytest.skip("pdflatex is not installed (Debian: texlive-latex-base texlive-latex-recommended)")
     syn = synthesise(None, _spec(label="Tumour volume_1 & 50% #2"), _rows(STUDIES, STRATEGY))
     write_summary_of_findings([(syn, certainty_for(syn))], tmp_path)
-    (tmp_path / "doc.tex").write_text(
-        "\\documentclass{article}\n\\usepackage{booktabs,threeparttable,array,textcomp}\n"
-        "\\begin{document}\n\\input{summary_of_findings.tex}\n\\end{document}\n", encoding="utf-8")
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert 0 == run.returncode, run.stdout[-2000:]
-    assert (tmp_path / "doc.pdf").read_bytes()[:5] == b"%PDF-"
+    compile_table(found, tmp_path / "summary_of_findings.tex")
+    assert (tmp_path / "doc-summary_of_findings.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_block_forest_plots_draw_subgroups_and_experiments():

@@ -68,8 +68,11 @@ def test_the_example_tables_compile_and_every_column_fits_its_longest_word(pdfla
                                     echo=lambda _: None)
     # every .tex table the report's writers make is compiled, whichever writer made it
     write_meta_analysis(review, figures_dir=folder / "figures", tables_dir=folder / "tables")
+    from review.report.outcome_report import write_outcomes
+    write_outcomes(review, figures_dir=folder / "figures", tables_dir=folder / "tables")
     tables = sorted((folder / "tables").glob("*.tex"))
     assert written and tables
+    assert "summary_of_findings.tex" in {t.name for t in tables}
     for table in tables:
         compile_table(pdflatex, table)
 

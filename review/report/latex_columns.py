@@ -4,6 +4,7 @@ and whether a table's wrapped rows would overflow a page (then it is set as a lo
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 import re
 
 __all__ = ["latex_words", "latex_columns", "too_tall", "LATEX_WRAP_WIDTH"]
@@ -76,8 +77,10 @@ def latex_columns(header: list[str], rows: list[list[str]]) -> str:
 _PAGE_EM = {False: (37.0, 52.0), True: (68.0, 34.0)}
 
 
-def too_tall(header: list[str], rows: list[list[str]], landscape: bool) -> bool:
-    """Whether the table's wrapped rows would likely not fit on one page (then a longtable)."""
+def too_tall(header: list[str], rows: list[list[str]], landscape: bool,
+             notes: Sequence[str] = ()) -> bool:
+    """Whether the table's wrapped rows and its notes below would likely not fit on one page
+    (then a longtable)."""
     plan = _column_plan(header, rows)
     if plan is None:
         lines = len(rows) + 1
@@ -88,6 +91,8 @@ def too_tall(header: list[str], rows: list[list[str]], landscape: bool) -> bool:
         columns = [floor + share * left for floor, share in zip(floors, shares)]
         lines = sum(max(math.ceil(_em_width(c) * 1.1 / w) if c else 1
                         for c, w in zip(row, columns)) for row in [header, *rows])
+    width = _PAGE_EM[landscape][0]
+    lines += sum(math.ceil(_em_width(note) * 0.9 / width) for note in notes)  # \footnotesize
     return lines * 1.15 > _PAGE_EM[landscape][1]
 
 

@@ -224,7 +224,7 @@ def to_latex(frame: pd.DataFrame, *, caption: str | None = None, footnotes: Sequ
     landscape = len(header) > LANDSCAPE_COLUMNS if landscape is None else landscape
     if long is None:
         long = len(body) >= LONGTABLE_ROWS or \
-            too_tall(header, [cells for _, cells in body], landscape)
+            too_tall(header, [cells for _, cells in body], landscape, footnotes)
     n = max(len(header), 1)
     spec = latex_columns(header, [cells for _, cells in body])
     font_size = font_size or ("footnotesize" if landscape else "small")

@@ -55,7 +55,7 @@ def test_help_documents_each_command(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    for command in ("init", "import", "parse", "status", "export", "example"):
+    for command in ("init", "import", "parse", "status", "export", "example", "update"):
         assert command in out
         with pytest.raises(SystemExit):
             main([command, "--help"])

@@ -322,10 +322,11 @@ def test_a_reviewer_with_nothing_left_sees_that_all_is_screened(screened_example
 
 
 def test_a_failed_write_is_shown_and_the_record_stays(screener, review, monkeypatch):
+    from review.errors import StoreError
     first = screener.session.current.record_id
 
     def refuse(*_args, **_kwargs):
-        raise RuntimeError("database is locked <now>")
+        raise StoreError("the review store <now> cannot be written")
     monkeypatch.setattr(review.store, "record_decisions", refuse)
     screener.action_buttons["include"].click()
     assert "Not saved" in screener.status.value and "&lt;now&gt;" in screener.status.value
@@ -446,3 +447,37 @@ def test_a_pdf_uploaded_in_the_screener_is_kept_and_shown(review):
     view.upload.value = ({"name": "notes.txt", "type": "text/plain", "size": 1,
                           "content": memoryview(b"hello"), "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)},)
     assert "Not attached: this file is not a PDF" in view.status.value
+
+
+def test_a_busy_store_keeps_the_decision_on_screen_and_the_retry_saves_it(screener, review,
+                                                                           monkeypatch):
+    """The store's write lock held elsewhere: the record stays, the message says so in plain
+    words (no exception name), and the retry saves the very decision once the store is free."""
+    from review.store.faults import StoreBusy
+    first = screener.session.current.record_id
+    real = type(review.store).record_decisions
+
+    def busy(self, rows):
+        raise StoreBusy("the review store is busy")
+
+    monkeypatch.setattr(type(review.store), "record_decisions", busy)
+    screener.note.value = "kept"
+    screener.action_buttons["include"].click()
+    assert screener.session.current.record_id == first
+    assert "review store is busy" in screener.status.value and "Error" not in screener.status.value
+    assert [] == _decisions(review)
+    monkeypatch.setattr(type(review.store), "record_decisions", real)
+    screener.retry_pending()
+    assert [("include", None, "kept")] == _decisions(review)
+    assert screener.session.current.record_id != first
+    assert f"Saved once the store was free: included for record {first}." in screener.status.value
+
+
+def test_a_fault_of_ours_is_said_plainly_not_as_a_python_message(screener, review, monkeypatch):
+    def broken(self, rows):
+        raise AttributeError("'NoneType' object has no attribute 'x'")
+
+    monkeypatch.setattr(type(review.store), "record_decisions", broken)
+    screener.action_buttons["include"].click()
+    assert "something went wrong in the screener" in screener.status.value
+    assert "NoneType" not in screener.status.value and "AttributeError" not in screener.status.value

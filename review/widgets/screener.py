@@ -12,6 +12,7 @@ buttons stay in one place; the record scrolls beneath them in a box of its own.
 """
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import time
@@ -21,7 +22,8 @@ import ipywidgets as widgets
 
 from ..screening.fulltext import attach_pdf, full_text
 from ..screening.records import highlight_keywords
-from ..screening.session import ScreeningItem, ScreeningSession
+from ..errors import ReviewError
+from ..screening.session import DecisionNotSaved, ScreeningItem, ScreeningSession
 from ..screening.wording import in_words, stage_name
 from ._values import shown as _text
 from .keys import SCROLL_CLASS, KeyboardView
@@ -217,14 +219,58 @@ class Screener(KeyboardView):
                 self.note.value, self.reason.value = "", ""
                 why = f" ({self._reasons[reason]})" if reason else ""
                 message = f"Saved: {_SAID[action]}{why} for record {item.record_id}."
-        except Exception as exc:  # noqa: BLE001 - shown to the reviewer, who can retry
-            log.exception("screening action %s failed", action)
+        except DecisionNotSaved as exc:  # the store is busy: the record stays, a retry follows
+            self.status.value = _ERROR.format(html.escape(str(exc)))
+            self._retry_later()
+            return
+        except ReviewError as exc:
             self.status.value = _ERROR.format(
                 f"Not saved: {html.escape(in_words(str(exc)))}. Nothing was lost; try again.")
+            return
+        except Exception:  # noqa: BLE001 - a fault of ours: said plainly, logged in full
+            log.exception("screening action %s failed", action)
+            self.status.value = _ERROR.format(
+                "Not saved: something went wrong in the screener (the details are in the "
+                "kernel's log). Nothing was lost; try again.")
             return
         self.reason.remove_class("review-needs-attention")
         self.refresh()
         self.status.value = html.escape(message)
+
+    #: Seconds between automatic tries of a decision the busy store did not take, and how many.
+    RETRY_SECONDS, RETRIES = 2.0, 30
+
+    def _retry_later(self, tries_left: int | None = None) -> None:
+        """Try the pending decision again on the kernel's own event loop (so widget values are
+        set from the kernel's thread); outside a running kernel the reviewer presses again."""
+        tries_left = self.RETRIES if tries_left is None else tries_left
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if tries_left > 0:
+            loop.call_later(self.RETRY_SECONDS, self.retry_pending, tries_left - 1)
+
+    def retry_pending(self, tries_left: int = 0) -> None:
+        """Save the decision the busy store did not take, if its record is still on screen."""
+        pending = self.session.pending
+        if pending is None:
+            return
+        try:
+            saved = self.session.retry_pending()
+        except DecisionNotSaved:
+            self._retry_later(tries_left)
+            return
+        except ReviewError as exc:
+            self.status.value = _ERROR.format(f"Not saved: {html.escape(in_words(str(exc)))}.")
+            return
+        if saved is None:
+            return
+        self.note.value, self.reason.value = "", ""
+        self.refresh()
+        self.status.value = html.escape(
+            f"Saved once the store was free: {_SAID[pending.decision]} for record "
+            f"{pending.record_id}.")
 
     def _say(self, step) -> None:
         try:

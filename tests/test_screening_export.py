@@ -77,7 +77,7 @@ def test_ris_gives_reasons_in_the_protocols_words(example, tmp_path):
 def test_every_ris_record_names_its_database_and_duplicate_cluster(example, tmp_path, deduplicated):
     path = export(example, tmp_path, "ris", *(["--deduplicated"] if deduplicated else []))
     blocks = _ris_blocks(path)
-    assert len(blocks) == (152 if deduplicated else 340)
+    assert len(blocks) == (156 if deduplicated else 347)  # with the update search
     for block in blocks:
         lines = block.splitlines()
         assert any(line.startswith("DB  - ") and line[6:].strip() for line in lines), block[:200]

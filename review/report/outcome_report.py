@@ -19,7 +19,7 @@ import pandas as pd
 from .grade import DOMAIN_NAMES, Certainty, certainty_for
 from .synthesis import OutcomeSynthesis, synthesise
 
-__all__ = ["OutcomesReport", "synthesis_text", "write_outcomes"]
+__all__ = ["OutcomesReport", "outcome_results", "synthesis_text", "write_outcomes"]
 
 
 def _slug(text: str) -> str:
@@ -119,6 +119,21 @@ def _pooled_files(syn: OutcomeSynthesis, slug: str, tables: Path) -> list[Path]:
     return [Path(p) for p in paths]
 
 
+def outcome_results(review) -> list[tuple[OutcomeSynthesis, Certainty]]:
+    """Every outcome of `report.outcomes` synthesised and rated (the pre-judged GRADE domains
+    with the reviewers' stored judgements laid over), as the report and its checklist see it."""
+    specs = review.protocol.report.outcomes
+    if not specs:
+        return []
+    rob, tool = _risk_of_bias(review)
+    overrides = review.store.certainty_judgements()
+    results = []
+    for spec in specs:
+        syn = synthesise(review, spec)
+        results.append((syn, certainty_for(syn, rob=rob, tool=tool, overrides=overrides)))
+    return results
+
+
 def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -> OutcomesReport:
     """Synthesise, draw, rate and tabulate every outcome of `report.outcomes`."""
     from ..figures import save_figure
@@ -131,20 +146,17 @@ def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -
     figures, tables = Path(figures_dir), Path(tables_dir)
     tables.mkdir(parents=True, exist_ok=True)
     report = OutcomesReport()
-    specs = review.protocol.report.outcomes
-    if not specs:
-        return report
-    rob, tool = _risk_of_bias(review)
-    overrides = review.store.certainty_judgements()
 
     def draw(figure, name):
         report.files.extend(save_figure(figure, figures, name))
         close(figure)
 
-    for spec in specs:
+    results = outcome_results(review)
+    if not results:
+        return report
+    for syn, certainty in results:
+        spec = syn.spec
         slug = _slug(spec.outcome)
-        syn = synthesise(review, spec)
-        certainty = certainty_for(syn, rob=rob, tool=tool, overrides=overrides)
         report.syntheses.append(syn)
         report.certainty.append(certainty)
         if syn.pooled:

@@ -140,6 +140,7 @@ def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -
     from ..figures.style import close
     from .forest import forest_plot, funnel_plot
     from .forest_subgroups import experiments_forest_plot, subgroup_forest_plot
+    from .latex_symbols import SWIM_SYMBOLS, latex_symbols
     from .sof import write_summary_of_findings
     from .swim import effect_direction_plot
     from .tables import write_table
@@ -186,10 +187,13 @@ def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -
                      "\u25b2 favours the intervention, \u25bc favours the control, "
                      "\u25c4\u25ba no difference, ? not reported. Direction of effect only, "
                      "as SWiM vote counting asks (Campbell et al. 2020)."]
-            for suffix in (".csv", ".md", ".docx", ".xlsx"):
-                report.files.append(write_table(frame, tables / f"swim_{slug}{suffix}",
-                                                caption=f"{spec.name}: synthesis without "
-                                                        "meta-analysis", footnotes=notes))
+            for suffix in (".csv", ".md", ".docx", ".tex", ".xlsx"):
+                path = write_table(frame, tables / f"swim_{slug}{suffix}",
+                                   caption=f"{spec.name}: synthesis without meta-analysis",
+                                   footnotes=notes)
+                if suffix == ".tex":   # the direction symbols as amssymb's math symbols
+                    latex_symbols(path, SWIM_SYMBOLS, packages=("amssymb",))
+                report.files.append(path)
         text = synthesis_text(syn, certainty)
         path = tables / f"meta_analysis_{slug}.txt"
         path.write_text(text + "\n", encoding="utf-8")

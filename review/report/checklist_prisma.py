@@ -251,12 +251,16 @@ def _selection_results(f: ChecklistFacts):
             + ", ".join(f"{name} {n}" for name, n in {**c.databases, **c.registers}.items()) + ")")
     if c.has_other_methods:
         text += f" and other methods {plural(c.other_results, 'record')}"
+    sought, assessed = c.dbr_sought_reports + c.other_sought_reports, c.dbr_assessed + c.other_assessed
+
+    def were(n: int) -> str:
+        return "was" if n == 1 else "were"
     text += (f". After removing {plural(c.duplicates + c.other_duplicates, 'duplicate')}, "
-             f"{plural(c.records_screened, 'record')} were screened on title and abstract and "
-             f"{c.records_excluded} excluded; "
-             f"{plural(c.dbr_sought_reports + c.other_sought_reports, 'report')} "
-             f"were sought, {c.dbr_notretrieved_reports + c.other_notretrieved_reports} could not be "
-             f"retrieved, {c.dbr_assessed + c.other_assessed} were assessed in full text and "
+             f"{plural(c.records_screened, 'record')} {were(c.records_screened)} screened on "
+             f"title and abstract and {c.records_excluded} excluded; "
+             f"{plural(sought, 'report')} {were(sought)} sought, "
+             f"{c.dbr_notretrieved_reports + c.other_notretrieved_reports} could not be "
+             f"retrieved, {assessed} {were(assessed)} assessed in full text and "
              f"{sum(f.full_text_excluded.values())} excluded ("
              + "; ".join(f"{reason}: {n}" for reason, n in f.full_text_excluded.items()) + "). ")
     if update:

@@ -2,11 +2,13 @@
 SWiM), figures, tables, GRADE certainty and the summary-of-findings table. Only reads the store.
 
 Per outcome `<slug>`: figures `forest_<slug>` (outcome named, favours labels, prediction interval
-on t), `forest_<slug>_experiments` (the three-level model), `forest_<slug>_subgroups`, `funnel_<slug>` only with 10 or more studies, and for a SWiM
-`effect_direction_<slug>`; tables `meta_analysis_<slug>.csv|json|txt` (studies, pooled numbers
-and the text report with every model and every reason an analysis was not done),
-`leave_one_out_<slug>.csv`, `swim_<slug>.csv|md|docx|tex|xlsx`, `certainty_<slug>.csv`; for all
-outcomes `summary_of_findings.docx|md|tex|xlsx|csv`."""
+on t), `forest_<slug>_experiments` (the three-level model), `forest_<slug>_subgroups`,
+`funnel_<slug>` only with 10 or more studies, `cumulative_<slug>` once the review has been
+updated, and for a SWiM `effect_direction_<slug>`; tables `meta_analysis_<slug>.csv|json|txt`
+(studies, pooled numbers and the text report with every model and every reason an analysis was
+not done), `leave_one_out_<slug>.csv`, `meta_analysis_<slug>_cumulative.csv` (updated reviews),
+`swim_<slug>.csv|md|docx|tex|xlsx`, `certainty_<slug>.csv`; for all outcomes
+`summary_of_findings.docx|md|tex|xlsx|csv`."""
 from __future__ import annotations
 
 import json
@@ -138,6 +140,7 @@ def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -
     """Synthesise, draw, rate and tabulate every outcome of `report.outcomes`."""
     from ..figures import save_figure
     from ..figures.style import close
+    from .cumulative import write_cumulative
     from .forest import forest_plot, funnel_plot
     from .forest_subgroups import experiments_forest_plot, subgroup_forest_plot
     from .latex_symbols import SWIM_SYMBOLS, latex_symbols
@@ -175,6 +178,11 @@ def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -
                                  "asymmetry cannot be judged by eye with so few (Cochrane "
                                  "Handbook 13.3.5.4).")
             report.files += _pooled_files(syn, slug, tables)
+            # a living review: the estimate after each search (nothing before an update)
+            report.files += write_cumulative(review, None, measure=syn.result.measure,
+                                             method=syn.result.method, ratio=syn.result.is_ratio,
+                                             slug=slug, figures_dir=figures, tables_dir=tables,
+                                             result=syn.result)
         elif syn.swim is not None:
             draw(effect_direction_plot(syn.swim, outcome=spec.name,
                                        favours=(spec.favours_intervention, spec.favours_control)),

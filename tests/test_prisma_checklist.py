@@ -25,8 +25,9 @@ EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "protocols" / "nk-exosomes"
 EXAMPLE = EXAMPLE_DIR / "protocol.yaml"
 
 #: Items the worked example's log and protocol fill completely (listed in the README).
-FILLED_2020 = ["1", "4", "5", "6", "7", "8", "10b", "11", "12", "13a", "13c", "13d", "13e", "14",
-               "15", "16a", "17", "18", "20b", "20c", "21", "22", "24a", "24b", "24c", "25", "26"]
+FILLED_2020 = ["1", "4", "5", "6", "7", "8", "10b", "11", "12", "13a", "13c", "13d", "13e", "13f",
+               "14", "15", "16a", "17", "18", "20b", "20c", "20d", "21", "22", "24a", "24b", "24c",
+               "25", "26"]
 FILLED_S = ["1", "3", "4", "5", "7", "8", "13", "15", "16"]
 FILLED_ABSTRACTS = ["1", "2", "3", "4", "5", "6", "8", "11", "12"]
 
@@ -206,6 +207,10 @@ def test_synthesis_results_are_the_reports_numbers(example):
             assert f"{syn.spec.name}: not assessed" in rows["21"].text
             assert syn.votes.text() in rows["20b"].text
         assert f"{syn.spec.name}: {certainty.level} certainty ({certainty.symbols})" in rows["22"].text
+    for syn, _ in pooled:                        # the sensitivity analyses refit the same model
+        low, high = syn.sensitivity["estimate"].min(), syn.sensitivity["estimate"].max()
+        assert (f"{syn.spec.name} (SMD {syn.result.estimate:.2f} as reported): leaving out one "
+                f"study at a time, estimates from {low:.2f} to {high:.2f}") in rows["20d"].text
     volume = next(s for s, _ in pooled if s.subgroups is not None)
     assert volume.subgroups.test_text() in rows["20c"].text
     assert "favouring vesicle therapy" in rows["20b"].text

@@ -99,8 +99,8 @@ def _reviewed(events: pd.DataFrame, per_item: int, worker: str, key: str) -> Sta
 def _meta(review) -> dict | None:
     """The protocol's pooled outcome, fitted as the report fits it (or why not)."""
     spec = review.protocol.report.meta_analysis
-    if spec is None:
-        return None
+    if spec is None or any(o.outcome == spec.outcome for o in review.protocol.report.outcomes):
+        return None                     # as write_meta_analysis: the outcomes' synthesis reports it
     from .meta_report import _OTHER_METHOD, outcome_table
     from .meta_analysis import meta_analysis_from_outcomes
     frame = outcome_table(review, spec.outcome, outcome_field=spec.outcome_field)

@@ -226,8 +226,7 @@ def _tabulation(f: ChecklistFacts):
     return FILLED, text, ""
 
 
-@filler("sensitivity_methods")
-def _sensitivity_methods(f: ChecklistFacts):
+def sensitivity_methods_pooled_outcome(f: ChecklistFacts):
     meta = f.protocol.report.meta_analysis
     if meta is None:
         return TO_COMPLETE, "", "the sensitivity analyses, or a statement that none was done"
@@ -307,8 +306,7 @@ def _risk_of_bias_results(f: ChecklistFacts):
     return FILLED, text, ""
 
 
-@filler("individual_results")
-def _individual_results(f: ChecklistFacts):
+def individual_results_pooled_outcome(f: ChecklistFacts):
     meta = f.meta
     text = "Each study's main result (treated vs control) is in the evidence table."
     if meta and "estimate" in meta:
@@ -318,8 +316,7 @@ def _individual_results(f: ChecklistFacts):
     return PARTLY, text, "each study's effect estimate with its precision"
 
 
-@filler("sensitivity_results")
-def _sensitivity_results(f: ChecklistFacts):
+def sensitivity_results_pooled_outcome(f: ChecklistFacts):
     meta = f.meta
     if not meta or "other" not in meta:
         return TO_COMPLETE, "", "the results of the sensitivity analyses (item 13f)"

@@ -1,5 +1,5 @@
-"""Fillers of PRISMA 2020's synthesis, reporting-bias and certainty items (12, 13d, 13e, 14, 15,
-20b, 20c, 21, 22) from the protocol's outcomes (`report.outcomes`) and what the report computed
+"""Fillers of PRISMA 2020's synthesis, reporting-bias and certainty items (12, 13d, 13e, 13f, 14,
+15, 19, 20b, 20c, 20d, 21, 22) from the protocol's outcomes (`report.outcomes`) and what the report computed
 for each (`review.report.outcome_report.outcome_results`: the syntheses and the GRADE certainty
 with the reviewers' stored judgements). Reviews that only name one pooled outcome
 (`report.meta_analysis`) keep the shorter text of that analysis."""
@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 
 from .checklist_facts import ChecklistFacts
-from .checklist_prisma import _MEASURES, _METHODS
+from .checklist_prisma import (_MEASURES, _METHODS, individual_results_pooled_outcome,
+                               sensitivity_methods_pooled_outcome,
+                               sensitivity_results_pooled_outcome)
 from .checklist_text import FILLED, PARTLY, TO_COMPLETE, filler, joined, plural
 
 _TESTS = {"knha": "the Hartung-Knapp adjustment (t distribution with k-1 degrees of freedom), "
@@ -362,3 +364,75 @@ def _a_synthesis_results(f: ChecklistFacts):
         else:
             lines.append(f"{syn.spec.name}: no study reports a direction of effect.")
     return FILLED, " ".join(lines), ""
+
+
+# -- individual results and sensitivity analyses ---------------------------------------------------
+_OTHER = {"REML": "DL", "DL": "REML"}
+
+
+@filler("individual_results")
+def _individual_results(f: ChecklistFacts):
+    from .outcome_report import _slug
+    results = _results(f)
+    if not results:
+        return individual_results_pooled_outcome(f)
+    lines = ["Each study's main result (treated vs control) is in the evidence table."]
+    not_pooled = []
+    for syn, _ in results:
+        slug = _slug(syn.spec.outcome)
+        if syn.pooled:
+            lines.append(f"{syn.spec.name}: each study's effect ({syn.result.measure}) with its "
+                         f"95% CI in the forest plot and meta_analysis_{slug}.csv"
+                         + ("; each experiment's in the three-level forest plot"
+                            if syn.multilevel is not None else "") + ".")
+        elif syn.studies:
+            not_pooled.append(syn.spec.name)
+            lines.append(f"{syn.spec.name}: each study's group results and direction of effect "
+                         f"in the SWiM table (swim_{slug}) and the effect-direction plot.")
+    if not_pooled:
+        return PARTLY, " ".join(lines), ("an effect estimate with its precision per study for "
+                                         + joined(not_pooled) + ", where one can be computed")
+    return FILLED, " ".join(lines), ""
+
+
+@filler("sensitivity_methods")
+def _sensitivity_methods(f: ChecklistFacts):
+    if not _specs(f):
+        return sensitivity_methods_pooled_outcome(f)
+    return FILLED, ("For each pooled outcome: each study left out in turn and the model refitted "
+                    "(leave-one-out, from 3 studies); the pooled estimate refitted with the other "
+                    "estimator of tau² (DerSimonian and Laird's method for restricted maximum "
+                    "likelihood, and the reverse); and, where studies reported several "
+                    "experiments, the three-level model over every experiment beside the "
+                    "study-level estimate."), ""
+
+
+@filler("sensitivity_results")
+def _sensitivity_results(f: ChecklistFacts):
+    from .meta_models import _refit
+    results = _results(f)
+    if not results:
+        if _specs(f):
+            return TO_COMPLETE, "", "the results of the sensitivity analyses (item 13f)"
+        return sensitivity_results_pooled_outcome(f)
+    lines = []
+    for syn, _ in results:
+        if not syn.pooled:
+            continue
+        r, ratio = syn.result, syn.result.is_ratio
+        parts = []
+        if syn.sensitivity is not None:
+            s = syn.sensitivity["estimate"]
+            parts.append(f"leaving out one study at a time, estimates from {_num(s.min(), ratio)} "
+                         f"to {_num(s.max(), ratio)}")
+        other = _refit(r, list(range(r.k)), method=_OTHER[r.method])
+        parts.append(f"with tau² by {_METHODS[other.method]}, {_num(other.estimate, ratio)} "
+                     f"(95% CI {_num(other.ci_low, ratio)} to {_num(other.ci_high, ratio)})")
+        if syn.multilevel is not None:
+            m = syn.multilevel
+            parts.append(f"three-level model over {m.k} experiments, {_num(m.estimate, ratio)}")
+        lines.append(f"{syn.spec.name} ({r.measure} {_num(r.estimate, ratio)} as reported): "
+                     + "; ".join(parts) + ".")
+    if not lines:
+        return FILLED, "No outcome was pooled, so no sensitivity analysis was done.", ""
+    return FILLED, "\n".join(lines), ""

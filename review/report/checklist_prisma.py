@@ -188,8 +188,7 @@ _MEASURES = {"SMD": "standardised mean difference (Hedges' g)", "MD": "mean diff
 _METHODS = {"REML": "restricted maximum likelihood", "DL": "DerSimonian and Laird's method"}
 
 
-@filler("synthesis_eligibility")
-def _synthesis_eligibility(f: ChecklistFacts):
+def synthesis_eligibility_pooled_outcome(f: ChecklistFacts):
     meta = f.protocol.report.meta_analysis
     if meta is None:
         return TO_COMPLETE, "", "which studies were eligible for each synthesis"
@@ -250,7 +249,8 @@ def _selection_results(f: ChecklistFacts):
             + ", ".join(f"{name} {n}" for name, n in {**c.databases, **c.registers}.items()) + ")")
     if c.has_other_methods:
         text += f" and other methods {plural(c.other_results, 'record')}"
-    sought, assessed = c.dbr_sought_reports + c.other_sought_reports, c.dbr_assessed + c.other_assessed
+    sought = c.dbr_sought_reports + c.other_sought_reports
+    assessed = c.dbr_assessed + c.other_assessed
 
     def were(n: int) -> str:
         return "was" if n == 1 else "were"
@@ -267,7 +267,8 @@ def _selection_results(f: ChecklistFacts):
                  f"{plural(c.previous_studies or 0, 'study', 'studies')} "
                  f"({plural(c.previous_reports or 0, 'report')}); the update added "
                  f"{plural(c.new_studies, 'new study', 'new studies')} "
-                 f"({plural(c.new_reports, 'report')}): {plural(c.total_studies, 'study', 'studies')} "
+                 f"({plural(c.new_reports, 'report')}): "
+                 f"{plural(c.total_studies, 'study', 'studies')} "
                  f"({plural(c.total_reports, 'report')}) in total")
     else:
         text += (f"{plural(f.studies, 'study', 'studies').capitalize()} "

@@ -1,8 +1,8 @@
-"""Fillers of PRISMA 2020's synthesis, reporting-bias and certainty items (12, 13d, 13e, 13f, 14,
-15, 19, 20b, 20c, 20d, 21, 22) from the protocol's outcomes (`report.outcomes`) and what the report computed
-for each (`review.report.outcome_report.outcome_results`: the syntheses and the GRADE certainty
-with the reviewers' stored judgements). Reviews that only name one pooled outcome
-(`report.meta_analysis`) keep the shorter text of that analysis."""
+"""Fillers of PRISMA 2020's synthesis, reporting-bias and certainty items (12, 13a, 13d, 13e,
+13f, 14, 15, 19, 20b, 20c, 20d, 21, 22) from the protocol's outcomes (`report.outcomes`) and what
+the report computed for each (`review.report.outcome_report.outcome_results`: the syntheses and
+the GRADE certainty with the reviewers' stored judgements). Reviews that only name one pooled
+outcome (`report.meta_analysis`) keep the shorter text of that analysis (`checklist_prisma`)."""
 from __future__ import annotations
 
 import math
@@ -10,6 +10,7 @@ import math
 from .checklist_facts import ChecklistFacts
 from .checklist_prisma import (_MEASURES, _METHODS, individual_results_pooled_outcome,
                                sensitivity_methods_pooled_outcome,
+                               synthesis_eligibility_pooled_outcome,
                                sensitivity_results_pooled_outcome)
 from .checklist_text import FILLED, PARTLY, TO_COMPLETE, filler, joined, plural
 
@@ -81,6 +82,24 @@ def _effect_measures(f: ChecklistFacts):
     return FILLED, " ".join(lines), ""
 
 
+@filler("synthesis_eligibility")
+def _synthesis_eligibility(f: ChecklistFacts):
+    specs = _specs(f)
+    if not specs:
+        return synthesis_eligibility_pooled_outcome(f)
+    fields = joined(sorted({_field_label(f, s.outcome_field).split(" (")[0] for s in specs}))
+    text = (f"A study entered the synthesis of an outcome when its reconciled extraction recorded "
+            f"that outcome ({fields}: {joined(s.outcome for s in specs)}). Each recorded "
+            "instance (an experiment: model, dose, cell line or time point) counts as one "
+            "experiment. An experiment entered the meta-analysis when it gave the mean, standard "
+            "deviation and number of animals or samples of both a treated and a control group; "
+            "an outcome was pooled when at least the protocol's minimum number of studies ("
+            + joined(sorted({str(s.min_studies) for s in specs})) + ") did so, and otherwise "
+            "every study reporting it entered the synthesis by direction of effect. Studies were "
+            "placed in subgroups by the value recorded for them, as in the evidence table.")
+    return FILLED, text, ""
+
+
 @filler("synthesis_methods")
 def _synthesis_methods(f: ChecklistFacts):
     specs = _specs(f)
@@ -104,10 +123,11 @@ def _synthesis_methods(f: ChecklistFacts):
                       f"{_METHODS[method]}, with {_TESTS[test]}"
                       for (method, test, min_studies), names in models.items()) + ")."
     text += (" Heterogeneity was described with tau², I², Cochran's Q and a 95% prediction "
-             "interval on the t distribution with k-2 degrees of freedom (with at least 3 studies). Where a "
-             "study reported several experiments (models, doses, cell lines) for an outcome, a "
-             "three-level model (experiments nested within studies, restricted maximum "
-             "likelihood) used every experiment, respecting their dependence; the study-level "
+             "interval on the t distribution with k-2 degrees of freedom (with at least 3 "
+             "studies). Where a study reported several experiments (models, doses, cell lines) "
+             "for an outcome, a three-level model (experiments nested within studies, "
+             "restricted maximum likelihood) used every experiment, respecting their "
+             "dependence; the study-level "
              "analyses combined a study's experiments by inverse-variance weighting. An outcome "
              "with too few studies to pool was synthesised without meta-analysis (SWiM; Campbell "
              "et al. BMJ 2020;368:l6890): vote counting by direction of effect with a sign test, "

@@ -24,7 +24,8 @@ import pandas as pd
 
 from .synthesis import OutcomeSynthesis
 
-__all__ = ["LEVELS", "SYMBOLS", "DOMAIN_NAMES", "PREJUDGEMENT_RULES", "DomainJudgement", "Certainty", "prejudge",
+__all__ = ["LEVELS", "SYMBOLS", "DOMAIN_NAMES", "NOT_JUDGED", "PREJUDGEMENT_RULES",
+           "DomainJudgement", "Certainty", "prejudge",
            "rate", "certainty_for"]
 
 LEVELS = ("very low", "low", "moderate", "high")

@@ -28,7 +28,7 @@ def test_meta_analysis_alone_has_a_t_prediction_interval_and_no_funnel_below_ten
     assert 9 == r.k and "t" == r.prediction
     assert r.pi_low < r.ci_low - 0.01 and r.pi_high > r.ci_high + 0.01
     names = {p.stem for p in (tmp_path / "f").glob("*.svg")}
-    assert {"forest_tumour_volume"} == names
+    assert {"forest_tumour_volume", "cumulative_tumour_volume"} == names  # no funnel; updated
     pooled = json.loads((tmp_path / "t" / "meta_analysis_tumour_volume.json").read_text())
     assert pooled["pi_low"] == pytest.approx(r.pi_low)
     svg = (tmp_path / "f" / "forest_tumour_volume.svg").read_text(encoding="utf-8")

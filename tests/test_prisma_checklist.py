@@ -25,10 +25,11 @@ EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "protocols" / "nk-exosomes"
 EXAMPLE = EXAMPLE_DIR / "protocol.yaml"
 
 #: Items the worked example's log and protocol fill completely (listed in the README).
-FILLED_2020 = ["1", "4", "5", "6", "7", "8", "10b", "11", "13a", "13c", "16a", "17", "18", "24a",
-               "24b", "24c", "25", "26"]
+FILLED_2020 = ["1", "4", "5", "6", "7", "8", "10b", "11", "12", "13a", "13c", "13d", "13e", "13f",
+               "14", "15", "16a", "17", "18", "20b", "20c", "20d", "21", "22", "24a", "24b", "24c",
+               "25", "26"]
 FILLED_S = ["1", "3", "4", "5", "7", "8", "13", "15", "16"]
-FILLED_ABSTRACTS = ["1", "2", "3", "4", "5", "6", "11", "12"]
+FILLED_ABSTRACTS = ["1", "2", "3", "4", "5", "6", "8", "11", "12"]
 
 
 def test_every_item_and_sub_item_is_listed():
@@ -143,7 +144,10 @@ def test_the_example_checklists_are_written_and_filled_from_the_log(example, tmp
     counts = prisma_counts(example)
     selection = by[("PRISMA 2020 checklist", "16a")]["reported"]
     assert f"{counts.records_screened} records were screened" in selection
-    assert f"{counts.new_studies} studies" in selection
+    assert f"{counts.total_studies} studies" in selection
+    if counts.has_previous:                      # the example was updated (`review update`)
+        assert selection.startswith("The update's searches identified")
+        assert f"the update added {counts.new_studies} new stud" in selection
     by_database = example.store.count_by_database().groupby("database")["records"].sum()
     total = by[("PRISMA-S checklist (reporting literature searches)", "15")]["reported"]
     assert all(f"{name}: {n}" in total for name, n in by_database.items())
@@ -151,7 +155,70 @@ def test_the_example_checklists_are_written_and_filled_from_the_log(example, tmp
     assert len(document.tables) == 1 and len(document.tables[0].rows) > 70
     markdown = (tmp_path / "prisma_checklist.md").read_text(encoding="utf-8")
     assert "**PRISMA-S checklist (reporting literature searches): Managing records**" in markdown
-    assert said[0].startswith("PRISMA 2020 checklist: 18 filled")
+    assert said[0].startswith(f"PRISMA 2020 checklist: {len(FILLED_2020)} filled")
+
+
+def test_synthesis_methods_come_from_the_protocols_outcomes():
+    """Items 12, 13d, 13e, 14 and 15 are the protocol's outcomes in the methods' words; their
+    results (20b, 20c, 21, 22) wait for the report's syntheses."""
+    rows = rows_of(fill_checklists(facts()))
+    specs = load_protocol(EXAMPLE).report.outcomes
+    for item in ("12", "13d", "13e", "14", "15"):
+        assert rows[item].status == FILLED, item
+    for spec in specs:
+        assert f"{spec.name}: standardised mean difference (Hedges' g)" in rows["12"].text
+        assert f"{spec.name} {spec.measure} {spec.threshold:g}" in rows["15"].text
+    assert "Hartung-Knapp" in rows["13d"].text and "three-level model" in rows["13d"].text
+    assert "k-2 degrees of freedom" in rows["13d"].text and "SWiM" in rows["13d"].text
+    assert "Subgroup analysis by strategy (native, drug-loaded and surface-modified)" in rows["13e"].text
+    assert "test for subgroup differences" in rows["13e"].text
+    assert "10 or more studies" in rows["14"].text
+    assert "Hooijmans" in rows["15"].text and "Egger's test gives p < 0.10" in rows["15"].text
+    for item in ("20b", "20c", "21", "22"):
+        assert rows[item].status == TO_COMPLETE and rows[item].to_complete, item
+    bare = rows_of(fill_checklists(facts(report=load_protocol(EXAMPLE).report.model_copy(
+        update={"outcomes": [], "meta_analysis": None}))))
+    assert bare["13e"].status == TO_COMPLETE and bare["15"].status == TO_COMPLETE
+
+
+@pytest.mark.slow
+def test_synthesis_results_are_the_reports_numbers(example):
+    """20b, 20c, 21 and 22 say what `outcome_results` (the report's own syntheses and GRADE
+    ratings with the stored judgements) found, outcome by outcome; a domain no reviewer has
+    judged leaves 22 partly filled, naming it."""
+    from review.report.checklist_facts import checklist_facts
+    from review.report.grade import certainty_for
+    from review.report.outcome_report import outcome_results
+    found = checklist_facts(example)
+    rows = rows_of(fill_checklists(found))
+    results = outcome_results(example)
+    assert [s.spec.outcome for s, _ in found.outcomes] == [s.spec.outcome for s, _ in results]
+    pooled = [(s, c) for s, c in results if s.pooled]
+    swim = [(s, c) for s, c in results if not s.pooled]
+    assert pooled and swim
+    for syn, certainty in results:
+        r = syn.result
+        if syn.pooled:
+            assert (f"{syn.spec.name}: SMD {r.estimate:.2f} (95% CI {r.ci_low:.2f} to "
+                    f"{r.ci_high:.2f}") in rows["20b"].text
+            assert f"prediction interval {r.pi_low:.2f} to {r.pi_high:.2f}" in rows["20b"].text
+            assert f"{syn.spec.name}: {syn.egger.text()}" in rows["21"].text
+        else:
+            assert f"{syn.spec.name}: not assessed" in rows["21"].text
+            assert syn.votes.text() in rows["20b"].text
+        assert f"{syn.spec.name}: {certainty.level} certainty ({certainty.symbols})" in rows["22"].text
+    for syn, _ in pooled:                        # the sensitivity analyses refit the same model
+        low, high = syn.sensitivity["estimate"].min(), syn.sensitivity["estimate"].max()
+        assert (f"{syn.spec.name} (SMD {syn.result.estimate:.2f} as reported): leaving out one "
+                f"study at a time, estimates from {low:.2f} to {high:.2f}") in rows["20d"].text
+    volume = next(s for s, _ in pooled if s.subgroups is not None)
+    assert volume.subgroups.test_text() in rows["20c"].text
+    assert "favouring vesicle therapy" in rows["20b"].text
+    assert "Amara Okafor" in rows["22"].text         # the stored indirectness judgements
+    assert rows["22"].status == FILLED
+    found.outcomes = [(s, certainty_for(s)) for s, _ in results]   # no reviewer's judgement
+    row = rows_of(fill_checklists(found))["22"]
+    assert row.status == PARTLY and "indirectness of Tumour volume" in row.to_complete
 
 
 @pytest.mark.slow

@@ -37,3 +37,20 @@ def test_a_round_with_too_few_studies_says_why():
     assert "at least 2 studies" in table["note"].iloc[0]
     figure = cumulative_plot(table, measure="SMD", ratio=False)
     assert len(figure.axes[0].get_yticks()) == 1  # only the round that could be pooled
+
+
+def test_a_pooled_outcome_is_refitted_with_its_own_model_up_to_each_round():
+    """The report's outcomes (Hartung-Knapp, t prediction interval) accumulate with that model:
+    the last round is the reported estimate, each earlier one the same model on fewer studies."""
+    from review.report.cumulative import cumulative_refits
+    result = meta_analysis_from_outcomes(STUDIES, measure="SMD", method="REML", test="knha",
+                                         prediction="t")
+    table = cumulative_refits(result, ROUNDS, DATES)
+    assert table["k"].tolist() == [2, 3, 4] and table["new_studies"].tolist() == [2, 1, 1]
+    assert table["estimate"].iloc[-1] == pytest.approx(result.estimate)
+    assert table["ci_low"].iloc[-1] == pytest.approx(result.ci_low)   # the t-based interval
+    first = meta_analysis_from_outcomes(STUDIES.iloc[:2], measure="SMD", method="REML",
+                                        test="knha")
+    assert table["ci_high"].iloc[0] == pytest.approx(first.ci_high)
+    late = cumulative_refits(result, ROUNDS.assign(round=[1, 1, 1, 2]), DATES)
+    assert late["k"].tolist() == [0, 3, 4] and late["note"].iloc[0]

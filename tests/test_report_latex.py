@@ -72,7 +72,15 @@ def test_the_example_tables_compile_and_every_column_fits_its_longest_word(pdfla
     write_outcomes(review, figures_dir=folder / "figures", tables_dir=folder / "tables")
     tables = sorted((folder / "tables").glob("*.tex"))
     assert written and tables
-    assert "summary_of_findings.tex" in {t.name for t in tables}
+    names = {t.name for t in tables}
+    assert "summary_of_findings.tex" in names
+    swim = sorted(t for t in tables if t.name.startswith("swim_"))
+    assert swim, f"no SWiM table among {sorted(names)}"   # the example has outcomes not pooled
+    for table in swim:
+        text = table.read_text(encoding="utf-8")
+        assert text.splitlines()[0].endswith(",amssymb}"), text.splitlines()[0]
+        assert not set(text) & set("\u25b2\u25bc\u25c4\u25ba"), table.name
+        assert r"\ensuremath{\blacktriangle}" in text          # ▲ as amssymb draws it
     for table in tables:
         compile_table(pdflatex, table)
 

@@ -68,7 +68,8 @@ def checklist_items(checklist: str) -> tuple[str, list[ChecklistItem]]:
 # -- the checklists --------------------------------------------------------------------------------
 def fill_checklists(facts: ChecklistFacts, checklists=CHECKLISTS) -> list[ChecklistRow]:
     """Every item of `checklists`, filled from `facts` where the review knows it."""
-    from . import checklist_prisma, checklist_search  # noqa: F401 - importing registers the fillers
+    from . import (checklist_prisma, checklist_search,  # noqa: F401 - importing registers
+                   checklist_synthesis)                 # the fillers
     rows = []
     for name in checklists:
         title, items = checklist_items(name)

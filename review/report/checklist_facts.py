@@ -1,6 +1,7 @@
 """What the reporting checklists can know, read from the protocol and the store: the searches
 and what they found, deduplication, who screened, extracted and appraised and how conflicts were
-settled, automation, exclusions with reasons, tools and syntheses. One `ChecklistFacts` of plain
+settled, automation, exclusions with reasons, tools, and each outcome's synthesis and certainty as the
+report computes them. One `ChecklistFacts` of plain
 values, so that filling the checklists (`review.report.checklist`) is a pure function of it."""
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class ChecklistFacts:
     reports: int = 0
     full_text_excluded: dict[str, int] = field(default_factory=dict)
     meta: dict | None = None                        # pooled outcome, as meta_report writes it
+    outcomes: list = field(default_factory=list)    # (OutcomeSynthesis, Certainty) per outcome
     protocol_versions: int = 0
     software: str = ""
 
@@ -97,8 +99,8 @@ def _reviewed(events: pd.DataFrame, per_item: int, worker: str, key: str) -> Sta
 def _meta(review) -> dict | None:
     """The protocol's pooled outcome, fitted as the report fits it (or why not)."""
     spec = review.protocol.report.meta_analysis
-    if spec is None:
-        return None
+    if spec is None or any(o.outcome == spec.outcome for o in review.protocol.report.outcomes):
+        return None                     # as write_meta_analysis: the outcomes' synthesis reports it
     from .meta_report import _OTHER_METHOD, outcome_table
     from .meta_analysis import meta_analysis_from_outcomes
     frame = outcome_table(review, spec.outcome, outcome_field=spec.outcome_field)
@@ -158,6 +160,8 @@ def checklist_facts(review) -> ChecklistFacts:
     facts.studies = len(included)
     facts.reports = int(included["reports"].sum()) if len(included) else 0
     facts.meta = _meta(review)
+    from .outcome_report import outcome_results
+    facts.outcomes = outcome_results(review)
     versions = store.events("protocol")
     facts.protocol_versions = len(versions)
     return facts

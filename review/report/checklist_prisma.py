@@ -188,17 +188,7 @@ _MEASURES = {"SMD": "standardised mean difference (Hedges' g)", "MD": "mean diff
 _METHODS = {"REML": "restricted maximum likelihood", "DL": "DerSimonian and Laird's method"}
 
 
-@filler("effect_measures")
-def _effect_measures(f: ChecklistFacts):
-    meta = f.protocol.report.meta_analysis
-    if meta is None:
-        return TO_COMPLETE, "", "the effect measure for each outcome"
-    return PARTLY, (f"{meta.outcome.capitalize()}: {_MEASURES[meta.measure]} between treated and "
-                    "control groups."), "the effect measures of the other outcomes, if any"
-
-
-@filler("synthesis_eligibility")
-def _synthesis_eligibility(f: ChecklistFacts):
+def synthesis_eligibility_pooled_outcome(f: ChecklistFacts):
     meta = f.protocol.report.meta_analysis
     if meta is None:
         return TO_COMPLETE, "", "which studies were eligible for each synthesis"
@@ -235,45 +225,13 @@ def _tabulation(f: ChecklistFacts):
     return FILLED, text, ""
 
 
-@filler("synthesis_methods")
-def _synthesis_methods(f: ChecklistFacts):
-    meta = f.protocol.report.meta_analysis
-    if meta is None:
-        return TO_COMPLETE, "", "how results were synthesised, and why"
-    text = (f"Random-effects meta-analysis of {meta.outcome}, the between-study variance (tau²) "
-            f"estimated by {_METHODS[meta.method]}; heterogeneity was described with tau², I² and "
-            f"Cochran's Q and a 95% prediction interval. Software: {f.software} (Python).")
-    return PARTLY, text, "the rationale for a random-effects model and for pooling these outcomes"
-
-
-@filler("heterogeneity_methods")
-def _heterogeneity_methods(f: ChecklistFacts):
-    return TO_COMPLETE, "", ("the subgroup analyses or meta-regressions, or a statement that "
-                             "none was done")
-
-
-@filler("sensitivity_methods")
-def _sensitivity_methods(f: ChecklistFacts):
+def sensitivity_methods_pooled_outcome(f: ChecklistFacts):
     meta = f.protocol.report.meta_analysis
     if meta is None:
         return TO_COMPLETE, "", "the sensitivity analyses, or a statement that none was done"
     other = {"REML": "DL", "DL": "REML"}[meta.method]
     return PARTLY, (f"The pooled estimate was refitted with the other estimator of tau² "
                     f"({_METHODS[other]})."), "any other sensitivity analyses"
-
-
-@filler("reporting_bias_methods")
-def _reporting_bias_methods(f: ChecklistFacts):
-    if f.protocol.report.meta_analysis is None:
-        return TO_COMPLETE, "", "how missing results were assessed, or why they were not"
-    return PARTLY, "A funnel plot of effect sizes against their standard errors was drawn.", \
-        "whether a test for small-study effects was used (meaningful from 10 studies)"
-
-
-@filler("certainty_methods")
-def _certainty_methods(f: ChecklistFacts):
-    return TO_COMPLETE, "", ("how certainty was judged (e.g. GRADE for preclinical evidence), or "
-                             "that it was not")
 
 
 @filler("selection_results")
@@ -285,20 +243,37 @@ def _selection_results(f: ChecklistFacts):
     identified = c.database_results + c.register_results
     if not identified and not c.other_results:
         return TO_COMPLETE, "", "the flow of records (nothing has been imported yet)"
-    text = (f"The searches identified {plural(identified, 'record')} ("
+    update = c.has_previous
+    text = (("The update's searches" if update else "The searches")
+            + f" identified {plural(identified, 'record')} ("
             + ", ".join(f"{name} {n}" for name, n in {**c.databases, **c.registers}.items()) + ")")
     if c.has_other_methods:
         text += f" and other methods {plural(c.other_results, 'record')}"
+    sought = c.dbr_sought_reports + c.other_sought_reports
+    assessed = c.dbr_assessed + c.other_assessed
+
+    def were(n: int) -> str:
+        return "was" if n == 1 else "were"
     text += (f". After removing {plural(c.duplicates + c.other_duplicates, 'duplicate')}, "
-             f"{plural(c.records_screened, 'record')} were screened on title and abstract and "
-             f"{c.records_excluded} excluded; "
-             f"{plural(c.dbr_sought_reports + c.other_sought_reports, 'report')} "
-             f"were sought, {c.dbr_notretrieved_reports + c.other_notretrieved_reports} could not be "
-             f"retrieved, {c.dbr_assessed + c.other_assessed} were assessed in full text and "
+             f"{plural(c.records_screened, 'record')} {were(c.records_screened)} screened on "
+             f"title and abstract and {c.records_excluded} excluded; "
+             f"{plural(sought, 'report')} {were(sought)} sought, "
+             f"{c.dbr_notretrieved_reports + c.other_notretrieved_reports} could not be "
+             f"retrieved, {assessed} {were(assessed)} assessed in full text and "
              f"{sum(f.full_text_excluded.values())} excluded ("
-             + "; ".join(f"{reason}: {n}" for reason, n in f.full_text_excluded.items()) + "). "
-             f"{plural(f.studies, 'study', 'studies').capitalize()} ({plural(f.reports, 'report')}) "
-             "were included (Figure: PRISMA flow diagram, prisma.svg).")
+             + "; ".join(f"{reason}: {n}" for reason, n in f.full_text_excluded.items()) + "). ")
+    if update:
+        text += (f"The previous version of the review included "
+                 f"{plural(c.previous_studies or 0, 'study', 'studies')} "
+                 f"({plural(c.previous_reports or 0, 'report')}); the update added "
+                 f"{plural(c.new_studies, 'new study', 'new studies')} "
+                 f"({plural(c.new_reports, 'report')}): "
+                 f"{plural(c.total_studies, 'study', 'studies')} "
+                 f"({plural(c.total_reports, 'report')}) in total")
+    else:
+        text += (f"{plural(f.studies, 'study', 'studies').capitalize()} "
+                 f"({plural(f.reports, 'report')}) were included")
+    text += " (Figure: PRISMA flow diagram, prisma.svg)."
     return FILLED, text, ""
 
 
@@ -332,8 +307,7 @@ def _risk_of_bias_results(f: ChecklistFacts):
     return FILLED, text, ""
 
 
-@filler("individual_results")
-def _individual_results(f: ChecklistFacts):
+def individual_results_pooled_outcome(f: ChecklistFacts):
     meta = f.meta
     text = "Each study's main result (treated vs control) is in the evidence table."
     if meta and "estimate" in meta:
@@ -343,21 +317,7 @@ def _individual_results(f: ChecklistFacts):
     return PARTLY, text, "each study's effect estimate with its precision"
 
 
-@filler("synthesis_results")
-def _synthesis_results(f: ChecklistFacts):
-    meta = f.meta
-    if not meta or "estimate" not in meta:
-        return TO_COMPLETE, "", "the result of each synthesis"
-    text = (f"{meta['outcome'].capitalize()}: {meta['measure']} {meta['estimate']:.2f} "
-            f"(95% CI {meta['ci_low']:.2f} to {meta['ci_high']:.2f}; {meta['k']} studies; "
-            f"random effects, {meta['method']}); tau² = {float(meta['tau2']):.2f}, "
-            f"I² = {float(meta['i2']):.0f}%, Q = {meta['q']:.2f} (p = {meta['q_p']:.2f}); "
-            f"95% prediction interval {meta['pi_low']:.2f} to {meta['pi_high']:.2f}.")
-    return PARTLY, text, "the direction of the effect in words (which group is favoured)"
-
-
-@filler("sensitivity_results")
-def _sensitivity_results(f: ChecklistFacts):
+def sensitivity_results_pooled_outcome(f: ChecklistFacts):
     meta = f.meta
     if not meta or "other" not in meta:
         return TO_COMPLETE, "", "the results of the sensitivity analyses (item 13f)"

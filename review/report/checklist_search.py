@@ -146,6 +146,13 @@ def _a_risk_of_bias(f: ChecklistFacts):
 def _a_synthesis_methods(f: ChecklistFacts):
     meta = f.protocol.report.meta_analysis
     text = "Results were tabulated by study"
+    outcomes = f.protocol.report.outcomes
+    if outcomes:
+        measures = joined(sorted({o.measure for o in outcomes}))
+        return FILLED, (f"{text}; {joined(o.name for o in outcomes)} were pooled by random-effects "
+                        f"meta-analysis ({measures}; a three-level model where studies had several "
+                        "experiments), or, with too few studies, synthesised by direction of "
+                        "effect (SWiM). Certainty of evidence: GRADE for preclinical studies."), ""
     if meta:
         text += (f"; {meta.outcome} was pooled by random-effects meta-analysis "
                  f"({meta.measure}, {meta.method})")

@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 from ..figures.style import PALETTE, figure_style
 from .meta_analysis import MetaAnalysisError, meta_analysis_from_outcomes
 
-__all__ = ["study_rounds", "cumulative_table", "cumulative_plot", "write_cumulative"]
+__all__ = ["study_rounds", "cumulative_table", "cumulative_refits", "cumulative_plot",
+           "write_cumulative"]
 
 CUMULATIVE_COLUMNS = ["round", "search_date", "k", "new_studies", "estimate", "ci_low", "ci_high",
                       "tau2", "i2", "note"]
@@ -67,6 +68,33 @@ def cumulative_table(frame: pd.DataFrame, rounds: pd.DataFrame, dates: dict[int,
     return pd.DataFrame(rows, columns=CUMULATIVE_COLUMNS)
 
 
+def cumulative_refits(result, rounds: pd.DataFrame, dates: dict[int, str | None]) -> pd.DataFrame:
+    """As `cumulative_table`, for an outcome the report has pooled (`result`, a MetaAnalysis of
+    one effect per study): its own model (estimator, test, prediction interval) refitted on the
+    studies found up to each search round, so the last row is the reported estimate."""
+    from .meta_models import _refit
+    round_of = dict(zip(rounds["study_id"], rounds["round"]))
+    study_round = [int(round_of.get(label, 0)) for label in result.labels]
+    rows = []
+    for number in sorted(set(dates) | {0}):
+        keep = [i for i, r in enumerate(study_round) if r <= number]
+        row = {"round": int(number), "search_date": dates.get(number), "k": 0,
+               "new_studies": sum(r == number for r in study_round), "estimate": np.nan,
+               "ci_low": np.nan, "ci_high": np.nan, "tau2": np.nan, "i2": np.nan, "note": ""}
+        try:
+            if not keep:
+                raise MetaAnalysisError("no study with complete numbers had been found yet")
+            fit = _refit(result, keep)
+        except MetaAnalysisError as exc:
+            row["note"] = str(exc)
+        else:
+            pooled = fit.back_transformed()
+            row.update(k=fit.k, estimate=pooled.estimate, ci_low=pooled.ci_low,
+                       ci_high=pooled.ci_high, tau2=fit.tau2, i2=fit.i2)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=CUMULATIVE_COLUMNS)
+
+
 def cumulative_plot(table: pd.DataFrame, *, measure: str, ratio: bool) -> Figure:
     """A cumulative forest plot: the pooled estimate and its confidence interval after each
     search round, the first searches at the top."""
@@ -90,10 +118,12 @@ def cumulative_plot(table: pd.DataFrame, *, measure: str, ratio: bool) -> Figure
     return figure
 
 
-def write_cumulative(review, frame: pd.DataFrame, *, measure: str, method: str, ratio: bool,
-                     slug: str, figures_dir: str | Path, tables_dir: str | Path) -> list[Path]:
+def write_cumulative(review, frame: pd.DataFrame | None, *, measure: str, method: str,
+                     ratio: bool, slug: str, figures_dir: str | Path, tables_dir: str | Path,
+                     result=None) -> list[Path]:
     """`meta_analysis_<slug>_cumulative.csv` and the `cumulative_<slug>` figure, when the review
-    has been updated (nothing otherwise: one round has nothing to accumulate)."""
+    has been updated (nothing otherwise: one round has nothing to accumulate): from the outcome
+    table `frame`, or by refitting the report's own pooled `result` (`cumulative_refits`)."""
     from ..figures import save_figure
     from ..figures.style import close
     from ..io.table import write_csv
@@ -101,8 +131,9 @@ def write_cumulative(review, frame: pd.DataFrame, *, measure: str, method: str, 
     if not latest_round(review.store):
         return []
     from ..update import search_rounds
-    table = cumulative_table(frame, study_rounds(review), _round_dates(search_rounds(review.store)),
-                             measure=measure, method=method)
+    dates = _round_dates(search_rounds(review.store))
+    table = (cumulative_refits(result, study_rounds(review), dates) if result is not None else
+             cumulative_table(frame, study_rounds(review), dates, measure=measure, method=method))
     tables_dir = Path(tables_dir)
     tables_dir.mkdir(parents=True, exist_ok=True)
     path = tables_dir / f"meta_analysis_{slug}_cumulative.csv"

@@ -24,7 +24,8 @@ import pandas as pd
 
 from .synthesis import OutcomeSynthesis
 
-__all__ = ["LEVELS", "SYMBOLS", "DOMAIN_NAMES", "DomainJudgement", "Certainty", "prejudge",
+__all__ = ["LEVELS", "SYMBOLS", "DOMAIN_NAMES", "NOT_JUDGED", "PREJUDGEMENT_RULES",
+           "DomainJudgement", "Certainty", "prejudge",
            "rate", "certainty_for"]
 
 LEVELS = ("very low", "low", "moderate", "high")
@@ -35,6 +36,33 @@ DOMAIN_NAMES = {"risk_of_bias": "Risk of bias", "indirectness": "Indirectness",
                 "publication_bias": "Publication bias"}
 _STEPS = {"not serious": 0, "serious": 1, "very serious": 2}
 NOT_JUDGED = "not yet judged"
+# The pre-judgements' cut-offs (stated in words by PREJUDGEMENT_RULES).
+_HIGH_RISK_WEIGHT, _UNCLEAR_RISK_WEIGHT = 0.5, 0.75
+_I2_SERIOUS, _I2_VERY_SERIOUS = 50, 75
+_EGGER_P = 0.10
+
+#: How the data pre-judge each domain, in the words of a methods section (checklist item 15).
+PREJUDGEMENT_RULES = {
+    "risk_of_bias": (f"serious when studies with at least one domain at high risk carry "
+                     f"{100 * _HIGH_RISK_WEIGHT:.0f}% or more of the meta-analysis weight, or "
+                     f"studies at high or unclear risk {100 * _UNCLEAR_RISK_WEIGHT:.0f}% or more "
+                     "(shares of studies where not pooled), from the final judgements stored for "
+                     "the studies"),
+    "indirectness": ("judged by a reviewer: how far the animal models, interventions and "
+                     "outcomes are from the review question"),
+    "inconsistency": (f"serious when I\u00b2 is {_I2_SERIOUS}% or more, or the prediction "
+                      "interval includes no effect while the confidence interval does not; very "
+                      f"serious when I\u00b2 is {_I2_VERY_SERIOUS}% or more and the prediction "
+                      "interval includes no effect while the confidence interval does not "
+                      "(without pooling: serious when the studies' directions of effect differ)"),
+    "imprecision": ("serious when the confidence interval includes no effect or does not lie "
+                    "beyond the protocol's threshold of the smallest effect that matters; very "
+                    "serious when it includes appreciable benefit, no effect and appreciable harm "
+                    "(always serious without a pooled estimate)"),
+    "publication_bias": (f"serious when Egger's test gives p < {_EGGER_P:.2f}, run only with 10 or "
+                         "more studies; otherwise not assessable from the data and not rated "
+                         "down unless a reviewer does"),
+}
 
 
 @dataclass(frozen=True)
@@ -104,10 +132,10 @@ def _risk_of_bias(syn: OutcomeSynthesis, rob: pd.DataFrame | None, tool: str) ->
                "more at unclear risk")
     share = ("carry {:.0f}% of the weight" if syn.result is not None
              else "make up {:.0f}% of the studies judged")
-    if high >= 0.5:
+    if high >= _HIGH_RISK_WEIGHT:
         return DomainJudgement("risk_of_bias", "serious", f"{counted}: studies at high risk "
                                f"{share.format(100 * high)}.", "data")
-    if unclear >= 0.75:
+    if unclear >= _UNCLEAR_RISK_WEIGHT:
         return DomainJudgement("risk_of_bias", "serious", f"{counted}: studies at high or unclear "
                                f"risk {share.format(100 * unclear)}.", "data")
     return DomainJudgement("risk_of_bias", "not serious", f"{counted}; studies at low risk in "
@@ -134,10 +162,10 @@ def _inconsistency(syn: OutcomeSynthesis) -> DomainJudgement:
     ci_crosses = r.ci_low < null < r.ci_high
     pi_text = (f"the {100 * r.level:g}% prediction interval ({r.pi_low:.2f} to {r.pi_high:.2f}) "
                f"{'includes' if pi_crosses else 'excludes'} no effect")
-    if r.i2 >= 75 and pi_crosses and not ci_crosses:
+    if r.i2 >= _I2_VERY_SERIOUS and pi_crosses and not ci_crosses:
         return DomainJudgement("inconsistency", "very serious", f"I\u00b2 = {r.i2:.0f}% and "
                                f"{pi_text} although the pooled estimate does not.", "data")
-    if r.i2 >= 50 or (pi_crosses and not ci_crosses):
+    if r.i2 >= _I2_SERIOUS or (pi_crosses and not ci_crosses):
         return DomainJudgement("inconsistency", "serious", f"I\u00b2 = {r.i2:.0f}% and {pi_text}.",
                                "data")
     return DomainJudgement("inconsistency", "not serious", f"I\u00b2 = {r.i2:.0f}% and {pi_text}.",
@@ -180,9 +208,9 @@ def _publication_bias(syn: OutcomeSynthesis) -> DomainJudgement:
                                f"{k} studies, fewer than 10 for Egger's test; undetected is not "
                                "absent (a reviewer may rate down).", "data")
     e = syn.egger
-    if e.p < 0.10:
+    if e.p < _EGGER_P:
         return DomainJudgement("publication_bias", "serious", f"{e.text()}: asymmetry suspected "
-                               "(p < 0.10).", "data")
+                               f"(p < {_EGGER_P:.2f}).", "data")
     return DomainJudgement("publication_bias", "not serious", f"{e.text()}: no asymmetry "
                            "detected.", "data")
 

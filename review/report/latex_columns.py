@@ -26,6 +26,8 @@ _EM.update({c: .5 for c in "0123456789"})
 _EM.update({c: .36 for c in "¹²³⁰⁴⁵⁶⁷⁸⁹⁻"})
 #: Bold (header) letters are wider than roman ones by about this much.
 _BOLD = 1.15
+#: A column's two \tabcolsep gaps (6 pt each) in em of the \small font (9 pt).
+_GAPS_EM = 12 / 9
 
 
 def _em_width(word: str, bold: bool = False) -> float:
@@ -41,11 +43,15 @@ def latex_words(text: str) -> list[str]:
 
 def _column_plan(header: list[str], rows: list[list[str]]
                  ) -> tuple[list[float], list[float]] | None:
-    """None when the table fits the text width in `l` columns; else per column its floor in
+    """None when the table fits the text width in `l` columns (its widest cells and the gaps
+    between columns, measured); else per column its floor in
     em (its longest word, header words in bold) and its share of the width left over."""
     cells = [[h] + [r[i] for r in rows] for i, h in enumerate(header)]
     widest = [max(len(c) for c in column) for column in cells]
-    if sum(widest) <= LATEX_WRAP_WIDTH:
+    # unbroken, each column as wide as its widest cell (header in bold) plus its two gaps
+    line = sum(max([_em_width(h, bold=True)] + [_em_width(c) for c in column[1:]])
+               for h, column in zip(header, cells)) + _GAPS_EM * len(header)
+    if sum(widest) <= LATEX_WRAP_WIDTH and line <= _PAGE_EM[False][0]:
         return None
     floors = [max([_em_width(w, bold=True) for w in latex_words(h)] +
                   [_em_width(w) for c in column[1:] for w in latex_words(c)] + [1.0])

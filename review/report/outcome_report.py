@@ -2,11 +2,13 @@
 SWiM), figures, tables, GRADE certainty and the summary-of-findings table. Only reads the store.
 
 Per outcome `<slug>`: figures `forest_<slug>` (outcome named, favours labels, prediction interval
-on t), `forest_<slug>_experiments` (the three-level model), `forest_<slug>_subgroups`, `funnel_<slug>` only with 10 or more studies, and for a SWiM
-`effect_direction_<slug>`; tables `meta_analysis_<slug>.csv|json|txt` (studies, pooled numbers
-and the text report with every model and every reason an analysis was not done),
-`leave_one_out_<slug>.csv`, `swim_<slug>.csv|md|docx|tex|xlsx`, `certainty_<slug>.csv`; for all
-outcomes `summary_of_findings.docx|md|tex|xlsx|csv`."""
+on t), `forest_<slug>_experiments` (the three-level model), `forest_<slug>_subgroups`,
+`funnel_<slug>` only with 10 or more studies, `cumulative_<slug>` once the review has been
+updated, and for a SWiM `effect_direction_<slug>`; tables `meta_analysis_<slug>.csv|json|txt`
+(studies, pooled numbers and the text report with every model and every reason an analysis was
+not done), `leave_one_out_<slug>.csv`, `meta_analysis_<slug>_cumulative.csv` (updated reviews),
+`swim_<slug>.csv|md|docx|tex|xlsx`, `certainty_<slug>.csv`; for all outcomes
+`summary_of_findings.docx|md|tex|xlsx|csv`."""
 from __future__ import annotations
 
 import json
@@ -19,7 +21,7 @@ import pandas as pd
 from .grade import DOMAIN_NAMES, Certainty, certainty_for
 from .synthesis import OutcomeSynthesis, synthesise
 
-__all__ = ["OutcomesReport", "synthesis_text", "write_outcomes"]
+__all__ = ["OutcomesReport", "outcome_results", "synthesis_text", "write_outcomes"]
 
 
 def _slug(text: str) -> str:
@@ -119,32 +121,46 @@ def _pooled_files(syn: OutcomeSynthesis, slug: str, tables: Path) -> list[Path]:
     return [Path(p) for p in paths]
 
 
+def outcome_results(review) -> list[tuple[OutcomeSynthesis, Certainty]]:
+    """Every outcome of `report.outcomes` synthesised and rated (the pre-judged GRADE domains
+    with the reviewers' stored judgements laid over), as the report and its checklist see it."""
+    specs = review.protocol.report.outcomes
+    if not specs:
+        return []
+    rob, tool = _risk_of_bias(review)
+    overrides = review.store.certainty_judgements()
+    results = []
+    for spec in specs:
+        syn = synthesise(review, spec)
+        results.append((syn, certainty_for(syn, rob=rob, tool=tool, overrides=overrides)))
+    return results
+
+
 def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -> OutcomesReport:
     """Synthesise, draw, rate and tabulate every outcome of `report.outcomes`."""
     from ..figures import save_figure
     from ..figures.style import close
+    from .cumulative import write_cumulative
     from .forest import forest_plot, funnel_plot
     from .forest_subgroups import experiments_forest_plot, subgroup_forest_plot
+    from .latex_symbols import SWIM_SYMBOLS, latex_symbols
     from .sof import write_summary_of_findings
     from .swim import effect_direction_plot
     from .tables import write_table
     figures, tables = Path(figures_dir), Path(tables_dir)
     tables.mkdir(parents=True, exist_ok=True)
     report = OutcomesReport()
-    specs = review.protocol.report.outcomes
-    if not specs:
-        return report
-    rob, tool = _risk_of_bias(review)
-    overrides = review.store.certainty_judgements()
 
     def draw(figure, name):
         report.files.extend(save_figure(figure, figures, name))
         close(figure)
 
-    for spec in specs:
+    results = outcome_results(review)
+    if not results:
+        return report
+    for syn, certainty in results:
+        spec = syn.spec
         slug = _slug(spec.outcome)
-        syn = synthesise(review, spec)
-        certainty = certainty_for(syn, rob=rob, tool=tool, overrides=overrides)
         report.syntheses.append(syn)
         report.certainty.append(certainty)
         if syn.pooled:
@@ -162,6 +178,11 @@ def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -
                                  "asymmetry cannot be judged by eye with so few (Cochrane "
                                  "Handbook 13.3.5.4).")
             report.files += _pooled_files(syn, slug, tables)
+            # a living review: the estimate after each search (nothing before an update)
+            report.files += write_cumulative(review, None, measure=syn.result.measure,
+                                             method=syn.result.method, ratio=syn.result.is_ratio,
+                                             slug=slug, figures_dir=figures, tables_dir=tables,
+                                             result=syn.result)
         elif syn.swim is not None:
             draw(effect_direction_plot(syn.swim, outcome=spec.name,
                                        favours=(spec.favours_intervention, spec.favours_control)),
@@ -174,10 +195,13 @@ def write_outcomes(review, *, figures_dir: str | Path, tables_dir: str | Path) -
                      "\u25b2 favours the intervention, \u25bc favours the control, "
                      "\u25c4\u25ba no difference, ? not reported. Direction of effect only, "
                      "as SWiM vote counting asks (Campbell et al. 2020)."]
-            for suffix in (".csv", ".md", ".docx", ".xlsx"):
-                report.files.append(write_table(frame, tables / f"swim_{slug}{suffix}",
-                                                caption=f"{spec.name}: synthesis without "
-                                                        "meta-analysis", footnotes=notes))
+            for suffix in (".csv", ".md", ".docx", ".tex", ".xlsx"):
+                path = write_table(frame, tables / f"swim_{slug}{suffix}",
+                                   caption=f"{spec.name}: synthesis without meta-analysis",
+                                   footnotes=notes)
+                if suffix == ".tex":   # the direction symbols as amssymb's math symbols
+                    latex_symbols(path, SWIM_SYMBOLS, packages=("amssymb",))
+                report.files.append(path)
         text = synthesis_text(syn, certainty)
         path = tables / f"meta_analysis_{slug}.txt"
         path.write_text(text + "\n", encoding="utf-8")

@@ -21,7 +21,6 @@ __all__ = ["SOF_COLUMNS", "SOF_FORMATS", "sof_table", "write_summary_of_findings
 SOF_COLUMNS = ["Outcome", "Studies (N)", "Effect (95% CI)", "Certainty of the evidence",
                "What happens"]
 SOF_FORMATS = (".docx", ".md", ".tex", ".xlsx", ".csv")
-_LATEX_SYMBOLS = {"\u2295": r"\ensuremath{\oplus}", "\u25ef": r"\ensuremath{\bigcirc}"}
 _RATED = {"serious": "rated down one level", "very serious": "rated down two levels",
           "not serious": "not rated down", NOT_JUDGED: "not yet judged by a reviewer"}
 
@@ -106,6 +105,7 @@ def sof_table(rows: list[tuple[OutcomeSynthesis, Certainty]]) -> tuple[pd.DataFr
 def write_summary_of_findings(rows: list[tuple[OutcomeSynthesis, Certainty]], folder: str | Path,
                               *, caption: str = "Summary of findings") -> list[Path]:
     """`summary_of_findings` in every format of `SOF_FORMATS`; returns the paths."""
+    from .latex_symbols import GRADE_SYMBOLS, latex_symbols
     from .tables import write_table
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,9 +115,6 @@ def write_summary_of_findings(rows: list[tuple[OutcomeSynthesis, Certainty]], fo
         path = write_table(frame, folder / f"summary_of_findings{suffix}", caption=caption,
                            footnotes=notes)
         if suffix == ".tex":  # the certainty symbols as math symbols every TeX engine has
-            text = path.read_text(encoding="utf-8")
-            for char, macro in _LATEX_SYMBOLS.items():
-                text = text.replace(char, macro)
-            path.write_text(text, encoding="utf-8")
+            latex_symbols(path, GRADE_SYMBOLS)
         paths.append(path)
     return paths

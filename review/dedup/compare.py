@@ -127,6 +127,8 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
         return Comparison("duplicate", RULE_COCHRANE, max(score, 0.98), details)
     if (a.recurring or b.recurring) and title is not None and title >= options.title_unsure:
         return _recurring(a, b, year_gap, venue, score, details)
+    if a.kind == b.kind == "erratum" and title is not None and title >= options.title_unsure:
+        return _recurring(a, b, year_gap, venue, score, details, CORRECTION_RULES)
     if cut:
         return _cut_title(a, b, authors, year_gap, venue, volume_clash, score, details)
     if title is not None and title >= options.title_unsure and \
@@ -184,21 +186,29 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
 RULE_RECURRING_SAME = "recurring item: same issue and pages"
 RULE_RECURRING_APART = "recurring item: issue or pages differ"
 RULE_RECURRING_UNKNOWN = "recurring item: issue or pages unknown"
+RULE_CORRECTION_SAME = "correction notices of one article: same issue and pages"
+RULE_CORRECTION_APART = "correction notices of one article: issue or pages differ"
+RULE_CORRECTION_UNKNOWN = "correction notices of one article: issue or pages unknown"
+RECURRING_RULES = (RULE_RECURRING_SAME, RULE_RECURRING_APART, RULE_RECURRING_UNKNOWN)
+CORRECTION_RULES = (RULE_CORRECTION_SAME, RULE_CORRECTION_APART, RULE_CORRECTION_UNKNOWN)
 RULE_CUT_TITLE = "title cut before its subtitle; same authors, year, venue and pages"
 RULE_CUT_TITLE_UNSURE = "title cut before its subtitle; pages or venue unconfirmed"
 RULE_COCHRANE = "same Cochrane review number"
 
 
-def _recurring(a: RecordKey, b: RecordKey, year_gap, venue, score, details) -> Comparison:
+def _recurring(a: RecordKey, b: RecordKey, year_gap, venue, score, details,
+               rules: tuple[str, str, str] = RECURRING_RULES) -> Comparison:
     """An editor's comments, a correction, a reply, a book review or a meeting-abstract series
-    under one generic title: the same work only when issue and first page agree (identifiers,
-    which would settle it, were compared before)."""
+    under one generic title, or two correction notices of one article (which repeat its title):
+    the same work only when issue and first page agree (identifiers, which would settle it, were
+    compared before). `rules` names the verdicts: same, apart, unknown."""
+    same, apart, unknown = rules
     locators = [(a.volume, b.volume), (a.issue, b.issue), (a.page, b.page)]
     if any(_conflict(x, y) for x, y in locators) or (year_gap or 0) > 0 or venue is False:
-        return Comparison("distinct", RULE_RECURRING_APART, score, details)
+        return Comparison("distinct", apart, score, details)
     if a.issue and b.issue and a.page and b.page and year_gap == 0 and venue:
-        return Comparison("duplicate", RULE_RECURRING_SAME, score, details)
-    return Comparison("unsure", RULE_RECURRING_UNKNOWN, score, details)
+        return Comparison("duplicate", same, score, details)
+    return Comparison("unsure", unknown, score, details)
 
 
 def _cut_title(a: RecordKey, b: RecordKey, authors, year_gap, venue, volume_clash, score,

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..records import has_value, normalise_doi, normalise_pmcid, normalise_pmid, parse_year, value_items
+from .corrections import cites_corrected_article, correction_title
 from .fold import PLACEHOLDERS, ascii_fold
 from .fold import plain as _plain
 from .venues import venue_kind, venue_tokens, venues_compatible
@@ -285,6 +286,8 @@ def record_kind(title: Any, publication_type: Any, journal: Any, doi: str, issue
     for kind, pattern in _TITLE_KINDS:
         if pattern.match(folded_title):
             return kind
+    if cites_corrected_article(title):
+        return "erratum"  # Embase titles a correction "Title (Journal (2009) 360 (542-544))"
     types = " ".join(ascii_fold(str(t)) for t in value_items(publication_type)) \
         if not isinstance(publication_type, str) else ascii_fold(publication_type)
     if types.strip() in ("conf", "abst"):  # RIS types of a conference abstract (Embase: CONF)
@@ -339,7 +342,11 @@ class RecordKey:
 def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -> RecordKey:
     doi = doi_identity(record.get("doi"), cochrane_versions_same=cochrane_versions_same)
     year = record.get("year")
-    title = title_key(record.get("title"))
+    kind = record_kind(record.get("title"), record.get("publication_type"), record.get("journal"),
+                       doi, record.get("issue"), record.get("volume"))
+    # a correction notice is compared on the title of the article it corrects (see corrections)
+    shown = correction_title(record.get("title")) if kind == "erratum" else record.get("title")
+    title = title_key(shown)
     return RecordKey(
         title=title,
         authors=author_names(record.get("authors")),
@@ -352,9 +359,8 @@ def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -
         doi=doi,
         pmid=normalise_pmid(record.get("pmid")) or "" if has_value(record.get("pmid")) else "",
         pmcid=normalise_pmcid(record.get("pmcid")) or "" if has_value(record.get("pmcid")) else "",
-        kind=record_kind(record.get("title"), record.get("publication_type"), record.get("journal"),
-                         doi, record.get("issue"), record.get("volume")),
-        heads=title_heads(record.get("title")),
+        kind=kind,
+        heads=title_heads(shown),
         recurring=recurring_item(title),
         last=last_page(record.get("pages")),
     )

@@ -1,0 +1,95 @@
+"""Correction notices exported by several databases: one notice under Embase's and Web of
+Science's dress is one record; two notices of one article, or a notice and its article, are not.
+Records are shaped like the exports (Embase "Erratum: Title (Journal (Year) Vol (Pages))", its
+unlabelled form, Web of Science "Title (vol V, pg P, YEAR)", titles cut at 200 characters)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from review.dedup import find_duplicates
+from review.dedup.compare import (RULE_CORRECTION_APART, RULE_CORRECTION_SAME,
+                                  RULE_CORRECTION_UNKNOWN)
+from review.dedup.corrections import cites_corrected_article, correction_title
+from review.dedup.normalise import record_kind, record_key
+
+TITLE = "Rituximab maintenance after induction in follicular lymphoma (FL-M2): a randomised trial"
+ARTICLE = dict(title=TITLE, authors=["Marchetti, Paola", "Okafor, Chidi", "Lindqvist, Anna"],
+               year=2011, journal="Blood", volume="118", issue="9", pages="2401-2409",
+               database="MEDLINE")
+# the notice corrects the author list: the databases give only its first author, or none
+NOTICE = dict(authors=["Marchetti, P."], year=2011, volume="118", issue="21", pages="5864")
+
+
+def frame(*records: dict) -> pd.DataFrame:
+    rows = []
+    for i, rec in enumerate(records, start=1):
+        row = {"record_id": i, "authors": [], "database": "Embase", "source_file": "export.ris",
+               "position": i, "doi": None, "issue": None, "pages": None, "volume": None}
+        row.update(rec)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rule_of(result, a: int, b: int) -> tuple[str, str]:
+    pairs = result.pairs
+    row = pairs[(pairs["record_a"] == a) & (pairs["record_b"] == b)]
+    assert len(row) == 1, f"pair {a}-{b} was not compared"
+    return row["decision"].iloc[0], row["rule"].iloc[0]
+
+
+def test_the_corrected_articles_title_is_read_out_of_each_dress():
+    embase = f"Erratum: {TITLE} (Blood (2011) 118:9 (2401-2409))"
+    cut = f"Erratum: {TITLE} (Blood (Augu"  # exports cut long titles mid-citation
+    unlabelled = f"{TITLE} (Blood (2011) 118 (2401-2409))"
+    wos = f"{TITLE} (vol 118, pg 2401, 2011)"
+    for title in (embase, cut, unlabelled, wos, f"Correction to: {TITLE}"):
+        assert correction_title(title) == TITLE, title
+    # nothing is left to compare of a bare label, and a title's own brackets stay
+    assert correction_title("Erratum") == "Erratum"
+    assert correction_title("Correction of scoliosis in children (ages 3 to 5)") == \
+        "Correction of scoliosis in children (ages 3 to 5)"
+
+
+def test_embase_citation_without_a_label_makes_a_correction_notice():
+    unlabelled = f"{TITLE} (Blood (2011) 118 (2401-2409))"
+    assert cites_corrected_article(unlabelled)
+    assert record_kind(unlabelled, "article", "Blood", "") == "erratum"
+    for title in (TITLE, "Outcomes in adults (aged 18-65 years) (the ADAPT study)",
+                  "Quality of life (EQ-5D (2005 version)) after transplant"):
+        assert not cites_corrected_article(title), title
+        assert record_kind(title, "article", "Blood", "") == "article"
+    key = record_key({"title": unlabelled, "journal": "Blood"})
+    assert key.kind == "erratum" and key.title == record_key({"title": TITLE}).title
+
+
+def test_one_notice_from_three_databases_is_one_record_and_stays_apart_from_its_article():
+    result = find_duplicates(frame(
+        ARTICLE,
+        {**NOTICE, "title": f"Erratum: {TITLE} (Blood (Augu", "journal": "Blood."},
+        {**NOTICE, "title": f"{TITLE} (vol 118, pg 2401, 2011)", "journal": "BLOOD",
+         "database": "Web of Science", "pages": "5864-5864"},
+        {**NOTICE, "title": f"{TITLE} (Blood (2011) 118 (2401-2409))", "journal": "Blood"},
+    ))
+    clusters = result.clusters
+    assert clusters[2] == clusters[3] == clusters[4]
+    assert clusters[1] != clusters[2]
+    assert rule_of(result, 2, 3) == ("duplicate", RULE_CORRECTION_SAME)
+    assert rule_of(result, 3, 4) == ("duplicate", RULE_CORRECTION_SAME)
+
+
+def test_two_notices_of_one_article_are_told_apart_by_issue_and_page():
+    first = {**NOTICE, "title": f"Erratum: {TITLE}", "journal": "Blood"}
+    second = {**first, "issue": "25", "pages": "6702"}  # a second correction, weeks later
+    result = find_duplicates(frame(first, {**second, "title": f"{TITLE} (vol 118, pg 2401, 2011)"}))
+    assert result.clusters[1] != result.clusters[2]
+    assert rule_of(result, 1, 2) == ("distinct", RULE_CORRECTION_APART)
+
+
+def test_a_notice_without_issue_or_page_goes_to_a_reviewer():
+    known = {**NOTICE, "title": f"Erratum: {TITLE}", "journal": "Blood"}
+    bare = {**known, "issue": None, "pages": None,
+            "title": f"{TITLE} (Blood (2011) 118 (2401-2409))"}
+    result = find_duplicates(frame(known, bare))
+    assert result.clusters[1] != result.clusters[2]
+    assert rule_of(result, 1, 2) == ("unsure", RULE_CORRECTION_UNKNOWN)
+    assert len(result.unsure) == 1

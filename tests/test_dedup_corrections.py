@@ -1,14 +1,15 @@
 """Correction notices exported by several databases: one notice under Embase's and Web of
 Science's dress is one record; two notices of one article, or a notice and its article, are not.
+And a record published ahead of print under a title the print issue changed goes to a reviewer.
 Records are shaped like the exports (Embase "Erratum: Title (Journal (Year) Vol (Pages))", its
 unlabelled form, Web of Science "Title (vol V, pg P, YEAR)", titles cut at 200 characters)."""
 from __future__ import annotations
 
 import pandas as pd
 
-from review.dedup import find_duplicates
+from review.dedup import DedupOptions, find_duplicates
 from review.dedup.compare import (RULE_CORRECTION_APART, RULE_CORRECTION_SAME,
-                                  RULE_CORRECTION_UNKNOWN)
+                                  RULE_CORRECTION_UNKNOWN, RULE_RETITLED, compare)
 from review.dedup.corrections import cites_corrected_article, correction_title
 from review.dedup.normalise import record_kind, record_key
 
@@ -93,3 +94,35 @@ def test_a_notice_without_issue_or_page_goes_to_a_reviewer():
     assert result.clusters[1] != result.clusters[2]
     assert rule_of(result, 1, 2) == ("unsure", RULE_CORRECTION_UNKNOWN)
     assert len(result.unsure) == 1
+
+
+# -- a record published ahead of print under the title the print issue later changed ----------
+
+PRINTED = dict(title="Rituximab in refractory warm autoimmune haemolytic anaemia",
+               authors=["Brennan, Ciara M.", "Tanaka, Hiroshi", "Osei, Kwame", "Duval, Lea",
+                        "Novak, Petr", "Ibarra, Sofia"],
+               year=2021, journal="New England Journal of Medicine", volume="384",
+               issue="12", pages="1168-1170", database="Embase")
+# PubMed's ahead-of-print record: the online title, five authors kept, no volume or pages
+ONLINE = dict(title="B-Cell Depletion in Refractory Warm Autoimmune Haemolytic Anaemia",
+              authors=["Brennan CM", "Tanaka H", "Osei K", "Duval L", "Novak P"], year=2021,
+              journal="N Engl J Med", database="PubMed")
+
+
+def test_an_online_first_record_under_another_title_goes_to_a_reviewer():
+    result = find_duplicates(frame(PRINTED, ONLINE))
+    assert result.clusters[1] != result.clusters[2]  # a reviewer decides, nothing is merged
+    assert rule_of(result, 1, 2) == ("unsure", RULE_RETITLED)
+    assert 0.7 <= result.pairs["details"].iloc[0]["title"] < 0.85  # below "similar titles"
+    assert len(result.unsure) == 1
+
+
+def test_retitled_needs_one_record_ahead_of_print_the_same_team_and_year():
+    printed_too = {**ONLINE, "volume": "384", "issue": "14", "pages": "1350"}
+    other_team = {**ONLINE, "authors": ["Osei K", "Brennan CM", "Tanaka H", "Novak P"]}
+    next_year = {**ONLINE, "year": 2022}
+    printed = record_key(PRINTED)
+    for other in (printed_too, other_team, next_year):
+        assert compare(printed, record_key(other), DedupOptions()).decision == "distinct", other
+        result = find_duplicates(frame(PRINTED, other))
+        assert result.clusters[1] != result.clusters[2] and result.unsure.empty

@@ -96,7 +96,10 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     # a title cut before its subtitle is decided by its own rule where the titles alone differ
     cut = bool(a.title and b.title and (a.title in b.heads or b.title in a.heads)) \
         and (title or 0.0) < options.title_unsure
-    if not same_id and not located and not cut and (title is None or title < options.title_unsure):
+    # a record published ahead of print may carry a title the print issue changed
+    retitled = _ahead_of_print(a, b) and (title or 0.0) >= options.title_unsure - 0.15
+    if not same_id and not located and not cut and not retitled \
+            and (title is None or title < options.title_unsure):
         # most candidate pairs end here, before the costlier author and venue comparisons
         return Comparison("distinct", "no title to compare" if title is None else "titles differ",
                           0.6 * (title or 0.0), {"title": _round(title)})
@@ -145,6 +148,8 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     authors_ok = None if authors is None else (authors[0] and authors[1] >= 0.5) or authors[1] >= 0.8
     authors_differ = authors is not None and not authors[0] and authors[1] < 0.34
     if title < options.title_unsure:
+        if retitled and year_gap == 0 and venue and _same_author_order(a.authors, b.authors):
+            return Comparison("unsure", RULE_RETITLED, score, details)
         return Comparison("distinct", "titles differ", score, details)
     if authors_differ:
         return Comparison("distinct", "authors differ", score, details)
@@ -189,6 +194,7 @@ RULE_RECURRING_UNKNOWN = "recurring item: issue or pages unknown"
 RULE_CORRECTION_SAME = "correction notices of one article: same issue and pages"
 RULE_CORRECTION_APART = "correction notices of one article: issue or pages differ"
 RULE_CORRECTION_UNKNOWN = "correction notices of one article: issue or pages unknown"
+RULE_RETITLED = "ahead-of-print record under another title; same authors, journal and year"
 RECURRING_RULES = (RULE_RECURRING_SAME, RULE_RECURRING_APART, RULE_RECURRING_UNKNOWN)
 CORRECTION_RULES = (RULE_CORRECTION_SAME, RULE_CORRECTION_APART, RULE_CORRECTION_UNKNOWN)
 RULE_CUT_TITLE = "title cut before its subtitle; same authors, year, venue and pages"
@@ -222,6 +228,21 @@ def _cut_title(a: RecordKey, b: RecordKey, authors, year_gap, venue, volume_clas
     if year_gap == 0 and venue and a.page and a.page == b.page:
         return Comparison("duplicate", RULE_CUT_TITLE, score, details)
     return Comparison("unsure", RULE_CUT_TITLE_UNSURE, score, details)
+
+
+def _ahead_of_print(a: RecordKey, b: RecordKey) -> bool:
+    """One record has neither volume nor page (published online first), the other has both."""
+    return (not a.volume and not a.page) != (not b.volume and not b.page) \
+        and bool((a.volume and a.page) or (b.volume and b.page))
+
+
+def _same_author_order(a: tuple, b: tuple) -> bool:
+    """At least three authors, the shorter list the longer one's first names in the same order
+    (databases cut author lists): a retitled record is still signed by the same team."""
+    short, full = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 3:
+        return False
+    return all(set(x) & set(y) or _names_match(x, y) for x, y in zip(short, full))
 
 
 def _same_end(a: RecordKey, b: RecordKey, authors_ok) -> bool:

@@ -140,6 +140,10 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     same_place = located and year_gap == 0 and bool(venue)
     if same_place and title is not None and (title >= 0.9 or (title >= 0.6 and authors and authors[0])):
         return Comparison("duplicate", "same journal, year, volume and first page", score, details)
+    if same_place and (a.translated or b.translated) and authors and authors[0] \
+            and authors[1] >= 0.8 and max(a.span, b.span) > 1 and a.last == b.last:
+        # one database gives the article's title in English, another in its own language
+        return Comparison("duplicate", RULE_TRANSLATED, score, details)
     if same_place and authors and authors[0]:
         return Comparison("unsure", "same journal, volume and page but titles differ", score, details)
     if title is None:
@@ -195,6 +199,7 @@ RULE_CORRECTION_SAME = "correction notices of one article: same issue and pages"
 RULE_CORRECTION_APART = "correction notices of one article: issue or pages differ"
 RULE_CORRECTION_UNKNOWN = "correction notices of one article: issue or pages unknown"
 RULE_RETITLED = "ahead-of-print record under another title; same authors, journal and year"
+RULE_TRANSLATED = "translated title; same authors, journal, volume and pages"
 RECURRING_RULES = (RULE_RECURRING_SAME, RULE_RECURRING_APART, RULE_RECURRING_UNKNOWN)
 CORRECTION_RULES = (RULE_CORRECTION_SAME, RULE_CORRECTION_APART, RULE_CORRECTION_UNKNOWN)
 RULE_CUT_TITLE = "title cut before its subtitle; same authors, year, venue and pages"

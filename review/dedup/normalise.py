@@ -17,7 +17,7 @@ from .venues import venue_kind, venue_tokens, venues_compatible
 __all__ = [
     "RecordKey", "record_key", "title_key", "title_heads", "recurring_item", "author_names",
     "venue_tokens", "venue_kind", "venues_compatible", "first_page", "volume_key", "doi_identity",
-    "record_kind", "KINDS", "title_numbers", "ascii_fold", "PLACEHOLDERS",
+    "record_kind", "KINDS", "title_numbers", "translated_title", "ascii_fold", "PLACEHOLDERS",
 ]
 
 _GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ",
@@ -68,6 +68,16 @@ def title_numbers(a: str, b: str) -> bool:
 
 #: Where a subtitle starts: "Title: subtitle", "Title - subtitle", "Title. Subtitle", "Title? Sub".
 _SUBTITLE = re.compile(r"\s*(?::|\s[-\u2013\u2014]+\s|[.?!]\s+(?=\S))\s*")
+
+
+#: MEDLINE prints the English translation of a title in square brackets: "[Comparison of ...]".
+_TRANSLATED = re.compile(r"^\s*\[[^\[\]]{12,}\]\s*\.?\s*$")
+
+
+def translated_title(value: Any) -> bool:
+    """Whether a title is a translation (MEDLINE's brackets), so that another database's record
+    of the same article may carry the original title or a different translation."""
+    return has_value(value) and bool(_TRANSLATED.match(str(value)))
 
 
 def title_heads(value: Any) -> tuple[str, ...]:
@@ -328,6 +338,8 @@ class RecordKey:
     recurring: bool = False
     #: Last page of a plain numeric range ('' when unknown).
     last: str = ""
+    #: The title is a translation (see `translated_title`).
+    translated: bool = False
 
     @property
     def first_author(self) -> tuple[str, ...]:
@@ -363,4 +375,5 @@ def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -
         heads=title_heads(shown),
         recurring=recurring_item(title),
         last=last_page(record.get("pages")),
+        translated=translated_title(record.get("title")),
     )

@@ -1,6 +1,7 @@
 """Correction notices exported by several databases: one notice under Embase's and Web of
 Science's dress is one record; two notices of one article, or a notice and its article, are not.
-And a record published ahead of print under a title the print issue changed goes to a reviewer.
+A record published ahead of print under a title the print issue changed goes to a reviewer, and
+an article under its own title and under MEDLINE's bracketed translation is one work.
 Records are shaped like the exports (Embase "Erratum: Title (Journal (Year) Vol (Pages))", its
 unlabelled form, Web of Science "Title (vol V, pg P, YEAR)", titles cut at 200 characters)."""
 from __future__ import annotations
@@ -9,9 +10,11 @@ import pandas as pd
 
 from review.dedup import DedupOptions, find_duplicates
 from review.dedup.compare import (RULE_CORRECTION_APART, RULE_CORRECTION_SAME,
-                                  RULE_CORRECTION_UNKNOWN, RULE_RETITLED, compare)
+                                  RULE_CORRECTION_UNKNOWN, RULE_RETITLED, RULE_TRANSLATED,
+                                  compare)
 from review.dedup.corrections import cites_corrected_article, correction_title
-from review.dedup.normalise import record_kind, record_key
+from review.dedup.normalise import (record_key, record_kind, translated_title, venue_tokens,
+                                    venues_compatible)
 
 TITLE = "Rituximab maintenance after induction in follicular lymphoma (FL-M2): a randomised trial"
 ARTICLE = dict(title=TITLE, authors=["Marchetti, Paola", "Okafor, Chidi", "Lindqvist, Anna"],
@@ -126,3 +129,60 @@ def test_retitled_needs_one_record_ahead_of_print_the_same_team_and_year():
         assert compare(printed, record_key(other), DedupOptions()).decision == "distinct", other
         result = find_duplicates(frame(PRINTED, other))
         assert result.clusters[1] != result.clusters[2] and result.unsure.empty
+
+
+# -- a title translated by one database: MEDLINE's brackets -------------------------------------
+
+# MEDLINE gives a French article's title in English, in brackets; the journal's own record (or
+# Embase's) has the French title; the authors, journal, volume and page range are the same
+FRENCH = dict(title="Thrombolyse précoce de l'embolie pulmonaire submassive : étude multicentrique",
+              authors=["Lefèvre, Hélène", "Garnier, Benoît", "Roussel, Anaïs", "Mercier, Yves"],
+              year=1998, journal="Revue des Maladies Respiratoires", volume="15",
+              issue="4", pages="412-418", database="Embase")
+BRACKETED = dict(title="[Early thrombolysis in submassive pulmonary embolism. A multicentre study]",
+                 authors=["Lefevre, H.", "Garnier, B.", "Roussel, A.", "Mercier, Y."], year=1998,
+                 journal="Rev Mal Respir", volume="15", issue="4", pages="412-8",
+                 database="MEDLINE")
+
+
+def test_translated_titles_are_recognised_by_their_brackets():
+    assert translated_title(BRACKETED["title"])
+    assert translated_title("[Comparison of two regimens in children].")
+    for title in (FRENCH["title"], "[Review]", "Outcomes of surgery [in German]",
+                  "Pleurodesis with talc.[Erratum appears in Chest 2001;120:1]"):
+        assert not translated_title(title), title
+
+
+def test_an_article_under_its_own_and_its_translated_title_is_one_work():
+    result = find_duplicates(frame(FRENCH, BRACKETED))
+    assert result.clusters[1] == result.clusters[2]
+    assert result.pairs["details"].iloc[0]["title"] < 0.6  # the titles alone say little
+    assert rule_of(result, 1, 2) == ("duplicate", RULE_TRANSLATED)
+
+
+def test_a_translated_title_alone_merges_nothing_without_the_same_authors_and_page_range():
+    others = (
+        {**BRACKETED, "authors": ["Lefevre, H.", "Dubois, P.", "Caron, M.", "Vidal, S."]},
+        {**BRACKETED, "pages": "412-420"},  # another item starting on that page
+        # two one-page meeting abstracts printed on one page share a first author
+        {**BRACKETED, "pages": "412"},
+    )
+    for other in others:
+        single = other["pages"] == "412"
+        result = find_duplicates(frame({**FRENCH, "pages": "412"} if single else FRENCH, other))
+        assert result.clusters[1] != result.clusters[2], other
+        assert rule_of(result, 1, 2)[0] == "unsure", other
+
+
+def test_iso4_contractions_of_journal_names_match_their_full_names():
+    def same(a: str, b: str):
+        return venues_compatible(venue_tokens(a), venue_tokens(b))
+    assert same("Dtsch Med Wochenschr", "Deutsche Medizinische Wochenschrift")
+    assert same("Dtsch-Med-Wochenschr", "Deutsche medizinische Wochenschrift (1946)")
+    assert same("Z Gastroenterol", "Zeitschrift für Gastroenterologie")
+    assert same("Rev Mal Respir", "Revue des Maladies Respiratoires")
+    assert same("Br J Haematol", "British Journal of Haematology")
+    # a contraction keeps the first letter and the order of the others; other journals differ
+    assert same("Dtsch Arztebl", "Deutsche Medizinische Wochenschrift") is False
+    assert same("Pediatr Nephrol", "Pediatric Research") is False
+    assert same("Am J Med", "American Journal of Hematology") is False

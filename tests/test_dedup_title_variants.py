@@ -1,7 +1,8 @@
 """Correction notices exported by several databases: one notice under Embase's and Web of
 Science's dress is one record; two notices of one article, or a notice and its article, are not.
 A record published ahead of print under a title the print issue changed goes to a reviewer, and
-an article under its own title and under MEDLINE's bracketed translation is one work.
+an article under its own title and under MEDLINE's bracketed translation is one work; two
+unmarked one-page notices under an article's title, in different issues, are not merged.
 Records are shaped like the exports (Embase "Erratum: Title (Journal (Year) Vol (Pages))", its
 unlabelled form, Web of Science "Title (vol V, pg P, YEAR)", titles cut at 200 characters)."""
 from __future__ import annotations
@@ -10,8 +11,8 @@ import pandas as pd
 
 from review.dedup import DedupOptions, find_duplicates
 from review.dedup.compare import (RULE_CORRECTION_APART, RULE_CORRECTION_SAME,
-                                  RULE_CORRECTION_UNKNOWN, RULE_RETITLED, RULE_TRANSLATED,
-                                  compare)
+                                  RULE_CORRECTION_UNKNOWN, RULE_ONE_PAGE_ITEMS, RULE_RETITLED,
+                                  RULE_TRANSLATED, compare)
 from review.dedup.corrections import cites_corrected_article, correction_title
 from review.dedup.normalise import (record_key, record_kind, translated_title, venue_tokens,
                                     venues_compatible)
@@ -186,3 +187,26 @@ def test_iso4_contractions_of_journal_names_match_their_full_names():
     assert same("Dtsch Arztebl", "Deutsche Medizinische Wochenschrift") is False
     assert same("Pediatr Nephrol", "Pediatric Research") is False
     assert same("Am J Med", "American Journal of Hematology") is False
+
+
+# -- unmarked notices: one-page items under the article's title -----------------------------------
+
+def test_two_one_page_items_of_different_issues_under_an_articles_title_go_to_a_reviewer():
+    # a correction adding a co-author, then another fixing his name's spelling, each indexed
+    # under the article's title without a label
+    notice = dict(title=TITLE, authors=["Marchetti, P.", "Okafor, C.", "Lindqvist, A."],
+                  year=2011, journal="Blood", volume="118")
+    first, second = {**notice, "issue": "21", "pages": "5864-5864"}, {**notice, "issue": "25",
+                                                                       "pages": "6702"}
+    result = find_duplicates(frame(first, second, {**first, "database": "Web of Science",
+                                                   "pages": "5864", "journal": "BLOOD"}))
+    assert result.clusters[1] != result.clusters[2]
+    assert rule_of(result, 1, 2) == ("unsure", RULE_ONE_PAGE_ITEMS)
+    assert result.clusters[1] == result.clusters[3]  # one item from two databases stays one
+
+
+def test_one_page_items_without_a_volume_are_not_told_apart_by_this_rule():
+    abstract = dict(title=TITLE, authors=["Marchetti, P."], year=2011, journal="Blood")
+    result = find_duplicates(frame({**abstract, "issue": "21", "pages": "5864", "volume": "118"},
+                                   {**abstract, "issue": "1", "pages": "9"}))
+    assert rule_of(result, 1, 2)[1] != RULE_ONE_PAGE_ITEMS

@@ -169,6 +169,11 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
                 and not _within(a, b):
             # a one-page item with an article's title: an erratum or a comment not marked as one
             return Comparison("unsure", "same title but one is a single page", score, details)
+        if page_clash and a.span == b.span == 1 and _conflict(a.issue, b.issue) \
+                and a.volume and a.volume == b.volume and a.page.isdigit() and b.page.isdigit():
+            # two one-page items of different issues under an article's title: two notices
+            # (corrections, replies) of it, not two exports of one
+            return Comparison("unsure", RULE_ONE_PAGE_ITEMS, score, details)
         if page_clash and title < 1.0 and a.page.isdigit() and b.page.isdigit() \
                 and abs(int(a.page) - int(b.page)) <= 2 and not _same_end(a, b, authors_ok):
             # neighbouring abstracts of one supplement often share title words and authors
@@ -199,6 +204,7 @@ RULE_CORRECTION_SAME = "correction notices of one article: same issue and pages"
 RULE_CORRECTION_APART = "correction notices of one article: issue or pages differ"
 RULE_CORRECTION_UNKNOWN = "correction notices of one article: issue or pages unknown"
 RULE_RETITLED = "ahead-of-print record under another title; same authors, journal and year"
+RULE_ONE_PAGE_ITEMS = "same title but one-page items in different issues"
 RULE_TRANSLATED = "translated title; same authors, journal, volume and pages"
 RECURRING_RULES = (RULE_RECURRING_SAME, RULE_RECURRING_APART, RULE_RECURRING_UNKNOWN)
 CORRECTION_RULES = (RULE_CORRECTION_SAME, RULE_CORRECTION_APART, RULE_CORRECTION_UNKNOWN)

@@ -278,8 +278,8 @@ def rule_breakdown(labelled: LabelledSet, result) -> dict[str, dict[str, int]]:
 
     def key_of(rid: Any):
         if rid not in keys:
-            from .engine import _record_dicts
-            from .normalise import record_key
+            from review.dedup.engine import _record_dicts
+            from review.dedup.normalise import record_key
             row = labelled.records[labelled.records["record_id"] == rid]
             keys[rid] = record_key(_record_dicts(row)[0], cochrane_versions_same=result.options
                                    .cochrane_versions_same)
@@ -289,7 +289,7 @@ def rule_breakdown(labelled: LabelledSet, result) -> dict[str, dict[str, int]]:
         key = (a, b) if (a, b) in verdicts else (b, a)
         if key in verdicts:
             return verdicts[key]
-        from .compare import compare
+        from review.dedup.compare import compare
         verdict = compare(key_of(a), key_of(b), result.options)
         if verdict.decision == "distinct":
             return verdict.rule

@@ -96,7 +96,10 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     # a title cut before its subtitle is decided by its own rule where the titles alone differ
     cut = bool(a.title and b.title and (a.title in b.heads or b.title in a.heads)) \
         and (title or 0.0) < options.title_unsure
-    if not same_id and not located and not cut and (title is None or title < options.title_unsure):
+    # a record published ahead of print may carry a title the print issue changed
+    retitled = _ahead_of_print(a, b) and (title or 0.0) >= options.title_unsure - 0.15
+    if not same_id and not located and not cut and not retitled \
+            and (title is None or title < options.title_unsure):
         # most candidate pairs end here, before the costlier author and venue comparisons
         return Comparison("distinct", "no title to compare" if title is None else "titles differ",
                           0.6 * (title or 0.0), {"title": _round(title)})
@@ -127,6 +130,8 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
         return Comparison("duplicate", RULE_COCHRANE, max(score, 0.98), details)
     if (a.recurring or b.recurring) and title is not None and title >= options.title_unsure:
         return _recurring(a, b, year_gap, venue, score, details)
+    if a.kind == b.kind == "erratum" and title is not None and title >= options.title_unsure:
+        return _recurring(a, b, year_gap, venue, score, details, CORRECTION_RULES)
     if cut:
         return _cut_title(a, b, authors, year_gap, venue, volume_clash, score, details)
     if title is not None and title >= options.title_unsure and \
@@ -135,6 +140,10 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     same_place = located and year_gap == 0 and bool(venue)
     if same_place and title is not None and (title >= 0.9 or (title >= 0.6 and authors and authors[0])):
         return Comparison("duplicate", "same journal, year, volume and first page", score, details)
+    if same_place and (a.translated or b.translated) and authors and authors[0] \
+            and authors[1] >= 0.8 and max(a.span, b.span) > 1 and a.last == b.last:
+        # one database gives the article's title in English, another in its own language
+        return Comparison("duplicate", RULE_TRANSLATED, score, details)
     if same_place and authors and authors[0]:
         return Comparison("unsure", "same journal, volume and page but titles differ", score, details)
     if title is None:
@@ -143,6 +152,8 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
     authors_ok = None if authors is None else (authors[0] and authors[1] >= 0.5) or authors[1] >= 0.8
     authors_differ = authors is not None and not authors[0] and authors[1] < 0.34
     if title < options.title_unsure:
+        if retitled and year_gap == 0 and venue and _same_author_order(a.authors, b.authors):
+            return Comparison("unsure", RULE_RETITLED, score, details)
         return Comparison("distinct", "titles differ", score, details)
     if authors_differ:
         return Comparison("distinct", "authors differ", score, details)
@@ -158,6 +169,11 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
                 and not _within(a, b):
             # a one-page item with an article's title: an erratum or a comment not marked as one
             return Comparison("unsure", "same title but one is a single page", score, details)
+        if page_clash and a.span == b.span == 1 and _conflict(a.issue, b.issue) \
+                and a.volume and a.volume == b.volume and a.page.isdigit() and b.page.isdigit():
+            # two one-page items of different issues under an article's title: two notices
+            # (corrections, replies) of it, not two exports of one
+            return Comparison("unsure", RULE_ONE_PAGE_ITEMS, score, details)
         if page_clash and title < 1.0 and a.page.isdigit() and b.page.isdigit() \
                 and abs(int(a.page) - int(b.page)) <= 2 and not _same_end(a, b, authors_ok):
             # neighbouring abstracts of one supplement often share title words and authors
@@ -184,21 +200,32 @@ def compare(a: RecordKey, b: RecordKey, options: DedupOptions) -> Comparison:
 RULE_RECURRING_SAME = "recurring item: same issue and pages"
 RULE_RECURRING_APART = "recurring item: issue or pages differ"
 RULE_RECURRING_UNKNOWN = "recurring item: issue or pages unknown"
+RULE_CORRECTION_SAME = "correction notices of one article: same issue and pages"
+RULE_CORRECTION_APART = "correction notices of one article: issue or pages differ"
+RULE_CORRECTION_UNKNOWN = "correction notices of one article: issue or pages unknown"
+RULE_RETITLED = "ahead-of-print record under another title; same authors, journal and year"
+RULE_ONE_PAGE_ITEMS = "same title but one-page items in different issues"
+RULE_TRANSLATED = "translated title; same authors, journal, volume and pages"
+RECURRING_RULES = (RULE_RECURRING_SAME, RULE_RECURRING_APART, RULE_RECURRING_UNKNOWN)
+CORRECTION_RULES = (RULE_CORRECTION_SAME, RULE_CORRECTION_APART, RULE_CORRECTION_UNKNOWN)
 RULE_CUT_TITLE = "title cut before its subtitle; same authors, year, venue and pages"
 RULE_CUT_TITLE_UNSURE = "title cut before its subtitle; pages or venue unconfirmed"
 RULE_COCHRANE = "same Cochrane review number"
 
 
-def _recurring(a: RecordKey, b: RecordKey, year_gap, venue, score, details) -> Comparison:
+def _recurring(a: RecordKey, b: RecordKey, year_gap, venue, score, details,
+               rules: tuple[str, str, str] = RECURRING_RULES) -> Comparison:
     """An editor's comments, a correction, a reply, a book review or a meeting-abstract series
-    under one generic title: the same work only when issue and first page agree (identifiers,
-    which would settle it, were compared before)."""
+    under one generic title, or two correction notices of one article (which repeat its title):
+    the same work only when issue and first page agree (identifiers, which would settle it, were
+    compared before). `rules` names the verdicts: same, apart, unknown."""
+    same, apart, unknown = rules
     locators = [(a.volume, b.volume), (a.issue, b.issue), (a.page, b.page)]
     if any(_conflict(x, y) for x, y in locators) or (year_gap or 0) > 0 or venue is False:
-        return Comparison("distinct", RULE_RECURRING_APART, score, details)
+        return Comparison("distinct", apart, score, details)
     if a.issue and b.issue and a.page and b.page and year_gap == 0 and venue:
-        return Comparison("duplicate", RULE_RECURRING_SAME, score, details)
-    return Comparison("unsure", RULE_RECURRING_UNKNOWN, score, details)
+        return Comparison("duplicate", same, score, details)
+    return Comparison("unsure", unknown, score, details)
 
 
 def _cut_title(a: RecordKey, b: RecordKey, authors, year_gap, venue, volume_clash, score,
@@ -212,6 +239,21 @@ def _cut_title(a: RecordKey, b: RecordKey, authors, year_gap, venue, volume_clas
     if year_gap == 0 and venue and a.page and a.page == b.page:
         return Comparison("duplicate", RULE_CUT_TITLE, score, details)
     return Comparison("unsure", RULE_CUT_TITLE_UNSURE, score, details)
+
+
+def _ahead_of_print(a: RecordKey, b: RecordKey) -> bool:
+    """One record has neither volume nor page (published online first), the other has both."""
+    return (not a.volume and not a.page) != (not b.volume and not b.page) \
+        and bool((a.volume and a.page) or (b.volume and b.page))
+
+
+def _same_author_order(a: tuple, b: tuple) -> bool:
+    """At least three authors, the shorter list the longer one's first names in the same order
+    (databases cut author lists): a retitled record is still signed by the same team."""
+    short, full = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 3:
+        return False
+    return all(set(x) & set(y) or _names_match(x, y) for x, y in zip(short, full))
 
 
 def _same_end(a: RecordKey, b: RecordKey, authors_ok) -> bool:

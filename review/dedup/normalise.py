@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..records import has_value, normalise_doi, normalise_pmcid, normalise_pmid, parse_year, value_items
+from .corrections import cites_corrected_article, correction_title
 from .fold import PLACEHOLDERS, ascii_fold
 from .fold import plain as _plain
 from .venues import venue_kind, venue_tokens, venues_compatible
@@ -16,7 +17,7 @@ from .venues import venue_kind, venue_tokens, venues_compatible
 __all__ = [
     "RecordKey", "record_key", "title_key", "title_heads", "recurring_item", "author_names",
     "venue_tokens", "venue_kind", "venues_compatible", "first_page", "volume_key", "doi_identity",
-    "record_kind", "KINDS", "title_numbers", "ascii_fold", "PLACEHOLDERS",
+    "record_kind", "KINDS", "title_numbers", "translated_title", "ascii_fold", "PLACEHOLDERS",
 ]
 
 _GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ",
@@ -67,6 +68,16 @@ def title_numbers(a: str, b: str) -> bool:
 
 #: Where a subtitle starts: "Title: subtitle", "Title - subtitle", "Title. Subtitle", "Title? Sub".
 _SUBTITLE = re.compile(r"\s*(?::|\s[-\u2013\u2014]+\s|[.?!]\s+(?=\S))\s*")
+
+
+#: MEDLINE prints the English translation of a title in square brackets: "[Comparison of ...]".
+_TRANSLATED = re.compile(r"^\s*\[[^\[\]]{12,}\]\s*\.?\s*$")
+
+
+def translated_title(value: Any) -> bool:
+    """Whether a title is a translation (MEDLINE's brackets), so that another database's record
+    of the same article may carry the original title or a different translation."""
+    return has_value(value) and bool(_TRANSLATED.match(str(value)))
 
 
 def title_heads(value: Any) -> tuple[str, ...]:
@@ -285,6 +296,8 @@ def record_kind(title: Any, publication_type: Any, journal: Any, doi: str, issue
     for kind, pattern in _TITLE_KINDS:
         if pattern.match(folded_title):
             return kind
+    if cites_corrected_article(title):
+        return "erratum"  # Embase titles a correction "Title (Journal (2009) 360 (542-544))"
     types = " ".join(ascii_fold(str(t)) for t in value_items(publication_type)) \
         if not isinstance(publication_type, str) else ascii_fold(publication_type)
     if types.strip() in ("conf", "abst"):  # RIS types of a conference abstract (Embase: CONF)
@@ -325,6 +338,8 @@ class RecordKey:
     recurring: bool = False
     #: Last page of a plain numeric range ('' when unknown).
     last: str = ""
+    #: The title is a translation (see `translated_title`).
+    translated: bool = False
 
     @property
     def first_author(self) -> tuple[str, ...]:
@@ -339,7 +354,11 @@ class RecordKey:
 def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -> RecordKey:
     doi = doi_identity(record.get("doi"), cochrane_versions_same=cochrane_versions_same)
     year = record.get("year")
-    title = title_key(record.get("title"))
+    kind = record_kind(record.get("title"), record.get("publication_type"), record.get("journal"),
+                       doi, record.get("issue"), record.get("volume"))
+    # a correction notice is compared on the title of the article it corrects (see corrections)
+    shown = correction_title(record.get("title")) if kind == "erratum" else record.get("title")
+    title = title_key(shown)
     return RecordKey(
         title=title,
         authors=author_names(record.get("authors")),
@@ -352,9 +371,9 @@ def record_key(record: dict[str, Any], *, cochrane_versions_same: bool = True) -
         doi=doi,
         pmid=normalise_pmid(record.get("pmid")) or "" if has_value(record.get("pmid")) else "",
         pmcid=normalise_pmcid(record.get("pmcid")) or "" if has_value(record.get("pmcid")) else "",
-        kind=record_kind(record.get("title"), record.get("publication_type"), record.get("journal"),
-                         doi, record.get("issue"), record.get("volume")),
-        heads=title_heads(record.get("title")),
+        kind=kind,
+        heads=title_heads(shown),
         recurring=recurring_item(title),
         last=last_page(record.get("pages")),
+        translated=translated_title(record.get("title")),
     )

@@ -57,12 +57,25 @@ def venue_kind(tokens: tuple[str, ...]) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
+def _stands_for(word: str, full: str) -> bool:
+    """An ISO 4 abbreviation of a word: its start ('nephrol' for 'nephrology') or, from three
+    letters on, a contraction keeping its first letter and others in order ('dtsch' for
+    'deutsche', 'wochenschr' for 'wochenschrift', 'ztschr' for 'zeitschrift')."""
+    if full.startswith(word):
+        return True
+    if len(word) < 3 or len(word) >= len(full) or word[0] != full[0]:
+        return False
+    letters = iter(full[1:])
+    return all(letter in letters for letter in word[1:])
+
+
 def _abbreviates(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
-    """True when every word of `short` starts a later word of `full`, in order:
-    'nat rev nephrol' abbreviates 'nature reviews nephrology'."""
+    """True when every word of `short` abbreviates a later word of `full`, in order:
+    'nat rev nephrol' abbreviates 'nature reviews nephrology', 'dtsch med wochenschr'
+    'deutsche medizinische wochenschrift'."""
     position = 0
     for word in short:
-        while position < len(full) and not full[position].startswith(word):
+        while position < len(full) and not _stands_for(word, full[position]):
             position += 1
         if position == len(full):
             return False

@@ -46,7 +46,7 @@ def test_each_page_draws_its_task_for_the_reviewer_in_the_address(example, monke
     assert conflicts.session.role == "resolver"
     assert isinstance(page("extraction", str(example)).children[1], ExtractionForm)
     assert isinstance(page("risk_of_bias", str(example)).children[1], Appraiser)
-    assert "152" in _texts(page("status", str(example)))
+    assert "156" in _texts(page("status", str(example)))
 
 
 def test_a_page_without_a_name_asks_for_it_and_bad_input_is_said(example, monkeypatch, tmp_path):

@@ -83,7 +83,7 @@ def test_the_app_screens_with_the_keyboard_in_a_page_of_its_own(app, page):
     link.click()
     view = page.locator(".review-screener")
     header = view.locator(".review-decision-bar b").first
-    expect(header).to_have_text("0 / 152 screened", timeout=60_000)
+    expect(header).to_have_text("0 / 156 screened", timeout=60_000)
     print(f"[timing] screening page drawn {time.perf_counter() - opened:.1f}s after the click")
     expect(view).to_contain_text(f"{REVIEWER}, screening at Title/abstract")
 
@@ -92,7 +92,7 @@ def test_the_app_screens_with_the_keyboard_in_a_page_of_its_own(app, page):
     expect(view.locator(".review-keys-cue")).to_have_attribute("data-live", "1")
     for n, key in enumerate("iemie", 1):
         page.keyboard.press(key)
-        expect(header).to_have_text(f"{n} / 152 screened")
+        expect(header).to_have_text(f"{n} / 156 screened")
 
     deadline = time.time() + 30
     while True:
@@ -106,4 +106,4 @@ def test_the_app_screens_with_the_keyboard_in_a_page_of_its_own(app, page):
     assert mine["action"].tolist() == ["include", "exclude", "maybe", "include", "exclude"]
 
     page.goto(f"{base}/voila/render/status.ipynb?reviewer={REVIEWER}")
-    expect(page.locator("pre")).to_contain_text("152", timeout=60_000)
+    expect(page.locator("pre")).to_contain_text("156", timeout=60_000)

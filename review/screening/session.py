@@ -143,6 +143,11 @@ class ScreeningSession:
     def closed(self) -> bool:
         return self._closed
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError("this screening session is closed (the session cell was run again, "
+                             "or it was closed): screen in the newest screener")
+
     def __enter__(self):
         return self
 
@@ -308,8 +313,7 @@ class ScreeningSession:
     # -- decisions ------------------------------------------------------------------------------
     def decide(self, decision: str, reason: str | None = None, note: str = "") -> int:
         """Commit a decision on the record on screen, then move to the next record."""
-        if self._closed:
-            raise ValueError("this screening session is closed; open a new one to go on")
+        self._check_open()
         if self._current is None:
             raise ValueError("nothing left to screen at this stage")
         if decision == "exclude" and reason is not None and reason not in dict(self.reasons):
@@ -360,6 +364,7 @@ class ScreeningSession:
 
     def undo(self) -> Action | None:
         """Take back this session's last action and show its record again."""
+        self._check_open()
         if not self._history:
             return None
         action = self._history.pop()

@@ -221,6 +221,8 @@ def test_sessions_let_their_threads_go_when_closed_or_opened_again(review):
     assert not first.ranker._thread.is_alive()
     with pytest.raises(ValueError, match="this screening session is closed"):
         first.include()
+    with pytest.raises(ValueError, match="screen in the newest screener"):
+        first.undo()
     other = ScreeningSession(review, "title_abstract", "bob")  # another reviewer: both stay open
     assert not second.closed
     second.close()

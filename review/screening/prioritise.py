@@ -81,9 +81,11 @@ class Prioritiser:
     the ranks (word SVM 1, character SVM `char_weight`, nearest include `nearest_weight`), so
     that one opinion alone cannot push records up or bury them, and rank means need no
     calibration between such different scores. In benchmarks/screening_simulation.py (19
-    labelled datasets, seeds 1-3, ASReview's priors) this needs on average 0.947 times
-    ASReview's records to 95 % recall (0.80 to 1.02 by dataset; worst on Nagtegaal_2019); see
-    the README. The weights were chosen on those same datasets.
+    labelled datasets, seeds 1-3, ASReview's priors, the model chosen by leaving one review
+    out) this needs on average 0.947 times ASReview's records to 95 % recall (0.79 to 1.02 by
+    dataset; worst on Nagtegaal_2019); see the README. The weights themselves were tuned on
+    those datasets by an earlier version, so that figure is still somewhat optimistic.
+    `review.screening.models` names this and the other configurations.
 
     Beyond `max_trained` decisions the models learn from a sample of them, so that an update
     stays fast late in large reviews. The character features are built at the first model

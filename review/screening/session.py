@@ -19,7 +19,7 @@ from ..store.faults import StoreBusy
 from .decisions import (RESOLVER, VERDICTS, final_decisions, record_decision, reviewer_decisions,
                         undo_decision)
 from .records import pdf_for, screening_records
-from .when_to_stop import VALIDATION_NOTE
+from .when_to_stop import VALIDATION_NOTE, HintWorker, stopping_report, team_order
 
 __all__ = ["ScreeningSession", "ScreeningItem", "Progress", "Action", "Ranker", "PendingDecision",
            "DecisionNotSaved", "screening_order_labels",
@@ -161,6 +161,11 @@ class ScreeningSession:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError("this screening session is closed (the session cell was run again, "
+                             "or it was closed): screen in the newest screener")
 
     def __enter__(self):
         return self
@@ -327,8 +332,7 @@ class ScreeningSession:
     # -- decisions ------------------------------------------------------------------------------
     def decide(self, decision: str, reason: str | None = None, note: str = "") -> int:
         """Commit a decision on the record on screen, then move to the next record."""
-        if self._closed:
-            raise ValueError("this screening session is closed; open a new one to go on")
+        self._check_open()
         if self._current is None:
             raise ValueError("nothing left to screen at this stage")
         if decision == "exclude" and reason is not None and reason not in dict(self.reasons):
@@ -400,6 +404,7 @@ class ScreeningSession:
 
     def undo(self) -> Action | None:
         """Take back this session's last action and show its record again."""
+        self._check_open()
         if not self._history:
             return None
         action = self._history.pop()
@@ -435,30 +440,9 @@ class ScreeningSession:
         return labels, sample
 
     def _team_order(self) -> list[int]:
-        """1/0 per record in the order any reviewer first decided it (1 when someone's standing
-        decision is include or maybe and no resolver excluded it), from the decisions as last
-        read plus this session's own since."""
-        first: dict[int, tuple[int, int]] = {}
-        theirs = self._decisions[self._decisions["reviewer"] != self.reviewer]
-        for record_id, event_id, decision, role in zip(theirs["record_id"], theirs["event_id"],
-                                                       theirs["decision"], theirs["role"]):
-            if decision not in VERDICTS or record_id not in self._record_ids:
-                continue
-            at, label = first.get(record_id, (event_id, 0))
-            if role == RESOLVER:
-                label = int(decision in ("include", "maybe")) + 2  # the resolver's word stands
-            elif label < 2:
-                label = max(label, int(decision in ("include", "maybe")))
-            first[record_id] = (min(at, event_id), label)
-        mine_at = 1 + max((at for at, _ in first.values()), default=0)
-        for offset, (record_id, decision) in enumerate(list(self._mine.items())):
-            if decision not in VERDICTS or record_id not in self._record_ids:
-                continue
-            at, label = first.get(record_id, (mine_at + offset, 0))
-            if label < 2:
-                label = max(label, int(decision in ("include", "maybe")))
-            first[record_id] = (at, label)
-        return [label % 2 for _, label in sorted(first.values())]
+        """1/0 per record in the order any reviewer first decided it (see `team_order`)."""
+        return team_order(self._decisions, list(self._mine.items()), self._record_ids,
+                          self.reviewer)
 
     def stopping_status(self):
         """The stopping rule over this reviewer's own screening order (the team's, in order of
@@ -493,7 +477,7 @@ class ScreeningSession:
         if not self.shows_stopping:
             return None
         if self._hint_worker is None:
-            self._hint_worker = _HintWorker(self)
+            self._hint_worker = HintWorker(self)
             weakref.finalize(self, self._hint_worker.close)
             self._hint_worker.refresh()
         if wait:
@@ -535,67 +519,6 @@ class ScreeningSession:
         return size
 
 
-class _HintWorker:
-    """Works out the session's stopping hint on its own thread, newest state only, so that a
-    click never waits for the hypergeometric sums."""
-
-    def __init__(self, session: "ScreeningSession"):
-        self._session = weakref.ref(session)
-        self.text: str | None = None
-        self.error: BaseException | None = None
-        self.listeners: list = []
-        self._cond = threading.Condition()
-        self._wanted = self._done = 0
-        self._closed = False
-        self._thread = threading.Thread(target=self._work, name="review-stopping-hint",
-                                        daemon=True)
-        self._thread.start()
-
-    def refresh(self) -> None:
-        with self._cond:
-            self._wanted += 1
-            self._cond.notify_all()
-
-    def wait(self, timeout: float | None = 30) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: self._done >= self._wanted or self._closed, timeout)
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=5)
-
-    def _work(self) -> None:
-        from .when_to_stop import hint_text
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._wanted > self._done or self._closed)
-                if self._closed:
-                    return
-                wanted = self._wanted
-            session = self._session()
-            if session is None:
-                return
-            try:
-                status = session.stopping_status()
-                text = None if status is None else hint_text(status)
-                self.error = None
-            except Exception as exc:  # noqa: BLE001 - shown in words, screening goes on
-                self.error, text = exc, f"When to stop: could not be worked out ({exc})."
-            del session
-            self.text = text
-            for callback in list(self.listeners):  # before `wait` returns: views are current
-                try:
-                    callback(text)
-                except Exception as exc:  # noqa: BLE001 - a broken view must not stop the hints
-                    self.error = exc
-            with self._cond:
-                self._done = wanted
-                self._cond.notify_all()
-
-
 def _close_ranker(ranker) -> None:
     close = getattr(ranker, "release", None) or getattr(ranker, "close", None)
     if close is not None:
@@ -614,21 +537,3 @@ def screening_order_labels(store, stage: str = "title_abstract", *,
     someone = set(decisions.loc[decisions["decision"] == "include", "record_id"])
     return [1 if finals.get(r) == "include" or (finals.get(r) in ("pending", "conflict")
                                                 and r in someone) else 0 for r in first]
-
-
-def stopping_report(session: "ScreeningSession"):
-    """The stopping estimate over the session's screening order (the reviewer's own when blind)
-    and the recall-curve figure (a picture when it is a notebook cell's value); (None, None) at
-    full text or for a resolver, where stopping early means nothing."""
-    from .stopping import recall_curve_figure
-    status = session.stopping_status()
-    if status is None:
-        return None, None
-    estimate = status.estimate
-    prioritised, sample = session._own_order()
-    labels = prioritised + sample if status.whose == "your" else session._team_order()
-    figure = recall_curve_figure(labels, n_records=len(session.records),
-                                 n_relevant=max(1, sum(labels) + estimate.remaining_estimate),
-                                 title=f"Relevant records found ({status.whose} screening, "
-                                       f"{session.stage.replace('_', '/')})")
-    return estimate, figure

@@ -15,11 +15,15 @@ records among them, and the words say so (never "0 left" for "probably no releva
 left")."""
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
+from .decisions import RESOLVER, VERDICTS
 from .stopping import RandomSampleTest, StoppingEstimate
 
-__all__ = ["StoppingStatus", "hint_text", "methods_sentence", "VALIDATION_NOTE"]
+__all__ = ["StoppingStatus", "hint_text", "methods_sentence", "VALIDATION_NOTE", "HintWorker",
+           "team_order", "stopping_report"]
 
 #: Added to the note of each decision in a random validation sample, so that the log alone says
 #: which decisions formed it.
@@ -116,3 +120,108 @@ def methods_sentence(status: StoppingStatus, stage_label: str = "title/abstract"
                  f"then unscreened held {_relevant(t.relevant_in_sample)} "
                  f"(exact hypergeometric test of recall below {target}: {_p(t.p)})")
     return text + "."
+
+
+def team_order(decisions, mine: list, record_ids, reviewer: str) -> list[int]:
+    """1/0 per record in the order any reviewer first decided it (1 when someone's standing
+    decision is include or maybe and no resolver excluded it), from the decisions as last read
+    (`decisions`) plus this reviewer's own since (`mine`: record id, decision, in order)."""
+    first: dict[int, tuple[int, int]] = {}
+    theirs = decisions[decisions["reviewer"] != reviewer]
+    for record_id, event_id, decision, role in zip(theirs["record_id"], theirs["event_id"],
+                                                   theirs["decision"], theirs["role"]):
+        if decision not in VERDICTS or record_id not in record_ids:
+            continue
+        at, label = first.get(record_id, (event_id, 0))
+        if role == RESOLVER:
+            label = int(decision in ("include", "maybe")) + 2  # the resolver's word stands
+        elif label < 2:
+            label = max(label, int(decision in ("include", "maybe")))
+        first[record_id] = (min(at, event_id), label)
+    mine_at = 1 + max((at for at, _ in first.values()), default=0)
+    for offset, (record_id, decision) in enumerate(mine):
+        if decision not in VERDICTS or record_id not in record_ids:
+            continue
+        at, label = first.get(record_id, (mine_at + offset, 0))
+        if label < 2:
+            label = max(label, int(decision in ("include", "maybe")))
+        first[record_id] = (at, label)
+    return [label % 2 for _, label in sorted(first.values())]
+
+
+class HintWorker:
+    """Works out the session's stopping hint on its own thread, newest state only, so that a
+    click never waits for the hypergeometric sums."""
+
+    def __init__(self, session):
+        self._session = weakref.ref(session)
+        self.text: str | None = None
+        self.error: BaseException | None = None
+        self.listeners: list = []
+        self._cond = threading.Condition()
+        self._wanted = self._done = 0
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="review-stopping-hint",
+                                        daemon=True)
+        self._thread.start()
+
+    def refresh(self) -> None:
+        with self._cond:
+            self._wanted += 1
+            self._cond.notify_all()
+
+    def wait(self, timeout: float | None = 30) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._done >= self._wanted or self._closed, timeout)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._wanted > self._done or self._closed)
+                if self._closed:
+                    return
+                wanted = self._wanted
+            session = self._session()
+            if session is None:
+                return
+            try:
+                status = session.stopping_status()
+                text = None if status is None else hint_text(status)
+                self.error = None
+            except Exception as exc:  # noqa: BLE001 - shown in words, screening goes on
+                self.error, text = exc, f"When to stop: could not be worked out ({exc})."
+            del session
+            self.text = text
+            for callback in list(self.listeners):  # before `wait` returns: views are current
+                try:
+                    callback(text)
+                except Exception as exc:  # noqa: BLE001 - a broken view must not stop the hints
+                    self.error = exc
+            with self._cond:
+                self._done = wanted
+                self._cond.notify_all()
+
+
+def stopping_report(session):
+    """The stopping estimate over the session's screening order (the reviewer's own when blind)
+    and the recall-curve figure (a picture when it is a notebook cell's value); (None, None) at
+    full text or for a resolver, where stopping early means nothing."""
+    from .stopping import recall_curve_figure
+    status = session.stopping_status()
+    if status is None:
+        return None, None
+    estimate = status.estimate
+    prioritised, sample = session._own_order()
+    labels = prioritised + sample if status.whose == "your" else session._team_order()
+    figure = recall_curve_figure(labels, n_records=len(session.records),
+                                 n_relevant=max(1, sum(labels) + estimate.remaining_estimate),
+                                 title=f"Relevant records found ({status.whose} screening, "
+                                       f"{session.stage.replace('_', '/')})")
+    return estimate, figure

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import StoreError
 from ..store.faults import StoreBusy
+from ..threads import lower_thread_priority
 from .decisions import (RESOLVER, VERDICTS, final_decisions, record_decision, reviewer_decisions,
                         undo_decision)
 from .records import pdf_for, screening_records
@@ -569,6 +570,7 @@ class _HintWorker:
 
     def _work(self) -> None:
         from .when_to_stop import hint_text
+        lower_thread_priority()
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._wanted > self._done or self._closed)

@@ -19,6 +19,7 @@ from ..extraction.form import NOT_REPORTED, ExtractionValueError, FormField, dis
 from ..extraction.reconcile import differences, reconcile, take_value
 from ..extraction.session import ExtractionSession
 from ..screening.fulltext import full_text
+from ._said import failure_html
 from ._values import shown as _text
 from .keys import SCROLL_CLASS, KeyboardView
 from .pdfview import PdfViewer
@@ -180,8 +181,7 @@ class ExtractionForm(KeyboardView):
     def _on_study(self, change) -> None:
         if self._drawing or not change["new"]:
             return
-        self.session.go(change["new"])
-        self.draw()
+        self.go(change["new"])
 
     def act(self, action: str) -> None:
         """A key's action: "next", "previous" or "open_pdf"."""
@@ -214,12 +214,26 @@ class ExtractionForm(KeyboardView):
 
     def move(self, step: int) -> None:
         """Go to the previous (-1) or next (+1) study."""
-        (self.session.next if step > 0 else self.session.previous)()
+        self.go(None, step)
+
+    def go(self, study_id: str | None, step: int = 0) -> None:
+        """Go to a study (or `step` studies on); a failure is said on the study bar."""
+        try:
+            if study_id is None:
+                (self.session.next if step > 0 else self.session.previous)()
+            else:
+                self.session.go(study_id)
+        except Exception as exc:  # noqa: BLE001 - said on the study bar, never raised
+            self.status.value = self._failed(exc, "Could not open the study", after="")
+            return
         self.draw()
 
-    def go(self, study_id: str) -> None:
-        self.session.go(study_id)
-        self.draw()
+    def _failed(self, exc: BaseException, lead: str, after: str = "Nothing was lost; try again.") -> str:
+        """A failure in the project's words (field labels, not keys), or a plain line."""
+        if isinstance(exc, ReviewError):
+            said = _field_words(self.session.form, str(exc)).rstrip(".")
+            return _ERROR.format(html.escape(" ".join(x for x in (f"{lead}: {said}.", after) if x)))
+        return failure_html(exc, "the extraction form", lead=lead, after=after)
 
     # -- editing --------------------------------------------------------------------------------
     def save(self, group: str, instance: int, field: str) -> None:
@@ -244,6 +258,9 @@ class ExtractionForm(KeyboardView):
             entry.message.value = _ERROR.format(html.escape(said))
             self.status.value = _ERROR.format(f"Not saved: {html.escape(said)}")
             return
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: said plainly, logged in full
+            entry.message.value = self.status.value = failure_html(exc, "the extraction form")
+            return
         value, unit = self.session.value(field, instance)
         if event_id is not None:
             for other in self.inputs.values():
@@ -257,14 +274,22 @@ class ExtractionForm(KeyboardView):
             entry.message.value = ""
         self._draw_progress()
 
-    def add_instance(self, group: str) -> int:
-        number = self.session.add_instance(group)
+    def add_instance(self, group: str) -> int | None:
+        try:
+            number = self.session.add_instance(group)
+        except Exception as exc:  # noqa: BLE001 - said on the study bar, never raised
+            self.status.value = self._failed(exc, "Not added")
+            return None
         self.draw()
         self.status.value = html.escape(f"Added {self.session.form.group(group).noun} {number}.")
         return number
 
     def remove_instance(self, group: str, instance: int) -> None:
-        written = self.session.remove_instance(group, instance)
+        try:
+            written = self.session.remove_instance(group, instance)
+        except Exception as exc:  # noqa: BLE001 - said on the study bar, never raised
+            self.status.value = self._failed(exc, "Not removed")
+            return
         self.draw()
         self.status.value = html.escape(f"Removed {self.session.form.group(group).noun} {instance} "
                                         f"({written} values written).")
@@ -456,8 +481,8 @@ class ReconciliationView(widgets.VBox):
         d = self.open.loc[index]
         try:
             take_value(self.review, d, side, reviewer=self.reviewer)
-        except ReviewError as exc:
-            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}")
+        except Exception as exc:  # noqa: BLE001 - the project's words, or a plain line (logged)
+            self.status.value = failure_html(exc, "the reconciliation view")
             return
         self.refresh()
         self.status.value = html.escape(
@@ -470,10 +495,11 @@ class ReconciliationView(widgets.VBox):
         try:
             reconcile(self.review, study_id=d["study_id"], group=d["group"], instance=int(d["instance"]),
                       field=d["field"], value=value, unit=unit, reviewer=self.reviewer)
-        except ReviewError as exc:
+        except Exception as exc:  # noqa: BLE001 - the project's words, or a plain line (logged)
+            said = failure_html(exc, "the reconciliation view")
             if message is not None:
-                message.value = _ERROR.format(html.escape(str(exc)))
-            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}")
+                message.value = said
+            self.status.value = said
             return
         self.refresh()
         self.status.value = html.escape(f"Agreed {d['label']} for {d['study_id']}: "

@@ -153,7 +153,7 @@ def test_reconciliation_view_takes_a_side_or_a_typed_value(review):
     other, save, message = view.rows.children[0].children[2].children[2:5]
     other.value = "by tail vein"
     save.click()
-    assert "found &#x27;by tail vein&#x27;" in message.value
+    assert "found 'by tail vein'" in message.value and "Not saved" in message.value
     other.value = "Intravenous"
     save.click()
     view.study.value = "Kim 2020"
@@ -181,3 +181,39 @@ def test_keys_move_between_studies_and_the_pdf_shows_inside_the_form(form, revie
     form.on_key({"type": "keydown", "key": "p"})
     assert "data:image/png;base64," in form.pdf_viewer.pages.value and "Showing" in form.status.value
     assert form.top.children[0] is form.key_catcher and form.sections in form.body.children
+
+
+def test_faults_are_said_plainly_beside_the_field_and_on_the_bars(form, review, monkeypatch,
+                                                                  caplog):
+    """A fault of ours (not a refused value) is a plain line beside the field, never Python's
+    message; moving between studies or adding a group says so on the study bar."""
+    def broken(*_a, **_k):
+        raise TypeError("unsupported operand type(s) <internal>")
+    monkeypatch.setattr(form.session, "set_value", broken)
+    size = form.inputs[("vesicle", 1, "mean_size")]
+    size.widget.value = "131"
+    assert "something went wrong in the extraction form" in size.message.value
+    assert "internal" not in size.message.value and "TypeError" not in form.status.value
+    assert review.store.events("extraction", action="value").empty
+    monkeypatch.setattr(form.session, "add_instance", broken)
+    assert form.add_instance("experiment") is None
+    assert "Not added: something went wrong" in form.status.value
+    monkeypatch.setattr(form.session, "next", broken)
+    form.move(1)
+    assert "Could not open the study: something went wrong" in form.status.value
+    assert "internal" not in form.status.value and "internal" in caplog.text
+
+
+def test_reconciliation_faults_are_said_plainly(review, monkeypatch, caplog):
+    import review.widgets.extraction as module
+
+    _extract_twice(review)
+    view = ReconciliationView(review, "Chen")
+
+    def broken(*_a, **_k):
+        raise IndexError("single positional indexer is out-of-bounds")
+    monkeypatch.setattr(module, "take_value", broken)
+    view.take(0, "a")
+    assert "Not saved: something went wrong in the reconciliation view" in view.status.value
+    assert "indexer" not in view.status.value and "indexer" in caplog.text
+    assert "3 differences to reconcile" in view.header.value

@@ -217,3 +217,25 @@ def test_reconciliation_faults_are_said_plainly(review, monkeypatch, caplog):
     assert "Not saved: something went wrong in the reconciliation view" in view.status.value
     assert "indexer" not in view.status.value and "indexer" in caplog.text
     assert "3 differences to reconcile" in view.header.value
+
+
+def test_a_pdf_uploaded_in_the_form_is_kept_with_the_first_report_and_shown(form, review):
+    import datetime as dt
+
+    from test_widgets_screener import _pdf
+
+    record_id = int(form.session.study_reports()["record_id"].iloc[0])
+    assert form.pdf_button.layout.display == "none" and not form.upload.disabled
+    stamp = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    form.upload.value = ({"name": "kim.pdf", "type": "application/pdf", "size": 1,
+                          "content": memoryview(_pdf("NK cell exosomes in mice")),
+                          "last_modified": stamp},)
+    assert (review.path / "pdfs" / f"{record_id}.pdf").read_bytes().startswith(b"%PDF-")
+    assert f"Attached {record_id}.pdf to {form.session.current}" in form.status.value
+    assert form.pdf_button.layout.display is None and form.upload.value == ()
+    assert "s in mice" in form.pdf_viewer.text.value and "<mark" in form.pdf_viewer.text.value
+    assert "PDF kept with the review (p)" in form.reports.value
+    form.upload.value = ({"name": "notes.txt", "type": "text/plain", "size": 1,
+                          "content": memoryview(b"hello"), "last_modified": stamp},)
+    assert "Not attached: this file is not a PDF" in form.status.value
+    assert form.upload in form.top.children[2].children

@@ -18,7 +18,7 @@ from ..errors import ReviewError
 from ..extraction.form import NOT_REPORTED, ExtractionValueError, FormField, display_value
 from ..extraction.reconcile import differences, reconcile, take_value
 from ..extraction.session import ExtractionSession
-from ..screening.fulltext import full_text
+from ..screening.fulltext import attach_pdf, full_text
 from ._said import failure_html
 from ._values import shown as _text
 from .keys import SCROLL_CLASS, KeyboardView
@@ -151,6 +151,10 @@ class ExtractionForm(KeyboardView):
         self.pdf_button = widgets.Button(description="Open PDF (p)", icon="file-pdf-o",
                                          layout=widgets.Layout(width="auto", flex="0 0 auto"))
         self.pdf_button.on_click(lambda _b: self.act("open_pdf"))
+        self.upload = widgets.FileUpload(accept=".pdf,application/pdf", multiple=False,
+                                         description="Attach PDF", layout=_AUTO,
+                                         tooltip="Keep a PDF of this study's first report with the review")
+        self.upload.observe(self._uploaded, names="value")
         self.pdf_viewer = PdfViewer(session.review.protocol.keywords.include,
                                     session.review.protocol.keywords.exclude)
         self.sections = widgets.VBox()
@@ -159,7 +163,8 @@ class ExtractionForm(KeyboardView):
         self.setup_keys("n next study · b previous study · p PDF")
         self.top = widgets.VBox([
             self.key_catcher, self.header,
-            widgets.HBox([self.previous_button, self.study, self.next_button, self.pdf_button],
+            widgets.HBox([self.previous_button, self.study, self.next_button, self.pdf_button,
+                          self.upload],
                          layout=widgets.Layout(flex_flow="row wrap")),
             self.status])
         self.top.add_class("review-decision-bar")
@@ -211,6 +216,43 @@ class ExtractionForm(KeyboardView):
             return self.pdf_viewer.show(path)
         except ValueError as exc:
             return str(exc)
+
+    def _report_ids(self) -> list[int]:
+        """The work ids of the study's reports, in the order they are listed."""
+        ids = []
+        for report in self.session.study_reports().to_dict("records"):
+            record_id = report.get("record_id")
+            if record_id is not None and _text(record_id) != "":
+                ids.append(int(record_id))
+        return ids
+
+    def _uploaded(self, change) -> None:
+        """Keep the uploaded PDF as the study's first report's (`pdfs/<work id>.pdf`), as the
+        screener does, and show it inside the form."""
+        files = change["new"]
+        if not files:
+            return
+        try:
+            reports = self._report_ids() if self.session.current else []
+            if not reports:
+                self.status.value = _ERROR.format(
+                    "Not attached: this study has no report to keep a PDF for.")
+                return
+            path = attach_pdf(self.session.review, reports[0], bytes(files[0]["content"]))
+            shown = self.pdf_viewer.show(path)
+        except ValueError as exc:  # not a PDF: said in attach_pdf's words
+            self.status.value = _ERROR.format(f"Not attached: {html.escape(str(exc))}.")
+            return
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: said plainly, logged in full
+            self.status.value = failure_html(exc, "the extraction form", lead="Not attached",
+                                             after="")
+            return
+        finally:
+            self.upload.value = ()
+        self.pdf_button.layout.display = None
+        self.reports.value = self._reports_html()
+        self.status.value = html.escape(f"Attached {path.name} to {self.session.current} "
+                                        f"(record {reports[0]}). {shown}")
 
     def move(self, step: int) -> None:
         """Go to the previous (-1) or next (+1) study."""
@@ -317,6 +359,7 @@ class ExtractionForm(KeyboardView):
         self.next_button.disabled = not session.study_ids or session.current == session.study_ids[-1]
         self.pdf_viewer.clear()
         self.pdf_button.layout.display = None if session.current and self._pdf_path() else "none"
+        self.upload.disabled = not session.current
         self._draw_progress()
 
     def _draw_progress(self) -> None:

@@ -205,7 +205,7 @@ def test_faults_are_said_plainly_beside_the_field_and_on_the_bars(form, review, 
 
 
 def test_reconciliation_faults_are_said_plainly(review, monkeypatch, caplog):
-    import review.widgets.extraction as module
+    import review.widgets.reconciliation as module
 
     _extract_twice(review)
     view = ReconciliationView(review, "Chen")
@@ -239,3 +239,41 @@ def test_a_pdf_uploaded_in_the_form_is_kept_with_the_first_report_and_shown(form
                           "content": memoryview(b"hello"), "last_modified": stamp},)
     assert "Not attached: this file is not a PDF" in form.status.value
     assert form.upload in form.top.children[2].children
+
+
+def test_reconciliation_keys_act_on_the_difference_in_hand_named_in_the_bar_on_top(review):
+    """The shared keyboard base: a/b take a side of the difference in hand, s passes to the
+    next, n to the next study; the bar (keys cue, count, study, difference in hand, message)
+    stays on top and the list scrolls beneath."""
+    from review.widgets.keys import SCROLL_CLASS
+
+    _extract_twice(review)
+    view = ReconciliationView(review, "Chen")
+    assert view.children[0] is view.decision_bar and view.decision_bar.children[0] is view.key_catcher
+    assert SCROLL_CLASS in view.list_area._dom_classes and view.rows in view.list_area.children
+    assert set(view.key_catcher.shortcuts) == {"a", "b", "s", "n"}
+    assert "1 / 3: Kim 2018 · vesicle 1 · Mean or modal size" in view.current.value
+    assert view.take_a_button.description == "Take Amara's (a)"
+    assert view.rows.children[0].layout.border.startswith("2px")  # outlined in the list
+    view.on_key({"type": "keydown", "key": "s"})
+    assert "2 / 3: Kim 2018 · experiment 1" in view.current.value
+    assert view.rows.children[1].layout.border.startswith("2px")
+    view.on_key({"type": "keydown", "key": "b"})  # Bruno's route
+    assert "2 differences to reconcile" in view.header.value
+    assert "intratumoural (Bruno&#x27;s), decided by Chen" in view.status.value
+    view.on_key({"type": "keydown", "key": "i", "target": {"tagName": "INPUT"}})  # typing: text
+    view.on_key({"type": "keydown", "key": "n"})
+    assert view.study.value == "Kim 2018" and len(view.rows.children) == 1
+    view.on_key({"type": "keydown", "key": "n"})
+    assert view.study.value == "Kim 2020"
+    view.on_key({"type": "keydown", "key": "a"})  # the study is done: back to all studies
+    assert "1 difference to reconcile" in view.header.value and view.study.value == ""
+    assert "1 / 1: Kim 2018 · vesicle 1" in view.current.value
+    view.on_key({"type": "keydown", "key": "a"})
+    assert "0 differences" in view.header.value and "Nothing left" in view.current.value
+    assert view.take_a_button.disabled
+    decided = differences(review, include_decided=True)
+    assert [("mean_size", "Chen", 128.0), ("route", "Chen", "intratumoural"),
+            ("strategy", "Chen", "native")] == [
+        (f, who, v) for f, who, v in zip(decided["field"], decided["decided_by"],
+                                         decided["agreed_value"]) if who is not None]

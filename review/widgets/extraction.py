@@ -16,7 +16,6 @@ import ipywidgets as widgets
 
 from ..errors import ReviewError
 from ..extraction.form import NOT_REPORTED, ExtractionValueError, FormField, display_value
-from ..extraction.reconcile import differences, reconcile, take_value
 from ..extraction.session import ExtractionSession
 from ..screening.fulltext import attach_pdf, full_text
 from ._said import failure_html
@@ -446,105 +445,4 @@ class ExtractionForm(KeyboardView):
         return widgets.VBox(parts)
 
 
-class ReconciliationView(widgets.VBox):
-    """Every field where two extractors differ, with buttons to take A's or B's value or type
-    another; each decision is recorded with the reconciler's name."""
-
-    def __init__(self, review, reviewer: str, *, reviewer_a: str | None = None,
-                 reviewer_b: str | None = None):
-        super().__init__()
-        if not reviewer or not str(reviewer).strip():
-            raise ReviewError("reconciling needs the reconciler's name")
-        self.review, self.reviewer = review, str(reviewer).strip()
-        self.pair = (reviewer_a, reviewer_b)
-        self.header = widgets.HTML()
-        self.study = widgets.Dropdown(description="Study", layout=widgets.Layout(width="30em"))
-        self.study.observe(lambda _c: None if self._drawing else self.refresh(), names="value")
-        self.rows = widgets.VBox()
-        self.status = widgets.HTML()
-        self.children = [self.header, self.study, self.rows, self.status]
-        self.add_class("review-reconciliation")
-        self._drawing = False
-        self.open = None
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Re-read the differences still open and redraw them."""
-        every = differences(self.review, *self.pair, include_decided=True)
-        decided = int(every["decided_by"].notna().sum()) if not every.empty else 0
-        self.open = every[every["decided_by"].isna()].reset_index(drop=True) if not every.empty else every
-        studies = sorted(set(self.open["study_id"]), key=str.casefold)
-        self._drawing = True
-        try:
-            keep = self.study.value if self.study.value in studies else ""
-            self.study.options = [("all studies", "")] + [(s, s) for s in studies]
-            self.study.value = keep
-        finally:
-            self._drawing = False
-        many = "difference" if len(self.open) == 1 else "differences"
-        self.header.value = (f"<h3 style='margin:4px 0'>{len(self.open)} {many} to reconcile"
-                             f"</h3><span>{decided} decided · {html.escape(self.reviewer)} reconciling"
-                             "</span>")
-        shown = self.open if not self.study.value else self.open[self.open["study_id"] == self.study.value]
-        self.rows.children = [self._row(i, d) for i, d in shown.iterrows()]
-
-    def _row(self, index: int, d) -> widgets.Widget:
-        spec = self._spec(d["field"])
-        where = f"{d['study_id']} · {d['group']} {d['instance']} · {d['label']}"
-        title = widgets.HTML(f"<b>{html.escape(where)}</b> <span style='color:#666'>"
-                             f"({html.escape(d['issue'])})</span>")
-        take_a = widgets.Button(description=f"Take {d['reviewer_a']}'s", layout=_AUTO,
-                                tooltip=d["shown_a"] or "no value")
-        take_b = widgets.Button(description=f"Take {d['reviewer_b']}'s", layout=_AUTO,
-                                tooltip=d["shown_b"] or "no value")
-        take_a.on_click(lambda _b: self.take(index, "a"))
-        take_b.on_click(lambda _b: self.take(index, "b"))
-        values = widgets.HTML(
-            f"{html.escape(d['reviewer_a'])}: <code>{html.escape(d['shown_a'] or 'no value')}</code> · "
-            f"{html.escape(d['reviewer_b'])}: <code>{html.escape(d['shown_b'] or 'no value')}</code>")
-        other = widgets.Text(placeholder="or type the agreed value", layout=widgets.Layout(width="20em"))
-        unit = widgets.Dropdown(options=list(spec.units), layout=widgets.Layout(width="9em")) \
-            if spec is not None and spec.units else None
-        save = widgets.Button(description="Save typed value", layout=_AUTO)
-        message = widgets.HTML()
-        save.on_click(lambda _b: self.decide(index, other.value, unit.value if unit else None, message))
-        controls = [take_a, take_b, other] + ([unit] if unit else []) + [save, message]
-        return widgets.VBox([title, values, widgets.HBox(controls)],
-                            layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="4px 0"))
-
-    def _spec(self, field: str):
-        from ..extraction.form import form_for
-        try:
-            return form_for(self.review).field(field)
-        except ReviewError:
-            return None
-
-    def take(self, index: int, side: str) -> None:
-        """Record reviewer A's (`"a"`) or B's (`"b"`) value as the agreed one."""
-        d = self.open.loc[index]
-        try:
-            take_value(self.review, d, side, reviewer=self.reviewer)
-        except Exception as exc:  # noqa: BLE001 - the project's words, or a plain line (logged)
-            self.status.value = failure_html(exc, "the reconciliation view")
-            return
-        self.refresh()
-        self.status.value = html.escape(
-            f"Agreed {d['label']} for {d['study_id']}: {d['shown_' + side] or 'no value'} "
-            f"({d['reviewer_' + side]}'s), decided by {self.reviewer}.")
-
-    def decide(self, index: int, value, unit=None, message: widgets.HTML | None = None) -> None:
-        """Record a typed value as the agreed one; a refused value is shown beside it."""
-        d = self.open.loc[index]
-        try:
-            reconcile(self.review, study_id=d["study_id"], group=d["group"], instance=int(d["instance"]),
-                      field=d["field"], value=value, unit=unit, reviewer=self.reviewer)
-        except Exception as exc:  # noqa: BLE001 - the project's words, or a plain line (logged)
-            said = failure_html(exc, "the reconciliation view")
-            if message is not None:
-                message.value = said
-            self.status.value = said
-            return
-        self.refresh()
-        self.status.value = html.escape(f"Agreed {d['label']} for {d['study_id']}: "
-                                        f"{value if value not in (None, '') else 'no value'}, "
-                                        f"decided by {self.reviewer}.")
+from .reconciliation import ReconciliationView  # noqa: E402 - its own module, named here too

@@ -76,3 +76,21 @@ def test_the_notebook_is_thin():
     assert ["parameters"] == code[0]["metadata"]["tags"]
     assert not any("def " in "".join(c["source"]) for c in code)
     assert all(not c["outputs"] for c in code)
+
+
+def test_a_fault_of_ours_is_said_plainly_next_to_the_domain(example, monkeypatch, caplog):
+    rater = CertaintyRater(CertaintySession(example, "Ana Silva"))
+    before = example.store.event_count()
+
+    def broken(*_a, **_k):
+        raise AttributeError("'NoneType' object has no attribute 'rows'")
+    monkeypatch.setattr(rater.session, "save", broken)
+    monkeypatch.setattr(rater.session, "withdraw", broken)
+    row = rater.rows["imprecision"]
+    row.judgement.value, row.reason.value = "serious", "two small studies"
+    rater.save("imprecision")
+    assert "Not saved: something went wrong in the certainty form" in row.message.value
+    assert "NoneType" not in row.message.value and "AttributeError" not in row.message.value
+    rater.withdraw("imprecision")
+    assert "Not withdrawn: something went wrong" in row.message.value
+    assert "NoneType" in caplog.text and before == example.store.event_count()

@@ -192,3 +192,31 @@ def test_the_reconciler_sees_agreed_domains_and_the_overall_they_give(review):
     assert "(computed): <b>Low risk</b>" in view.overall.value
     view.on_key({"type": "keydown", "key": "n"})  # one study: the key does nothing
     assert view.session.current == study
+
+
+def test_a_store_error_is_said_in_its_words_and_a_fault_of_ours_plainly(review, monkeypatch,
+                                                                       caplog):
+    """Beside the domain's Save: the project's error as it words it; any other exception as a
+    plain line (details in the kernel's log), never Python's message or class."""
+    from review.errors import StoreError
+
+    view = Appraiser(AppraisalSession(review, AMARA, "SYRCLE", STUDIES))
+    panel = view.panels["D3"]
+    panel.judgement.value = "unclear"
+    panel.support.value = "Not reported."
+
+    def busy(*_a, **_k):
+        raise StoreError("the review store is busy <now>; try again in a moment")
+    monkeypatch.setattr(view.session, "set_judgement", busy)
+    panel.save_button.click()
+    assert "Not saved: the review store is busy &lt;now&gt;" in panel.message.value
+    assert "StoreError" not in panel.message.value
+
+    def broken(*_a, **_k):
+        raise KeyError("D3 <internal>")
+    monkeypatch.setattr(view.session, "set_judgement", broken)
+    panel.save_button.click()
+    said = panel.message.value
+    assert "something went wrong in the appraisal form" in said and "kernel's log" in said
+    assert "internal" not in said and "KeyError" not in said and "internal" in caplog.text
+    assert [] == _payloads(review)

@@ -107,13 +107,29 @@ def test_undo_with_nothing_to_undo_and_undo_restores_the_note(reviewer, store):
     assert store.events("dedup")["action"].tolist() == ["skip", "undo"]
 
 
-def test_a_failed_write_is_shown_and_the_pair_stays(reviewer, store, monkeypatch):
+def test_a_refused_write_is_said_in_the_projects_words_and_the_pair_stays(reviewer, store,
+                                                                           monkeypatch):
+    from review.errors import StoreError
+
     def refuse(*_args, **_kwargs):
-        raise RuntimeError("database is locked <now>")
+        raise StoreError("the review store refused the change <now>")
     monkeypatch.setattr(store, "record_pair_verdicts", refuse)
     reviewer.same_button.click()
-    assert "Not saved" in reviewer.status.value and "&lt;now&gt;" in reviewer.status.value
-    assert "RuntimeError" not in reviewer.status.value
+    assert "Not saved: the review store refused the change &lt;now&gt;." in reviewer.status.value
+    assert "StoreError" not in reviewer.status.value
+    assert reviewer.queue.current.members == (1, 2) and reviewer.queue.progress.decided == 0
+
+
+def test_a_fault_of_ours_is_said_plainly_never_pythons_message(reviewer, store, monkeypatch,
+                                                              caplog):
+    def refuse(*_args, **_kwargs):
+        raise RuntimeError("cursor already closed <now>")
+    monkeypatch.setattr(store, "record_pair_verdicts", refuse)
+    reviewer.same_button.click()
+    said = reviewer.status.value
+    assert "something went wrong in the duplicate reviewer" in said and "kernel's log" in said
+    assert "cursor already closed" not in said and "RuntimeError" not in said
+    assert "cursor already closed" in caplog.text  # the details are in the log
     assert reviewer.queue.current.members == (1, 2) and reviewer.queue.progress.decided == 0
 
 

@@ -153,7 +153,7 @@ def test_reconciliation_view_takes_a_side_or_a_typed_value(review):
     other, save, message = view.rows.children[0].children[2].children[2:5]
     other.value = "by tail vein"
     save.click()
-    assert "found &#x27;by tail vein&#x27;" in message.value
+    assert "found 'by tail vein'" in message.value and "Not saved" in message.value
     other.value = "Intravenous"
     save.click()
     view.study.value = "Kim 2020"
@@ -181,3 +181,99 @@ def test_keys_move_between_studies_and_the_pdf_shows_inside_the_form(form, revie
     form.on_key({"type": "keydown", "key": "p"})
     assert "data:image/png;base64," in form.pdf_viewer.pages.value and "Showing" in form.status.value
     assert form.top.children[0] is form.key_catcher and form.sections in form.body.children
+
+
+def test_faults_are_said_plainly_beside_the_field_and_on_the_bars(form, review, monkeypatch,
+                                                                  caplog):
+    """A fault of ours (not a refused value) is a plain line beside the field, never Python's
+    message; moving between studies or adding a group says so on the study bar."""
+    def broken(*_a, **_k):
+        raise TypeError("unsupported operand type(s) <internal>")
+    monkeypatch.setattr(form.session, "set_value", broken)
+    size = form.inputs[("vesicle", 1, "mean_size")]
+    size.widget.value = "131"
+    assert "something went wrong in the extraction form" in size.message.value
+    assert "internal" not in size.message.value and "TypeError" not in form.status.value
+    assert review.store.events("extraction", action="value").empty
+    monkeypatch.setattr(form.session, "add_instance", broken)
+    assert form.add_instance("experiment") is None
+    assert "Not added: something went wrong" in form.status.value
+    monkeypatch.setattr(form.session, "next", broken)
+    form.move(1)
+    assert "Could not open the study: something went wrong" in form.status.value
+    assert "internal" not in form.status.value and "internal" in caplog.text
+
+
+def test_reconciliation_faults_are_said_plainly(review, monkeypatch, caplog):
+    import review.widgets.reconciliation as module
+
+    _extract_twice(review)
+    view = ReconciliationView(review, "Chen")
+
+    def broken(*_a, **_k):
+        raise IndexError("single positional indexer is out-of-bounds")
+    monkeypatch.setattr(module, "take_value", broken)
+    view.take(0, "a")
+    assert "Not saved: something went wrong in the reconciliation view" in view.status.value
+    assert "indexer" not in view.status.value and "indexer" in caplog.text
+    assert "3 differences to reconcile" in view.header.value
+
+
+def test_a_pdf_uploaded_in_the_form_is_kept_with_the_first_report_and_shown(form, review):
+    import datetime as dt
+
+    from test_widgets_screener import _pdf
+
+    record_id = int(form.session.study_reports()["record_id"].iloc[0])
+    assert form.pdf_button.layout.display == "none" and not form.upload.disabled
+    stamp = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    form.upload.value = ({"name": "kim.pdf", "type": "application/pdf", "size": 1,
+                          "content": memoryview(_pdf("NK cell exosomes in mice")),
+                          "last_modified": stamp},)
+    assert (review.path / "pdfs" / f"{record_id}.pdf").read_bytes().startswith(b"%PDF-")
+    assert f"Attached {record_id}.pdf to {form.session.current}" in form.status.value
+    assert form.pdf_button.layout.display is None and form.upload.value == ()
+    assert "s in mice" in form.pdf_viewer.text.value and "<mark" in form.pdf_viewer.text.value
+    assert "PDF kept with the review (p)" in form.reports.value
+    form.upload.value = ({"name": "notes.txt", "type": "text/plain", "size": 1,
+                          "content": memoryview(b"hello"), "last_modified": stamp},)
+    assert "Not attached: this file is not a PDF" in form.status.value
+    assert form.upload in form.top.children[2].children
+
+
+def test_reconciliation_keys_act_on_the_difference_in_hand_named_in_the_bar_on_top(review):
+    """The shared keyboard base: a/b take a side of the difference in hand, s passes to the
+    next, n to the next study; the bar (keys cue, count, study, difference in hand, message)
+    stays on top and the list scrolls beneath."""
+    from review.widgets.keys import SCROLL_CLASS
+
+    _extract_twice(review)
+    view = ReconciliationView(review, "Chen")
+    assert view.children[0] is view.decision_bar and view.decision_bar.children[0] is view.key_catcher
+    assert SCROLL_CLASS in view.list_area._dom_classes and view.rows in view.list_area.children
+    assert set(view.key_catcher.shortcuts) == {"a", "b", "s", "n"}
+    assert "1 / 3: Kim 2018 · vesicle 1 · Mean or modal size" in view.current.value
+    assert view.take_a_button.description == "Take Amara's (a)"
+    assert view.rows.children[0].layout.border.startswith("2px")  # outlined in the list
+    view.on_key({"type": "keydown", "key": "s"})
+    assert "2 / 3: Kim 2018 · experiment 1" in view.current.value
+    assert view.rows.children[1].layout.border.startswith("2px")
+    view.on_key({"type": "keydown", "key": "b"})  # Bruno's route
+    assert "2 differences to reconcile" in view.header.value
+    assert "intratumoural (Bruno&#x27;s), decided by Chen" in view.status.value
+    view.on_key({"type": "keydown", "key": "i", "target": {"tagName": "INPUT"}})  # typing: text
+    view.on_key({"type": "keydown", "key": "n"})
+    assert view.study.value == "Kim 2018" and len(view.rows.children) == 1
+    view.on_key({"type": "keydown", "key": "n"})
+    assert view.study.value == "Kim 2020"
+    view.on_key({"type": "keydown", "key": "a"})  # the study is done: back to all studies
+    assert "1 difference to reconcile" in view.header.value and view.study.value == ""
+    assert "1 / 1: Kim 2018 · vesicle 1" in view.current.value
+    view.on_key({"type": "keydown", "key": "a"})
+    assert "0 differences" in view.header.value and "Nothing left" in view.current.value
+    assert view.take_a_button.disabled
+    decided = differences(review, include_decided=True)
+    assert [("mean_size", "Chen", 128.0), ("route", "Chen", "intratumoural"),
+            ("strategy", "Chen", "native")] == [
+        (f, who, v) for f, who, v in zip(decided["field"], decided["decided_by"],
+                                         decided["agreed_value"]) if who is not None]

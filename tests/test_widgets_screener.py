@@ -107,7 +107,7 @@ def test_shows_the_record_highlighted_with_progress_and_criteria(screener):
     assert "<b>0 / 156 screened</b> · 156 to go</div>" in screener.header.value and ">0 included · " in screener.header.value
     assert "tester, screening at Title/abstract" in screener.header.value
     assert "title_abstract" not in screener.header.value
-    assert "mark.review-include" in screener.header.value  # the two colours' style
+    assert "mark.review-include" in screener.style_sheet.value  # the two colours' style, sent once
     item = screener.session.current
     page = screener.record.value
     assert f"record {item.record_id}" in page and "Found in: " in page

@@ -2,16 +2,18 @@
 
 A PDF is "attached" to a work by being in the review's `pdfs/` folder under the work's id
 (`pdfs/123.pdf`) or its DOI with "/" as "_" (`pdfs/10.1000_xyz.pdf`); `attach_pdf` puts one
-there from a path or uploaded bytes. Links are only ever http(s): a record's URL of any other
-scheme is data, not a link. Nothing here opens a browser: the widgets show the links and the PDF.
+there from a path or uploaded bytes. What may become a link is decided by `review.links.safe_link`
+alone (http(s), or an existing local file): a record's URL of any other scheme is data, not a
+link. Nothing here opens a browser: the widgets show the links and the PDF.
 """
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from ..links import safe_link
 from ..records import has_value
 
 __all__ = ["FullText", "full_text", "local_pdf", "attach_pdf", "web_url"]
@@ -21,7 +23,7 @@ __all__ = ["FullText", "full_text", "local_pdf", "attach_pdf", "web_url"]
 class FullText:
     """Links to the full text, best first, and the local PDF if the review holds one."""
 
-    links: list[tuple[str, str]] = field(default_factory=list)  # (label, http(s) URL)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, URL safe_link allows)
     pdf: Path | None = None
 
 
@@ -30,13 +32,10 @@ def _text(value) -> str:
 
 
 def web_url(value) -> str | None:
-    """`value` if it is an http(s) URL with a host, else None (javascript:, file:, data: ...)."""
+    """`value` as a link target if `safe_link` allows it (http(s) with a host, or an existing
+    local file), else None: `javascript:`, `data:`, `file://` to another machine are data."""
     text = _text(value)
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return None
-    return text if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    return safe_link(text) if text else None
 
 
 def _pdf_names(record_id: int, record) -> list[str]:
@@ -63,12 +62,15 @@ def full_text(review, record_id: int, record=None) -> FullText:
     links: list[tuple[str, str]] = []
     doi = _text(record.get("doi"))
     if doi:
-        links.append((f"doi:{doi}", "https://doi.org/" + quote(doi, safe="/:;()._-")))
+        link = safe_link("https://doi.org/" + quote(doi, safe="/:;()._-"))
+        if link:
+            links.append((f"doi:{doi}", link))
     pmcid = _text(record.get("pmcid"))
     if pmcid:
         pmcid = pmcid.upper() if pmcid.upper().startswith("PMC") else f"PMC{pmcid}"
-        links.append((f"PubMed Central {pmcid}",
-                      f"https://www.ncbi.nlm.nih.gov/pmc/articles/{quote(pmcid)}/"))
+        link = safe_link(f"https://www.ncbi.nlm.nih.gov/pmc/articles/{quote(pmcid)}/")
+        if link:
+            links.append((f"PubMed Central {pmcid}", link))
     url = web_url(record.get("url"))
     if url and all(url != link for _label, link in links):
         links.append(("Record's link", url))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import math
 import threading
+import time
 import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
+
+from ..threads import lower_thread_priority
 
 __all__ = ["Prioritiser", "BackgroundPrioritiser", "Ranking", "record_text"]
 
@@ -357,7 +360,8 @@ def _second_core() -> ThreadPoolExecutor:
     with _SECOND_CORE_LOCK:
         if _SECOND_CORE is None:
             _SECOND_CORE = ThreadPoolExecutor(max_workers=1,
-                                              thread_name_prefix="review-prioritiser-opinion")
+                                              thread_name_prefix="review-prioritiser-opinion",
+                                              initializer=lower_thread_priority)
         return _SECOND_CORE
 
 
@@ -423,7 +427,16 @@ class BackgroundPrioritiser:
     The word features are built on this thread too, after the first (random) ranking, so that
     opening a review never waits for them. The first model ranking comes without the character
     SVM, whose features this thread builds just after it; the same decisions are then ranked
-    again with them, unless newer ones wait."""
+    again with them, unless newer ones wait.
+
+    The thread runs at a lower OS priority than the kernel's (`review.threads`), and a refit
+    starts only once the decisions have been still for `settle_seconds` (at most
+    `longest_wait_seconds` after the first of a burst): the refit then does not compete with
+    drawing the record the click brought, and a burst of clicks costs one refit, not one each."""
+
+    #: Seconds without a new decision before a refit starts, and the longest a refit waits.
+    settle_seconds = 0.25
+    longest_wait_seconds = 2.0
 
     def __init__(self, prioritiser: Prioritiser, on_ranking=None):
         self.prioritiser = prioritiser
@@ -494,10 +507,25 @@ class BackgroundPrioritiser:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _settle(self) -> None:
+        """Wait (holding the condition) until no decision came for `settle_seconds`."""
+        deadline = time.monotonic() + self.longest_wait_seconds
+        while not self._closed:
+            seen, left = self._submitted, deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._cond.wait(min(self.settle_seconds, left))
+            if self._submitted == seen:
+                return
+
     def _work(self) -> None:
+        lower_thread_priority()
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._pending is not None or self._closed)
+                if self._pending is not None and self._pending[0] > self._latest.version \
+                        and self.settle_seconds > 0:
+                    self._settle()
                 if self._closed:
                     return
                 version, labels = self._pending

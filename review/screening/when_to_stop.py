@@ -19,6 +19,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 
+from ..threads import lower_thread_priority
 from .decisions import RESOLVER, VERDICTS
 from .stopping import RandomSampleTest, StoppingEstimate
 
@@ -182,6 +183,7 @@ class HintWorker:
             self._thread.join(timeout=5)
 
     def _work(self) -> None:
+        lower_thread_priority()  # a click never waits behind the hypergeometric sums
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._wanted > self._done or self._closed)

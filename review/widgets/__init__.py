@@ -4,7 +4,8 @@ from __future__ import annotations
 from .appraisal import Appraiser
 from .certainty import CertaintyRater
 from .duplicates import DuplicateReviewer
-from .extraction import ExtractionForm, ReconciliationView
+from .extraction import ExtractionForm
+from .reconciliation import ReconciliationView
 from .screener import Screener
 from .stopping import StoppingPanel
 

@@ -15,6 +15,8 @@ import ipywidgets as widgets
 
 from ..appraisal.session import AppraisalSession, DomainState
 from ..appraisal.tools import Domain
+from ..errors import ReviewError
+from ._said import failure_html
 from .keys import SCROLL_CLASS, KeyboardView
 
 __all__ = ["Appraiser", "DomainPanel"]
@@ -201,12 +203,17 @@ class Appraiser(KeyboardView):
         left = [d for d, panel in self.panels.items() if panel.unsaved(self.session.state(d))] \
             if self.session.current is not None else []
         before = self.session.current
-        if where == "next":
-            self.session.next()
-        elif where == "previous":
-            self.session.previous()
-        else:
-            self.session.go(where)
+        try:
+            if where == "next":
+                self.session.next()
+            elif where == "previous":
+                self.session.previous()
+            else:
+                self.session.go(where)
+        except Exception as exc:  # noqa: BLE001 - said next to the study list, never raised
+            self.status.value = failure_html(exc, "the appraisal form", lead="Could not move on",
+                                             after="")
+            return
         self.refresh()
         if left and self.session.current != before:
             self.status.value = _ERROR.format(
@@ -226,9 +233,12 @@ class Appraiser(KeyboardView):
             return
         try:
             self.session.set_judgement(domain, panel.judgement.value, panel.support.value)
-        except Exception as exc:  # noqa: BLE001 - shown to the reviewer, who can retry
+        except ReviewError as exc:  # the project's words, less the tool and study shown above
             said = str(exc).replace(f"{self.session.tool.name}, study {study!r}, ", "")
             panel.message.value = _ERROR.format(f"Not saved: {html.escape(said)}")
+            return
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: said plainly, logged in full
+            panel.message.value = failure_html(exc, "the appraisal form")
             return
         label = self.session.tool.level(panel.judgement.value).label
         self.refresh()

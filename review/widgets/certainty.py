@@ -12,12 +12,11 @@ import html
 import ipywidgets as widgets
 
 from ..appraisal.certainty import CertaintySession, DomainView
-from ..errors import ReviewError
 from ..store.certainty import GRADE_JUDGEMENTS
+from ._said import failure_html
 
 __all__ = ["CertaintyRater"]
 
-_ERROR = '<span style="color:#b00020">{}</span>'
 
 
 class _DomainRow(widgets.VBox):
@@ -81,8 +80,8 @@ class CertaintyRater(widgets.VBox):
         row = self.rows[domain]
         try:
             self.session.save(domain, row.judgement.value or "", row.reason.value)
-        except ReviewError as exc:
-            row.message.value = _ERROR.format(html.escape(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - the project's words, or a plain line (logged)
+            row.message.value = failure_html(exc, "the certainty form", after="")
             return
         self.refresh()
         self.rows[domain].message.value = "Saved."
@@ -90,7 +89,8 @@ class CertaintyRater(widgets.VBox):
     def withdraw(self, domain: str) -> None:
         try:
             self.session.withdraw(domain)
-        except ReviewError as exc:
-            self.rows[domain].message.value = _ERROR.format(html.escape(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - the project's words, or a plain line (logged)
+            self.rows[domain].message.value = failure_html(exc, "the certainty form",
+                                                           lead="Not withdrawn", after="")
             return
         self.refresh()

@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from ..dedup.likeness import marked_against
 from ..dedup.queue import DuplicateQueue, Question
+from ._said import failure_html
 from .keys import SCROLL_CLASS, KeyboardView
 
 __all__ = ["DuplicateReviewer", "KEYS"]
@@ -118,10 +119,8 @@ class DuplicateReviewer(KeyboardView):
                     relation = "the same work as" if action == "same" else "a different work from"
                     message = (f"Saved: {_records(question.records)} {verb} {relation} "
                                f"{_records(question.cluster)}.")
-        except Exception as exc:  # noqa: BLE001 - shown to the reviewer, who can retry
-            log.exception("duplicate decision %s failed", action)
-            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}. Nothing was "
-                                              "lost; try again.")
+        except Exception as exc:  # noqa: BLE001 - said next to the buttons; a fault of ours logged
+            self.status.value = failure_html(exc, "the duplicate reviewer")
             return
         self.refresh()
         self.status.value = html.escape(message)

@@ -16,9 +16,9 @@ import ipywidgets as widgets
 
 from ..errors import ReviewError
 from ..extraction.form import NOT_REPORTED, ExtractionValueError, FormField, display_value
-from ..extraction.reconcile import differences, reconcile, take_value
 from ..extraction.session import ExtractionSession
-from ..screening.fulltext import full_text
+from ..screening.fulltext import attach_pdf, full_text
+from ._said import failure_html
 from ._values import shown as _text
 from .keys import SCROLL_CLASS, KeyboardView
 from .pdfview import PdfViewer
@@ -150,6 +150,10 @@ class ExtractionForm(KeyboardView):
         self.pdf_button = widgets.Button(description="Open PDF (p)", icon="file-pdf-o",
                                          layout=widgets.Layout(width="auto", flex="0 0 auto"))
         self.pdf_button.on_click(lambda _b: self.act("open_pdf"))
+        self.upload = widgets.FileUpload(accept=".pdf,application/pdf", multiple=False,
+                                         description="Attach PDF", layout=_AUTO,
+                                         tooltip="Keep a PDF of this study's first report with the review")
+        self.upload.observe(self._uploaded, names="value")
         self.pdf_viewer = PdfViewer(session.review.protocol.keywords.include,
                                     session.review.protocol.keywords.exclude)
         self.sections = widgets.VBox()
@@ -158,7 +162,8 @@ class ExtractionForm(KeyboardView):
         self.setup_keys("n next study · b previous study · p PDF")
         self.top = widgets.VBox([
             self.key_catcher, self.header,
-            widgets.HBox([self.previous_button, self.study, self.next_button, self.pdf_button],
+            widgets.HBox([self.previous_button, self.study, self.next_button, self.pdf_button,
+                          self.upload],
                          layout=widgets.Layout(flex_flow="row wrap")),
             self.status])
         self.top.add_class("review-decision-bar")
@@ -180,8 +185,7 @@ class ExtractionForm(KeyboardView):
     def _on_study(self, change) -> None:
         if self._drawing or not change["new"]:
             return
-        self.session.go(change["new"])
-        self.draw()
+        self.go(change["new"])
 
     def act(self, action: str) -> None:
         """A key's action: "next", "previous" or "open_pdf"."""
@@ -212,14 +216,65 @@ class ExtractionForm(KeyboardView):
         except ValueError as exc:
             return str(exc)
 
+    def _report_ids(self) -> list[int]:
+        """The work ids of the study's reports, in the order they are listed."""
+        ids = []
+        for report in self.session.study_reports().to_dict("records"):
+            record_id = report.get("record_id")
+            if record_id is not None and _text(record_id) != "":
+                ids.append(int(record_id))
+        return ids
+
+    def _uploaded(self, change) -> None:
+        """Keep the uploaded PDF as the study's first report's (`pdfs/<work id>.pdf`), as the
+        screener does, and show it inside the form."""
+        files = change["new"]
+        if not files:
+            return
+        try:
+            reports = self._report_ids() if self.session.current else []
+            if not reports:
+                self.status.value = _ERROR.format(
+                    "Not attached: this study has no report to keep a PDF for.")
+                return
+            path = attach_pdf(self.session.review, reports[0], bytes(files[0]["content"]))
+            shown = self.pdf_viewer.show(path)
+        except ValueError as exc:  # not a PDF: said in attach_pdf's words
+            self.status.value = _ERROR.format(f"Not attached: {html.escape(str(exc))}.")
+            return
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: said plainly, logged in full
+            self.status.value = failure_html(exc, "the extraction form", lead="Not attached",
+                                             after="")
+            return
+        finally:
+            self.upload.value = ()
+        self.pdf_button.layout.display = None
+        self.reports.value = self._reports_html()
+        self.status.value = html.escape(f"Attached {path.name} to {self.session.current} "
+                                        f"(record {reports[0]}). {shown}")
+
     def move(self, step: int) -> None:
         """Go to the previous (-1) or next (+1) study."""
-        (self.session.next if step > 0 else self.session.previous)()
+        self.go(None, step)
+
+    def go(self, study_id: str | None, step: int = 0) -> None:
+        """Go to a study (or `step` studies on); a failure is said on the study bar."""
+        try:
+            if study_id is None:
+                (self.session.next if step > 0 else self.session.previous)()
+            else:
+                self.session.go(study_id)
+        except Exception as exc:  # noqa: BLE001 - said on the study bar, never raised
+            self.status.value = self._failed(exc, "Could not open the study", after="")
+            return
         self.draw()
 
-    def go(self, study_id: str) -> None:
-        self.session.go(study_id)
-        self.draw()
+    def _failed(self, exc: BaseException, lead: str, after: str = "Nothing was lost; try again.") -> str:
+        """A failure in the project's words (field labels, not keys), or a plain line."""
+        if isinstance(exc, ReviewError):
+            said = _field_words(self.session.form, str(exc)).rstrip(".")
+            return _ERROR.format(html.escape(" ".join(x for x in (f"{lead}: {said}.", after) if x)))
+        return failure_html(exc, "the extraction form", lead=lead, after=after)
 
     # -- editing --------------------------------------------------------------------------------
     def save(self, group: str, instance: int, field: str) -> None:
@@ -244,6 +299,9 @@ class ExtractionForm(KeyboardView):
             entry.message.value = _ERROR.format(html.escape(said))
             self.status.value = _ERROR.format(f"Not saved: {html.escape(said)}")
             return
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: said plainly, logged in full
+            entry.message.value = self.status.value = failure_html(exc, "the extraction form")
+            return
         value, unit = self.session.value(field, instance)
         if event_id is not None:
             for other in self.inputs.values():
@@ -257,14 +315,22 @@ class ExtractionForm(KeyboardView):
             entry.message.value = ""
         self._draw_progress()
 
-    def add_instance(self, group: str) -> int:
-        number = self.session.add_instance(group)
+    def add_instance(self, group: str) -> int | None:
+        try:
+            number = self.session.add_instance(group)
+        except Exception as exc:  # noqa: BLE001 - said on the study bar, never raised
+            self.status.value = self._failed(exc, "Not added")
+            return None
         self.draw()
         self.status.value = html.escape(f"Added {self.session.form.group(group).noun} {number}.")
         return number
 
     def remove_instance(self, group: str, instance: int) -> None:
-        written = self.session.remove_instance(group, instance)
+        try:
+            written = self.session.remove_instance(group, instance)
+        except Exception as exc:  # noqa: BLE001 - said on the study bar, never raised
+            self.status.value = self._failed(exc, "Not removed")
+            return
         self.draw()
         self.status.value = html.escape(f"Removed {self.session.form.group(group).noun} {instance} "
                                         f"({written} values written).")
@@ -292,6 +358,7 @@ class ExtractionForm(KeyboardView):
         self.next_button.disabled = not session.study_ids or session.current == session.study_ids[-1]
         self.pdf_viewer.clear()
         self.pdf_button.layout.display = None if session.current and self._pdf_path() else "none"
+        self.upload.disabled = not session.current
         self._draw_progress()
 
     def _draw_progress(self) -> None:
@@ -378,104 +445,4 @@ class ExtractionForm(KeyboardView):
         return widgets.VBox(parts)
 
 
-class ReconciliationView(widgets.VBox):
-    """Every field where two extractors differ, with buttons to take A's or B's value or type
-    another; each decision is recorded with the reconciler's name."""
-
-    def __init__(self, review, reviewer: str, *, reviewer_a: str | None = None,
-                 reviewer_b: str | None = None):
-        super().__init__()
-        if not reviewer or not str(reviewer).strip():
-            raise ReviewError("reconciling needs the reconciler's name")
-        self.review, self.reviewer = review, str(reviewer).strip()
-        self.pair = (reviewer_a, reviewer_b)
-        self.header = widgets.HTML()
-        self.study = widgets.Dropdown(description="Study", layout=widgets.Layout(width="30em"))
-        self.study.observe(lambda _c: None if self._drawing else self.refresh(), names="value")
-        self.rows = widgets.VBox()
-        self.status = widgets.HTML()
-        self.children = [self.header, self.study, self.rows, self.status]
-        self.add_class("review-reconciliation")
-        self._drawing = False
-        self.open = None
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Re-read the differences still open and redraw them."""
-        every = differences(self.review, *self.pair, include_decided=True)
-        decided = int(every["decided_by"].notna().sum()) if not every.empty else 0
-        self.open = every[every["decided_by"].isna()].reset_index(drop=True) if not every.empty else every
-        studies = sorted(set(self.open["study_id"]), key=str.casefold)
-        self._drawing = True
-        try:
-            keep = self.study.value if self.study.value in studies else ""
-            self.study.options = [("all studies", "")] + [(s, s) for s in studies]
-            self.study.value = keep
-        finally:
-            self._drawing = False
-        many = "difference" if len(self.open) == 1 else "differences"
-        self.header.value = (f"<h3 style='margin:4px 0'>{len(self.open)} {many} to reconcile"
-                             f"</h3><span>{decided} decided · {html.escape(self.reviewer)} reconciling"
-                             "</span>")
-        shown = self.open if not self.study.value else self.open[self.open["study_id"] == self.study.value]
-        self.rows.children = [self._row(i, d) for i, d in shown.iterrows()]
-
-    def _row(self, index: int, d) -> widgets.Widget:
-        spec = self._spec(d["field"])
-        where = f"{d['study_id']} · {d['group']} {d['instance']} · {d['label']}"
-        title = widgets.HTML(f"<b>{html.escape(where)}</b> <span style='color:#666'>"
-                             f"({html.escape(d['issue'])})</span>")
-        take_a = widgets.Button(description=f"Take {d['reviewer_a']}'s", layout=_AUTO,
-                                tooltip=d["shown_a"] or "no value")
-        take_b = widgets.Button(description=f"Take {d['reviewer_b']}'s", layout=_AUTO,
-                                tooltip=d["shown_b"] or "no value")
-        take_a.on_click(lambda _b: self.take(index, "a"))
-        take_b.on_click(lambda _b: self.take(index, "b"))
-        values = widgets.HTML(
-            f"{html.escape(d['reviewer_a'])}: <code>{html.escape(d['shown_a'] or 'no value')}</code> · "
-            f"{html.escape(d['reviewer_b'])}: <code>{html.escape(d['shown_b'] or 'no value')}</code>")
-        other = widgets.Text(placeholder="or type the agreed value", layout=widgets.Layout(width="20em"))
-        unit = widgets.Dropdown(options=list(spec.units), layout=widgets.Layout(width="9em")) \
-            if spec is not None and spec.units else None
-        save = widgets.Button(description="Save typed value", layout=_AUTO)
-        message = widgets.HTML()
-        save.on_click(lambda _b: self.decide(index, other.value, unit.value if unit else None, message))
-        controls = [take_a, take_b, other] + ([unit] if unit else []) + [save, message]
-        return widgets.VBox([title, values, widgets.HBox(controls)],
-                            layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="4px 0"))
-
-    def _spec(self, field: str):
-        from ..extraction.form import form_for
-        try:
-            return form_for(self.review).field(field)
-        except ReviewError:
-            return None
-
-    def take(self, index: int, side: str) -> None:
-        """Record reviewer A's (`"a"`) or B's (`"b"`) value as the agreed one."""
-        d = self.open.loc[index]
-        try:
-            take_value(self.review, d, side, reviewer=self.reviewer)
-        except ReviewError as exc:
-            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}")
-            return
-        self.refresh()
-        self.status.value = html.escape(
-            f"Agreed {d['label']} for {d['study_id']}: {d['shown_' + side] or 'no value'} "
-            f"({d['reviewer_' + side]}'s), decided by {self.reviewer}.")
-
-    def decide(self, index: int, value, unit=None, message: widgets.HTML | None = None) -> None:
-        """Record a typed value as the agreed one; a refused value is shown beside it."""
-        d = self.open.loc[index]
-        try:
-            reconcile(self.review, study_id=d["study_id"], group=d["group"], instance=int(d["instance"]),
-                      field=d["field"], value=value, unit=unit, reviewer=self.reviewer)
-        except ReviewError as exc:
-            if message is not None:
-                message.value = _ERROR.format(html.escape(str(exc)))
-            self.status.value = _ERROR.format(f"Not saved: {html.escape(str(exc))}")
-            return
-        self.refresh()
-        self.status.value = html.escape(f"Agreed {d['label']} for {d['study_id']}: "
-                                        f"{value if value not in (None, '') else 'no value'}, "
-                                        f"decided by {self.reviewer}.")
+from .reconciliation import ReconciliationView  # noqa: E402 - its own module, named here too

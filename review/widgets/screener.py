@@ -25,6 +25,7 @@ from ..screening.records import highlight_keywords
 from ..errors import ReviewError
 from ..screening.session import DecisionNotSaved, ScreeningItem, ScreeningSession
 from ..screening.wording import in_words, stage_name
+from ..threads import lower_thread_priority
 from ._values import shown as _text
 from .keys import SCROLL_CLASS, KeyboardView
 from .pdfview import PdfViewer
@@ -82,6 +83,7 @@ class Screener(KeyboardView):
         self.keymap = {k: a for k, a in KEYS.items()
                        if self.full_text or a not in ("not_retrieved", "open_pdf")}
         self._reasons = dict(session.reasons)
+        self.style_sheet = widgets.HTML(_STYLE, layout=widgets.Layout(display="none"))
         self.header = widgets.HTML()
         self.stopping = widgets.HTML()
         self.agreement = widgets.HTML()
@@ -138,7 +140,7 @@ class Screener(KeyboardView):
                         + (" · n not retrieved · p PDF" if self.full_text else "") + " · u undo",
                         extra_keys=[str(d) for d in range(1, 10)])
         self.decision_bar = widgets.VBox([self.key_catcher, self.header, self.stopping,
-                                          self.buttons, self.note, self.status])
+                                          self.buttons, self.note, self.status, self.style_sheet])
         self.decision_bar.add_class("review-decision-bar")
         self.record_area = widgets.VBox(
             [self.record, self.ai_score, self.others, self.pdf_row, self.pdf_viewer,
@@ -305,28 +307,28 @@ class Screener(KeyboardView):
 
     # -- drawing --------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Redraw progress, the record on screen and which buttons apply."""
-        session, item = self.session, self.session.current
-        p = session.progress
-        resolving = session.role == "resolver"
-        what = "conflicts resolved" if resolving else "screened"
-        counts = [f"{p.included} included", f"{p.excluded} excluded", f"{p.maybe} maybe"]
-        if self.full_text:
-            counts.append(f"{p.not_retrieved} not retrieved")
-        role = "resolving conflicts" if resolving else "screening"
-        words = f"<b>{p.screened} / {p.total} {what}</b> · {p.remaining} to go"
-        who = (f"{' · '.join(counts)} — {html.escape(session.reviewer)}, {role} at "
-               f"{stage_name(session.stage)}")
-        self.header.value = (_STYLE + progress_html(p.screened, p.total, words)
-                             + f"<div class='review-line' title='{who}'>{who}</div>")
+        """Redraw the record on screen, which buttons apply, then the progress.
+
+        The record goes first: each value set is its own message to the page, drawn in turn,
+        and the record is what the reviewer waits for. Only values that changed are sent (the
+        style sheet sits in a widget of its own and is never sent again)."""
+        item = self.session.current
+        self._draw_record(item)
+        self._draw_progress()
         self._draw_stopping()
         self._draw_agreement()
+
+    def _draw_record(self, item: ScreeningItem | None) -> None:
+        session = self.session
         finished = item is None
         for action, button in self.action_buttons.items():
             button.disabled = finished if action != "undo" else not session.history
         self.reason.disabled = self.note.disabled = self.upload.disabled = finished
         self.pdf_viewer.clear()
         if finished:
+            p = session.progress
+            resolving = session.role == "resolver"
+            what = "conflicts resolved" if resolving else "screened"
             done = ("All conflicts at this stage are resolved" if resolving
                     else "All records screened at this stage")
             self.record.value = (f"<p><b>{done}</b>: {p.screened} / {p.total} {what}, "
@@ -344,6 +346,21 @@ class Screener(KeyboardView):
             found = full_text(session.review, item.record_id, item.record)
             self.links.value = self._links_html(found)
             self.pdf_button.layout.display = None if found.pdf is not None else "none"
+
+    def _draw_progress(self) -> None:
+        """The progress bar and the counts line (the one part of the bar that changes)."""
+        session, p = self.session, self.session.progress
+        resolving = session.role == "resolver"
+        what = "conflicts resolved" if resolving else "screened"
+        counts = [f"{p.included} included", f"{p.excluded} excluded", f"{p.maybe} maybe"]
+        if self.full_text:
+            counts.append(f"{p.not_retrieved} not retrieved")
+        role = "resolving conflicts" if resolving else "screening"
+        words = f"<b>{p.screened} / {p.total} {what}</b> · {p.remaining} to go"
+        who = (f"{' · '.join(counts)} — {html.escape(session.reviewer)}, {role} at "
+               f"{stage_name(session.stage)}")
+        self.header.value = (progress_html(p.screened, p.total, words)
+                             + f"<div class='review-line' title='{who}'>{who}</div>")
 
     def _draw_stopping(self) -> None:
         """The stopping hint at title/abstract, from the session (empty until it has one)."""
@@ -440,7 +457,8 @@ class Screener(KeyboardView):
             return
         if self._agreement_thread is None:  # the first drawing: at once
             self._agreement_thread = ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="review-screener-agreement")
+                max_workers=1, thread_name_prefix="review-screener-agreement",
+                initializer=lower_thread_priority)
             self._agreement_at = time.monotonic()
             self.agreement.value = self._agreement_line(self._agreement_summary)
             return

@@ -7,7 +7,8 @@ N records from four databases, deduplicated and screened by two reviewers), then
 in a fresh interpreter, exactly as `review report --review DIR --out DIR` does (the same
 `run_report`). Per notebook: seconds and the kernel's peak resident memory (its own process,
 /proc VmHWM); in total: the process's wall time, interpreter start-up and imports included, and
-the peak RSS of the runner and its kernels (os.wait4 ru_maxrss).
+the peak RSS of the runner and its kernels (os.wait4 ru_maxrss), their CPU seconds (user and
+system, which a loaded machine does not stretch as it does wall time) and the load average.
 
 Targets (issue 17, after issue 6's 30 s and 120 s), on a 2-core machine: the full report on the
 worked example <= 10 s, on 100k records <= 60 s. The notebooks run side by side, one kernel per
@@ -59,6 +60,7 @@ def measure(review_dir: Path, out_dir: Path) -> dict:
     """Run the report in a fresh interpreter; wall seconds, per-notebook figures, and the peak
     RSS of that process and its kernels (os.wait4: the largest of them)."""
     env = dict(os.environ, MPLBACKEND=os.environ.get("MPLBACKEND", "agg"))
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-c", _RUN, str(review_dir), str(out_dir)],
@@ -71,7 +73,10 @@ def measure(review_dir: Path, out_dir: Path) -> dict:
     if status != 0:
         raise SystemExit(f"the report on {review_dir} failed:\n{stderr}")
     return {"seconds": round(seconds, 2), "notebooks": json.loads(stdout.strip().splitlines()[-1]),
-            "peak_mb": round(usage.ru_maxrss / 1024, 1)}
+            "peak_mb": round(usage.ru_maxrss / 1024, 1),
+            # the process's and its reaped kernels' CPU time: what the load cannot stretch
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+            "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}
 
 
 def _mb(value: int | None) -> str:
@@ -100,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {build(size, folder)}", flush=True)
             measured = measure(folder, folder / "report")
             results.append({"size": size, **measured})
-            print(f"  report: {measured['seconds']:.1f} s", flush=True)
+            print(f"  report: {measured['seconds']:.1f} s wall, {measured['cpu_seconds']:.1f} s CPU "
+                  f"(process and kernels); load average {measured['load_before']:.1f} before, "
+                  f"{measured['load_after']:.1f} after", flush=True)
 
     print()
     print(f"{'review':<10} {'notebook':<20} {'seconds':>8} {'peak MB':>8}")
@@ -111,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_mb(run['peak_memory']):>8}")
         print(f"{result['size']:<10} {'total (process)':<20} {result['seconds']:>8.1f} "
               f"{result['peak_mb']:>8.0f}")
+        print(f"{result['size']:<10} {'CPU (all processes)':<20} {result['cpu_seconds']:>8.1f}")
         key = "example" if result["size"] == "example" else int(result["size"])
         if key in TARGET_SECONDS:
             checks.append((result["size"], result["seconds"], TARGET_SECONDS[key]))

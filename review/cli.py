@@ -487,7 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder holding the report notebooks (default: the notebooks installed "
                         "with review, notebooks/ of a checkout)")
     p.add_argument("--jobs", type=int, metavar="N",
-                   help="notebooks run at once, each in its own kernel (default: one per core)")
+                   help="kernels run at once, each taking the next notebook when free, its namespace "
+                        "cleared before each (default: one per core)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("example", help="build the worked example review (NK-cell exosomes)",

@@ -65,6 +65,16 @@ def worked_example_undecided(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def worked_example_first_version(tmp_path_factory) -> Path:
+    """The worked example's first version, before its update search (`build_example(...,
+    with_update=False)`), built once per session. Never change it: take `copy_review` of it."""
+    from review.example import build_example
+    folder = tmp_path_factory.mktemp("worked-example-first") / "nk-exosomes"
+    build_example(folder, with_update=False).store.dispose()
+    return folder
+
+
 @pytest.fixture
 def example_copy(worked_example, tmp_path) -> Path:
     """A copy of the worked example for one test to change."""

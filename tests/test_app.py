@@ -7,15 +7,14 @@ import json
 import pytest
 
 from review.app import PAGES, app_command, page, write_pages
+from conftest import copy_review
 from review.cli import main
 from review.widgets import Appraiser, ExtractionForm, Screener
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("app") / "ex"
-    assert main(["example", str(folder)]) == 0
-    return folder
+def example(worked_example, tmp_path_factory):
+    return copy_review(worked_example, tmp_path_factory.mktemp("app") / "ex")
 
 
 def _texts(widget) -> str:

@@ -82,10 +82,11 @@ def test_migration_widens_the_checks_of_a_store_made_by_older_code(sqlite_store)
     assert 1 == len(store.certainty_judgements())
 
 
-def test_loading_judgements_checks_every_row_first(tmp_path):
+def test_loading_judgements_checks_every_row_first(worked_example, tmp_path):
+    from conftest import copy_review
     from review.appraisal.certainty import load_certainty
-    from review.example import build_example
-    review = build_example(tmp_path / "ex")
+    from review.project import open_review
+    review = open_review(copy_review(worked_example, tmp_path / "ex"))
     try:
         assert 4 == len(review.store.certainty_judgements())  # the example's own
         before = review.store.event_count()

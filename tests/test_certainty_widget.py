@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from review.appraisal.certainty import CertaintySession
-from review.example import build_example
+from conftest import copy_review
 from review.project import open_review
 from review.report.outcome_report import write_outcomes
 from review.widgets.certainty import CertaintyRater
@@ -18,10 +18,8 @@ NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "04_certainty.ipynb"
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("certainty") / "ex"
-    build_example(folder).store.dispose()
-    review = open_review(folder)
+def example(worked_example, tmp_path_factory):
+    review = open_review(copy_review(worked_example, tmp_path_factory.mktemp("certainty") / "ex"))
     yield review
     review.store.dispose()
 

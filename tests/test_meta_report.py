@@ -7,16 +7,14 @@ import json
 
 import pytest
 
-from review.example import build_example
+from conftest import copy_review
 from review.project import open_review
 from review.report.meta_report import write_meta_analysis
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("meta") / "ex"
-    build_example(folder).store.dispose()
-    review = open_review(folder)
+def example(worked_example, tmp_path_factory):
+    review = open_review(copy_review(worked_example, tmp_path_factory.mktemp("meta") / "ex"))
     yield review
     review.store.dispose()
 

@@ -107,10 +107,11 @@ def test_protocol_fields_for_the_checklist_are_validated():
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    from review.example import build_example
+def example(worked_example, tmp_path_factory):
+    from conftest import copy_review
     from review.extraction.load import load_extraction
-    review = build_example(tmp_path_factory.mktemp("checklist") / "ex")
+    from review.project import open_review
+    review = open_review(copy_review(worked_example, tmp_path_factory.mktemp("checklist") / "ex"))
     if review.store.events("extraction", action="value").empty:
         load_extraction(review, EXAMPLE_DIR / "extraction")
     return review

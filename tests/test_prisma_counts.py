@@ -17,7 +17,6 @@ import yaml
 from conftest import copy_review
 from review.errors import ReviewError
 from review.extraction.studies import link_reports
-from review.example import build_example
 from review.project import init_review, open_review
 from review.report.prisma import (PrismaCounts, TEMPLATE_CSV, check_counts, counts_to_json,
                                   prisma2020_template, prisma_counts, record_flow, template_list)
@@ -82,9 +81,10 @@ def link_kim_2018(review) -> None:
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
+def example(worked_example_first_version, tmp_path_factory):
     # the example's first version, before its update search: the whole first search counted
-    review = build_example(tmp_path_factory.mktemp("prisma") / "ex", with_update=False)
+    review = open_review(copy_review(worked_example_first_version,
+                                     tmp_path_factory.mktemp("prisma") / "ex"))
     link_kim_2018(review)
     yield review
     review.store.dispose()
@@ -376,10 +376,10 @@ UPDATED_COUNTS = dict(
     new_studies=0, new_reports=0, previous_studies=15, previous_reports=16, other_methods={})
 
 
-def test_updated_example_follows_the_updated_review_template(tmp_path):
+def test_updated_example_follows_the_updated_review_template(worked_example, tmp_path):
     """With its update search, the example's diagram counts the update's records and the
     previous version's studies, as PRISMA 2020's template for updated reviews."""
-    review = build_example(tmp_path / "ex")
+    review = open_review(copy_review(worked_example, tmp_path / "ex"))
     try:
         link_kim_2018(review)
         counts = check_counts(prisma_counts(review))

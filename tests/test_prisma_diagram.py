@@ -27,7 +27,6 @@ from PIL import Image
 from conftest import copy_review
 from review.errors import ReviewError
 from review.figures.style import figure_style
-from review.example import build_example
 from review.project import open_review
 from review.report.prisma import counts_to_json, prisma2020_template, prisma_counts
 from review.report.prisma_diagram import box_lines, prisma_diagram, write_prisma
@@ -175,9 +174,10 @@ def test_boxes_follow_the_review():
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
+def example(worked_example_first_version, tmp_path_factory):
     # the example's first version, before its update search: the whole first search counted
-    review = build_example(tmp_path_factory.mktemp("prisma_diagram") / "ex", with_update=False)
+    review = open_review(copy_review(worked_example_first_version,
+                                     tmp_path_factory.mktemp("prisma_diagram") / "ex"))
     link_kim_2018(review)
     yield review
     review.store.dispose()

@@ -55,12 +55,14 @@ def compile_table(pdflatex: str, table: Path) -> str:
 
 
 def test_the_example_tables_compile_and_every_column_fits_its_longest_word(pdflatex,
+                                                                           worked_example,
                                                                            tmp_path_factory):
-    from review.example import build_example
+    from conftest import copy_review
     from review.extraction.load import load_extraction
+    from review.project import open_review
     from review.report.evidence import write_evidence_tables
     folder = tmp_path_factory.mktemp("latex")
-    review = build_example(folder / "ex")
+    review = open_review(copy_review(worked_example, folder / "ex"))
     if review.store.events("extraction", action="value").empty:
         load_extraction(review, EXAMPLE_DIR / "extraction")
     from review.report.meta_report import write_meta_analysis

@@ -252,6 +252,30 @@ def test_notebooks_side_by_side_fail_as_one_would_alone(review_dir, tmp_path, jo
         assert (out / EXECUTED_FOLDER / "10_prisma.ipynb").is_file()
 
 
+@pytest.mark.slow
+def test_notebooks_sharing_a_kernel_see_none_of_each_others_names(review_dir, tmp_path):
+    """One kernel runs the notebooks one after the other (jobs=1): each starts with a cleared
+    namespace and execution count 1, and the modules imported before stay imported."""
+    folder = tmp_path / "nb"
+    write_notebook(folder, "10_prisma", 'review_dir: str = ""  # the review folder',
+                   "import os, sys\nleft_behind = 1\nimport review.report.figures",
+                   "print(os.getpid())")
+    write_notebook(folder, "11_evidence_tables", 'review_dir: str = ""  # the review folder',
+                   "import os, sys\nprint(os.getpid())",
+                   "print('left_behind' in dir(), 'review.report.figures' in sys.modules)")
+    out = tmp_path / "out"
+    result = run_report(review_dir, out, notebooks_dir=folder, log=lambda _: None, jobs=1,
+                        only=["10_prisma", "11_evidence_tables"])
+    first, second = (nbformat.read(str(run.executed), as_version=4) for run in result.notebooks)
+    printed = ["".join(o.get("text", "")).strip() for nb in (first, second) for c in nb.cells
+               if c.cell_type == "code" for o in c.outputs]
+    assert printed[0] == printed[1]  # the same kernel process
+    assert "False True" == printed[2]
+    for notebook in (first, second):
+        counts = [c.execution_count for c in notebook.cells if c.cell_type == "code"]
+        assert list(range(1, len(counts) + 1)) == counts
+
+
 # -- the committed notebooks ----------------------------------------------------------------------
 COMMITTED = sorted(NOTEBOOKS.glob("*.ipynb"))
 

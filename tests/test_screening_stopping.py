@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import hypergeom
 
-from review.cli import main
+from conftest import copy_review
 from review.project import open_review
 from review.screening.prioritise import BackgroundPrioritiser, Prioritiser
 from review.screening.session import ScreeningSession, stopping_report
@@ -21,10 +21,9 @@ from review.screening.when_to_stop import VALIDATION_NOTE
 
 
 @pytest.fixture
-def review(tmp_path):
-    folder = tmp_path / "ex"
-    assert main(["example", str(folder), "--without-decisions"]) == 0
-    return open_review(folder)
+def review(worked_example_undecided, tmp_path):
+    """A copy of the worked example without screening decisions (`--without-decisions`)."""
+    return open_review(copy_review(worked_example_undecided, tmp_path / "ex"))
 
 
 def _brute_p(labels, n_records, target=0.95):

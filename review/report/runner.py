@@ -4,13 +4,11 @@ Each notebook in `notebooks/` declares its parameters in one `parameters` cell; 
 warns about a parameter a notebook does not declare and runs on with the default, so a typo would
 go unnoticed in a report. The runner inspects every notebook first and refuses such names before
 any kernel starts. The kernel is always this interpreter (whatever kernelspecs the user has
-installed), so the notebooks see the same `review` package as the command."""
+installed), so the notebooks see the same `review` package as the command; one kernel per job
+runs several notebooks, cleared before each (`kernels.py`)."""
 from __future__ import annotations
 
 import os
-import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ReviewError
+from .kernels import ReportKernel, import_papermill, kernel_manager
 
 __all__ = [
     "EXECUTED_FOLDER",
@@ -58,7 +57,9 @@ _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, 
 @dataclass(frozen=True)
 class NotebookRun:
     """One executed notebook: where its executed copy is, how long it took, and the peak
-    resident memory of its kernel in bytes (None where the system does not say)."""
+    resident memory of its kernel in bytes up to its end (None where the system does not say):
+    a kernel runs several notebooks, so this is the most any of them and those before it in the
+    same kernel held at once."""
 
     name: str
     executed: Path
@@ -137,7 +138,7 @@ def report_folders(review_dir: str | Path, out_dir: str | Path | None = None) ->
 
 def notebook_parameters(path: Path) -> dict[str, dict]:
     """The parameters a notebook declares: name -> {inferred_type_name, default, help}."""
-    import papermill
+    papermill = import_papermill()
     try:
         return papermill.inspect_notebook(str(path))
     except Exception as exc:  # noqa: BLE001 - a notebook that is not JSON, or not a notebook
@@ -213,62 +214,8 @@ def _plan(paths: dict[str, Path], declared: dict[str, dict], given: Mapping[str,
     return plan
 
 
-def _peak_rss(pid: int | None) -> int | None:
-    """A process's peak resident memory in bytes (Linux /proc), or None."""
-    if pid is None:
-        return None
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-#: The folder holding the `review` package this command runs (put first on the kernel's path).
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
-
-
-def _kernel_manager(peaks: list[int | None]):
-    """A kernel manager that starts this interpreter's ipykernel, talks to it over Unix sockets
-    in a private temporary folder where there are any (no TCP port open to other users), and
-    notes the kernel's peak memory just before shutting it down."""
-    from jupyter_client.manager import AsyncKernelManager, KernelManager
-
-    class ThisInterpreterKernel(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            self._socket_dir = None
-            if os.name == "posix":
-                self._socket_dir = tempfile.mkdtemp(prefix="review-kernel-")
-                kwargs.setdefault("transport", "ipc")
-                kwargs.setdefault("ip", os.path.join(self._socket_dir, "kernel"))
-            super().__init__(**kwargs)
-
-        async def _async_pre_start_kernel(self, **kw):
-            # The kernel runs user code with its working directory first on sys.path: run from
-            # the folder above a checkout named `review`, that folder would shadow the package
-            # as an empty namespace package. The package's own folder on PYTHONPATH wins over
-            # a namespace package (and is the very copy this command runs).
-            env = dict(kw.pop("env", None) or os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(
-                [_PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
-                                     if p and p != _PACKAGE_PARENT])
-            kw["env"] = env
-            return await super()._async_pre_start_kernel(**kw)
-
-        def format_kernel_cmd(self, extra_arguments=None):
-            return [sys.executable, "-m", "ipykernel_launcher", "-f",
-                    os.path.realpath(self.connection_file), *(extra_arguments or [])]
-
-        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-            peaks.append(_peak_rss(getattr(self.provisioner, "pid", None)))
-            await KernelManager._async_shutdown_kernel(self, now=now, restart=restart)
-            if self._socket_dir and not restart:
-                shutil.rmtree(self._socket_dir, ignore_errors=True)
-
-    return ThisInterpreterKernel
+#: Kept for callers that build their own papermill run (one kernel per notebook).
+_kernel_manager = kernel_manager
 
 
 def _failed_cell(executed: Path) -> tuple[int | None, str | None]:
@@ -332,22 +279,14 @@ def available_cores() -> int:
 
 
 def _run_one(name: str, path: Path, executed: Path, parameters: dict[str, Any],
-             log: Callable[[str], None]) -> NotebookRun:
-    """Execute one notebook with papermill in a fresh kernel of this interpreter."""
-    import papermill
+             kernel: ReportKernel, log: Callable[[str], None]) -> NotebookRun:
+    """Execute one notebook with papermill in `kernel` (started with the first notebook)."""
     from papermill.exceptions import PapermillExecutionError
 
-    peaks: list[int | None] = []
-    # shutdown_kernel="immediate": once the last cell has replied, every file the notebook writes
-    # is closed and its outputs are in; a graceful shutdown only waited 1-1.5 s for the kernel
-    # to wind down, per notebook.
     log(f"running {_shown(path)}")
     start = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(path), str(executed), parameters=parameters, kernel_name="python3",
-            progress_bar=False, kernel_manager_class=_kernel_manager(peaks),
-            shutdown_kernel="immediate")
+        kernel.execute(path, executed, parameters)
     except PapermillExecutionError as exc:
         cell, heading = _failed_cell(executed)
         raise NotebookFailed(_shown(path), cell, heading, _error_text(exc.ename, exc.evalue),
@@ -356,38 +295,71 @@ def _run_one(name: str, path: Path, executed: Path, parameters: dict[str, Any],
         raise ReviewError(f"{_shown(path)}: the notebook could not be run "
                           f"({type(exc).__name__}: {exc})") from None
     seconds = time.perf_counter() - start
-    run = NotebookRun(name, executed, seconds, peaks[-1] if peaks else None)
-    memory = "" if run.peak_memory is None else f", peak memory {run.peak_memory / 2**20:.0f} MB"
+    run = NotebookRun(name, executed, seconds, kernel.peak_memory())
+    memory = "" if run.peak_memory is None else f", kernel's peak memory {run.peak_memory / 2**20:.0f} MB"
     log(f"  {name}: {seconds:.1f} s{memory} -> {_shown(executed)}")
     return run
 
 
 def _run_notebooks(paths: dict[str, Path], plan: dict[str, dict[str, Any]], executed_dir: Path,
                    log: Callable[[str], None], jobs: int | None) -> list[NotebookRun]:
-    """Run the notebooks, `jobs` at a time (threads waiting on their kernels); results in
-    report order. When one fails, none is started after it and the first failure in report
-    order is raised once the running ones have finished."""
-    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+    """Run the notebooks in `jobs` kernels (one thread each), each kernel taking the next
+    notebook, longest first, when it is free; results in report order. When one fails, the
+    notebooks after it in report order are not started and the first failure in report order is
+    raised once the running ones have finished: the same failure as one at a time."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     jobs = max(1, min(jobs or available_cores(), len(paths)))
-    order = sorted(paths, key=lambda name: _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST
-                   else len(_LONGEST_FIRST))
+    lock, printing = threading.Lock(), threading.Lock()
+    shown = log
+
+    def log(line: str) -> None:  # one whole line at a time from the kernels' threads
+        with printing:
+            shown(line)
+
+    report_order = list(paths)
+    waiting = report_order if jobs == 1 else sorted(
+        paths, key=lambda name: _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST
+        else len(_LONGEST_FIRST))
+    waiting = list(waiting)
+    runs: dict[str, NotebookRun] = {}
+    failures: dict[str, Exception] = {}
+
+    def next_notebook() -> str | None:
+        with lock:
+            limit = min((report_order.index(name) for name in failures), default=len(paths))
+            while waiting:
+                name = waiting.pop(0)
+                if report_order.index(name) < limit:
+                    return name
+            return None
+
+    def work() -> None:
+        kernel = ReportKernel()
+        try:
+            while (name := next_notebook()) is not None:
+                try:
+                    runs[name] = _run_one(name, paths[name], executed_dir / paths[name].name,
+                                          plan[name], kernel, log)
+                except Exception as exc:  # noqa: BLE001 - raised below, in report order
+                    with lock:
+                        failures[name] = exc
+                    kernel.shutdown()  # a kernel that failed a notebook is not trusted again
+                    kernel = ReportKernel()
+        finally:
+            kernel.shutdown()
+
     if jobs == 1:
-        return [_run_one(name, paths[name], executed_dir / paths[name].name, plan[name], log)
-                for name in paths]
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="report") as pool:
-        futures = {name: pool.submit(_run_one, name, paths[name],
-                                     executed_dir / paths[name].name, plan[name], log)
-                   for name in order}
-        done, pending = wait(futures.values(), return_when=FIRST_EXCEPTION)
-        if any(future.exception() is not None for future in done):
-            for future in pending:
-                future.cancel()  # those already running finish; the rest never start
-        for name in paths:  # report order: the first failure in it is the one raised
-            future = futures[name]
-            if not future.cancelled() and future.exception() is not None:
-                raise future.exception()
-    return [futures[name].result() for name in paths]
+        work()
+    else:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="report") as pool:
+            for future in [pool.submit(work) for _ in range(jobs)]:
+                future.result()
+    for name in report_order:
+        if name in failures:
+            raise failures[name]
+    return [runs[name] for name in report_order]
 
 
 def run_report(review_dir: str | Path, out_dir: str | Path | None = None, *,

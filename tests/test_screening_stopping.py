@@ -102,7 +102,7 @@ def test_hint_reads_the_reviewers_own_order_when_blind_and_refreshes_on_each_dec
     assert "no relevant record found yet in 20 screened" in hint and heard[-1] == hint
     ana.include()
     hint = ana.stopping_hint(wait=True)
-    assert hint.startswith("Your screening found 1 relevant record in 21 of 152 records")
+    assert hint.startswith("Your screening found 1 relevant record in 21 of 156 records")
     assert "Keep screening: recall of 95 % is not shown yet" in hint
     status = ana.stopping_status()
     assert (status.estimate.n_screened, status.estimate.relevant_found) == (21, 1)
@@ -114,7 +114,7 @@ def test_hint_never_says_zero_left_for_probably_no_relevant_record_left(review):
     _screen(ana, 120)
     hint = ana.stopping_hint(wait=True)
     assert " 0 " not in hint and "about 0" not in hint
-    assert "may remain among the 31 records not yet screened (95 % bound)" in hint
+    assert "may remain among the 35 records not yet screened (95 % bound)" in hint
 
 
 def test_team_order_when_not_blind(review):
@@ -123,7 +123,7 @@ def test_team_order_when_not_blind(review):
     ana = ScreeningSession(review, "title_abstract", "ana", ranker=None)
     ana.blind = False
     assert ana.stopping_hint(wait=True).startswith("The team's screening found 2 relevant records "
-                                                   "in 10 of 152")
+                                                   "in 10 of 156")
 
 
 def test_no_stopping_hint_at_full_text_or_for_a_resolver(review):
@@ -149,13 +149,13 @@ def test_random_validation_sample_is_queued_marked_in_the_log_and_tested(review)
     assert sum(VALIDATION_NOTE in n for n in notes) == 20
     status = ana.stopping_status()
     assert (status.test.sample_size, status.test.relevant_in_sample, status.test.unscreened) == \
-        (20, 0, 52)
+        (20, 0, 56)
     assert "Random validation sample: 20 of 20 screened, 0 relevant records in it" in \
         ana.stopping_hint(wait=True)
     sentence = ana.methods_sentence()
-    assert sentence.startswith("Screening at title/abstract stopped after 120 of 152 records, "
+    assert sentence.startswith("Screening at title/abstract stopped after 120 of 156 records, "
                                "with 1 relevant record found")
-    assert "a simple random sample of 20 of the 52 records then unscreened held 0 relevant " \
+    assert "a simple random sample of 20 of the 56 records then unscreened held 0 relevant " \
            "records (exact hypergeometric test of recall below 95 %: p = " in sentence
     again = ScreeningSession(review, "title_abstract", "ana", ranker=None)  # read from the log
     assert again.stopping_status().test.sample_size == 20
@@ -237,7 +237,7 @@ def test_stopping_panel_refreshes_as_decisions_come_in(review):
     assert bytes(panel.curve.value).startswith(b"\x89PNG")
     ana.include()
     ana.stopping_hint(wait=True)
-    assert "Your screening found 1 relevant record in 1 of 152 records" in panel.hint.value
+    assert "Your screening found 1 relevant record in 1 of 156 records" in panel.hint.value
     panel.start_sample()
     assert panel.sample_button.disabled and "Random sample of" in panel.sample_button.description
     full = StoppingPanel(ScreeningSession(review, "full_text", "ana", ranker=None))

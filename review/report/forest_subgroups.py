@@ -79,20 +79,8 @@ def subgroup_forest_plot(analysis: SubgroupAnalysis, *, outcome: str | None = No
         ax.hlines(pi_row, pooled.pi_low, pooled.pi_high, color=_PI, linewidth=2, zorder=3,
                   gid="prediction-interval")
         bounds += [pooled.pi_low, pooled.pi_high, 1.0 if log else 0.0]
-        lo, hi = _limits(np.asarray(bounds, dtype=float), log)
-        ax.set_xlim(lo, hi)
-        if log:
-            _ratio_ticks(ax, lo, hi)
-        ax.set_ylim(pi_row - 0.8, 0.8)
-        ax.set_yticks([r for r, _, _ in rows])
-        ax.set_yticklabels([_plain(label) for _, label, _ in rows])
-        for tick, (_, _, kind) in zip(ax.get_yticklabels(), rows):
-            if kind in ("header", "pooled"):
-                tick.set_fontweight("bold")
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.set_xlabel(_axis_label(overall, outcome))
-        add_favours(ax, favours)
+        _finish_axes(ax, rows, bounds, log=log, pi_row=pi_row,
+                     xlabel=_axis_label(overall, outcome), favours=favours)
         right = ax.get_yaxis_transform()
         text = "{:.2f} [{:.2f}, {:.2f}]"
         for (r, label, y, v, _) in studies:
@@ -155,21 +143,8 @@ def experiments_forest_plot(model: ThreeLevel, *, outcome: str | None = None,
         _diamond(ax, est, lo, hi, pooled_row, _POOLED, "pooled")
         ax.hlines(pi_row, pi_lo, pi_hi, color=_PI, linewidth=2, zorder=3, gid="prediction-interval")
         bounds = [*show(yi - crit * se), *show(yi + crit * se), pi_lo, pi_hi, 1.0 if log else 0.0]
-        lo_x, hi_x = _limits(np.asarray(bounds, dtype=float), log)
-        ax.set_xlim(lo_x, hi_x)
-        if log:
-            _ratio_ticks(ax, lo_x, hi_x)
-        ax.set_ylim(pi_row - 0.8, 0.8)
-        ax.set_yticks([r for r, _, _ in rows])
-        ax.set_yticklabels([_plain(label) for _, label, _ in rows])
-        for tick, (_, _, kind) in zip(ax.get_yticklabels(), rows):
-            if kind in ("header", "pooled"):
-                tick.set_fontweight("bold")
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        label = _axis_label(model, outcome)
-        ax.set_xlabel(label)
-        add_favours(ax, favours)
+        _finish_axes(ax, rows, bounds, log=log, pi_row=pi_row,
+                     xlabel=_axis_label(model, outcome), favours=favours)
         right = ax.get_yaxis_transform()
         for r, value, v in points:
             e, l, h = show([value, value - crit * v ** 0.5, value + crit * v ** 0.5])
@@ -185,3 +160,22 @@ def experiments_forest_plot(model: ThreeLevel, *, outcome: str | None = None,
         if title:
             ax.set_title(_plain(title), loc="left")
     return figure
+
+
+def _finish_axes(ax, rows, bounds, *, log: bool, pi_row: float, xlabel: str, favours) -> None:
+    """What both block forest plots share: limits from every interval drawn, one labelled row
+    per study, header and pooled rows in bold, the axis label and the "favours" labels."""
+    lo, hi = _limits(np.asarray(bounds, dtype=float), log)
+    ax.set_xlim(lo, hi)
+    if log:
+        _ratio_ticks(ax, lo, hi)
+    ax.set_ylim(pi_row - 0.8, 0.8)
+    ax.set_yticks([r for r, _, _ in rows])
+    ax.set_yticklabels([_plain(label) for _, label, _ in rows])
+    for tick, (_, _, kind) in zip(ax.get_yticklabels(), rows):
+        if kind in ("header", "pooled"):
+            tick.set_fontweight("bold")
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(xlabel)
+    add_favours(ax, favours)

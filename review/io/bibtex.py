@@ -4,8 +4,9 @@ bibtexparser splits the file into blocks (entries, @string, comments, failed blo
 run one middleware stack ourselves over *all* entry-like blocks, including the ones bibtexparser
 sets aside (duplicate entry keys, repeated fields), so a duplicate key never silently drops a
 record. A block with a syntax error (an unbalanced brace, typically) is read field by field from
-its text and reported. `write_bibtex` gives back each imported entry's own text when it still
-says what the table says, and writes escaped entries for everything else.
+its text and reported (that scanner is `_bibtex_blocks`). `write_bibtex` gives back each
+imported entry's own text when it still says what the table says, and writes escaped entries
+for everything else.
 """
 from __future__ import annotations
 
@@ -24,19 +25,17 @@ from bibtexparser.middlewares import (
     SplitNameParts,
 )
 from bibtexparser.middlewares.names import InvalidNameError, NameParts
-from bibtexparser.model import (Entry, Field, ImplicitComment, MiddlewareErrorBlock,
-                               ParsingFailedBlock)
+from bibtexparser.model import Entry, Field, MiddlewareErrorBlock
 
 from ..errors import ImportFormatError, ParseWarning
 from ..records import RECORD_FIELDS, Parsed, records_frame
+from ._bibtex_blocks import _HEAD, NON_RECORD_TYPES, _entry_blocks, _reason
 
 __all__ = ["FIELD_KEYS", "NON_RECORD_TYPES", "read_bibtex", "write_bibtex"]
 
 # bibtexparser logs each failed block; we report them as ParseWarnings instead.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
-#: Block types that hold no bibliographic record.
-NON_RECORD_TYPES = frozenset({"string", "preamble", "comment"})
 #: Canonical field -> BibTeX/BibLaTeX field names, first non-empty wins (lists: all are joined).
 FIELD_KEYS = {
     "title": ("title",),
@@ -87,14 +86,12 @@ WRITE_FIELDS = (
     ("pmid", "pmid"), ("pmcid", "pmcid"), ("keywords", "keywords"), ("language", "language"),
     ("url", "url"), ("abstract", "abstract"),
 )
-_HEAD = re.compile(r"\s*@\s*([A-Za-z][\w-]*)\s*[{(]\s*([^,\s{}()]*)\s*,?")
 _LATEX_SPECIAL = re.compile(r"[\\$~^_]|--|''|``")
 _SIMPLE_ESCAPE = re.compile(r"\\([&%$#_{}])")
 _BARE_SPECIAL = re.compile(r"(?<!\\)([%&])")
 _UNKNOWN_TO_PYLATEXENC = {r"\textasciicircum{}": "{^}", r"\textbraceleft{}": r"\{",
                           r"\textbraceright{}": r"\}"}
 _LIGATURE = re.compile(r"-{2,}|'{2,}|`{2,}")
-_FIELD_START = re.compile(r"^[ \t]*([A-Za-z][\w.:+/-]*)[ \t]*=[ \t]*", re.MULTILINE)
 
 
 class _LenientNameParts(SplitNameParts):
@@ -178,101 +175,6 @@ def _stack() -> list:
     return [_ResolveStrings(True), RemoveEnclosingMiddleware(True),
             SeparateCoAuthors(True), _LenientNameParts(True), _TextLatexDecoding(True)]
 
-
-def _balanced(text: str) -> str:
-    """`text` without the braces that have no partner."""
-    drop, opened = set(), []
-    for i, char in enumerate(text):
-        if char == "{":
-            opened.append(i)
-        elif char == "}" and opened:
-            opened.pop()
-        elif char == "}":
-            drop.add(i)
-    drop.update(opened)
-    return "".join(c for i, c in enumerate(text) if i not in drop)
-
-
-def _salvage(raw: str, line: int) -> Entry | None:
-    """Read an entry bibtexparser gave up on, one `key = value` at the start of a line at a time."""
-    head = _HEAD.match(raw)
-    if not head:
-        return None
-    body = raw[head.end():]
-    starts = list(_FIELD_START.finditer(body))
-    fields = []
-    for i, match in enumerate(starts):
-        end = starts[i + 1].start() if i + 1 < len(starts) else len(body)
-        value = body[match.end():end].strip()
-        if i + 1 == len(starts) and value.endswith(("}", ")")):
-            value = value[:-1].rstrip()  # the brace that closes the entry
-        value = value.rstrip(",").strip()
-        if value[:1] in ("{", '"') and len(value) > 1:
-            inner = value[1:-1] if value[-1] in '}"' else value[1:]
-            value = "{" + _balanced(inner) + "}"
-        fields.append(Field(match.group(1), value, start_line=line))
-    return Entry(head.group(1), head.group(2), fields, start_line=line, raw=raw.rstrip())
-
-
-def _entry_blocks(split: Library, file: str, warnings: list[ParseWarning]):
-    """(entry, line, raw) per record-like block in order, how many parsed cleanly, first failure."""
-    found, parsed, first_failure, keys = [], 0, None, {}
-    blocks, consumed = list(split.blocks), set()
-    for number, block in enumerate(blocks):
-        if number in consumed:
-            continue
-        line = (block.start_line or 0) + 1
-        inner = block.ignore_error_block if isinstance(block, ParsingFailedBlock) else block
-        if isinstance(inner, Entry) and not isinstance(block, ParsingFailedBlock):
-            after = blocks[number + 1] if number + 1 < len(blocks) else None
-            if isinstance(after, ImplicitComment) and _FIELD_START.search(after.raw or ""):
-                # The entry closed early at a '}' with no partner: its other fields follow it
-                # as text bibtexparser ignores. Read the whole of it a line at a time instead.
-                raw = (block.raw or "") + (after.raw or "")
-                entry = _salvage(raw, line)
-                if entry is not None:
-                    closed = line + (block.raw or "").count("\n")
-                    warnings.append(ParseWarning(
-                        file, f"the entry's braces do not balance: it closes on line {closed} "
-                        f"before fields that follow ({_FIELD_START.search(after.raw).group(1)} = "
-                        f"...); read one 'key = value' line at a time, unpaired braces dropped: "
-                        f"check it", line=line, record=len(found) + 1))
-                    keys.setdefault(inner.key, line)
-                    found.append((entry, line, entry.raw))
-                    parsed += 1
-                    consumed.add(number + 1)
-                    continue
-        if isinstance(inner, Entry):
-            if isinstance(block, ParsingFailedBlock) and inner.key in keys:
-                warnings.append(ParseWarning(
-                    file, f"entry key {inner.key!r} repeats the entry at line {keys[inner.key]}; "
-                    "kept as a separate record", line=line, record=len(found) + 1))
-            keys.setdefault(inner.key, line)
-            found.append((inner, line, block.raw))
-            parsed += 1
-            continue
-        if not isinstance(block, ParsingFailedBlock):
-            continue
-        first_failure = first_failure or block
-        raw = block.raw or ""
-        head = _HEAD.match(raw)
-        reason = _reason(block)
-        if inner is not None or not head or head.group(1).lower() in NON_RECORD_TYPES:
-            warnings.append(ParseWarning(
-                file, f"skipped a block bibtexparser could not read ({reason})", line=line))
-            continue
-        entry = _salvage(raw, line)
-        warnings.append(ParseWarning(
-            file, f"bibtexparser could not parse this entry ({reason}); its fields were read "
-            "one 'key = value' line at a time: check it", line=line, record=len(found) + 1))
-        found.append((entry, line, entry.raw))
-    return found, parsed, first_failure
-
-
-def _reason(block: ParsingFailedBlock) -> str:
-    text = getattr(block.error, "abort_reason", None) or str(block.error)
-    lines = [ln.strip() for ln in text.strip().split("\n") if ln.strip()]
-    return lines[-1] if lines else type(block.error).__name__
 
 
 def _prepared(entry: Entry, index: int, line: int, file: str,

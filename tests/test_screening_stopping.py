@@ -5,6 +5,7 @@ and sessions that let their threads go."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -217,6 +218,7 @@ def test_sessions_let_their_threads_go_when_closed_or_opened_again(review):
     second = ScreeningSession(open_review(review.path), "title_abstract", "ana")
     assert first.closed and first.ranker.closed and not second.closed
     assert getattr(first.ranker.prioritiser, "released", False)
+    first.ranker._thread.join(60)  # a refit at background priority may still be finishing
     assert not first.ranker._thread.is_alive()
     with pytest.raises(ValueError, match="this screening session is closed"):
         first.include()
@@ -226,6 +228,10 @@ def test_sessions_let_their_threads_go_when_closed_or_opened_again(review):
     assert not second.closed
     second.close()
     other.close()
+    deadline = time.monotonic() + 60  # threads at background priority end when the CPU allows
+    while (_threads("review-prioritiser") or _threads("review-stopping-hint")) \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not _threads("review-prioritiser") and not _threads("review-stopping-hint")
 
 

@@ -5,6 +5,8 @@ PyYAML's safe loader lets the last of two `title:` keys win silently and recurse
 of nesting (a 10,000-deep file ends in RecursionError); this loader refuses both."""
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any, Callable
 
@@ -64,10 +66,18 @@ def decode_utf8(data: bytes, file: str, error: Callable[[str], Exception]) -> st
                     f"the file as UTF-8 (in most editors: Save as, encoding UTF-8)") from None
 
 
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str) -> Any:
+    """The same text parsed once per process: opening a review parses its stored protocol, and a
+    notebook, the store's tests or a batch of imports open the same review many times (PyYAML's
+    pure-Python parser takes ~50 ms over a protocol). Errors are not cached; callers get a copy."""
+    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def load_yaml_text(text: str, file: str, error: Callable[[str], Exception]) -> Any:
     """Parsed YAML, or `error(message)` raised with the file, line and problem."""
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return copy.deepcopy(_parsed(text))
     except _Refused as exc:
         where = f", line {exc.line}" if exc.line else ""
         raise error(f"{file}{where}: {exc.message}") from None

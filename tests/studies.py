@@ -24,6 +24,12 @@ def ris_record(title: str, author: str, year: int | str, doi: str | None = None,
     return "\n".join(lines + ["ER  - ", ""])
 
 
+def write_ris(path: Path, records: list[str]) -> Path:
+    """`records` (from `ris_record`) written as one RIS export."""
+    path.write_text("".join(records), encoding="utf-8")
+    return path
+
+
 def include(review: Review, work_ids, *, stages=("title_abstract", "full_text")) -> None:
     """Both screeners include these works at each stage."""
     rows = [decision_event(stage=stage, record_id=int(w), reviewer=who, decision="include")

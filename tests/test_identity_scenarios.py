@@ -4,7 +4,6 @@ into works already screened, works with decisions merge, a third extractor and a
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,21 +19,16 @@ from review.screening.decisions import (final_decisions, record_decision, review
                                         undo_decision)
 from review.screening.records import screening_records
 from review.verify import verify_review
-from studies import PROTOCOL, SCREENERS, include, ris_record
+from studies import PROTOCOL, SCREENERS, include, ris_record, write_ris
 
 AMARA, BRUNO = SCREENERS
 CHEN, DANA = "Chen Wei", "Dana Third"
 
 
-def _write(path: Path, records: list[str]) -> Path:
-    path.write_text("".join(records), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def review(tmp_path):
     """Three works: A (two copies, same DOI), B, C."""
-    export = _write(tmp_path / "embase.ris", [
+    export = write_ris(tmp_path / "embase.ris", [
         ris_record("NK cell exosomes kill melanoma cells", "Zhu, L.", 2017, "10.1/a"),
         ris_record("NK cell exosomes kill melanoma cells", "Zhu, L.", 2017, "10.1/a"),
         ris_record("Tumour exosomes as vaccines", "Rossi, M.", 2016, "10.1/b"),
@@ -84,7 +78,7 @@ def test_a_split_keeps_decisions_with_the_record_shown_and_lists_the_new_work(re
 def test_an_update_search_joins_screened_works_and_only_the_new_work_waits(review, tmp_path):
     """A second export repeats B and brings D: B keeps its decisions, D alone is new."""
     include(review, [1, 3, 4])
-    update = _write(tmp_path / "update.ris", [
+    update = write_ris(tmp_path / "update.ris", [
         ris_record("Tumour exosomes as vaccines", "Rossi, M.", 2016, "10.1/b"),
         ris_record("Engineered NK vesicles carry siRNA", "Ahmadi, R.", 2020, "10.1/d")])
     review.import_file(update, database="Embase", actor="test")
@@ -109,7 +103,7 @@ def test_an_update_search_joins_screened_works_and_only_the_new_work_waits(revie
 def two_rossi(tmp_path):
     """Two records the rules keep apart (no DOI, titles too different) that a reviewer may call
     the same: works 1 and 2."""
-    export = _write(tmp_path / "a.ris", [
+    export = write_ris(tmp_path / "a.ris", [
         ris_record("Tumour exosomes as vaccines", "Rossi, M.", 2016),
         ris_record("Tumor-derived exosomes: vaccines against cancer", "Rossi, M.", 2016)])
     review = init_review(tmp_path / "r", PROTOCOL)
@@ -209,7 +203,7 @@ def test_a_second_rossi_2016_renames_the_label_not_the_study(review, tmp_path):
     study = int(table["study"].iloc[0])
     for who in SCREENERS:
         record_value(review, reviewer=who, study_id="Rossi 2016", field="strategy", value="native")
-    update = _write(tmp_path / "u.ris", [
+    update = write_ris(tmp_path / "u.ris", [
         ris_record("Dendritic cell exosomes in glioma", "Rossi, P.", 2016, "10.1/e")])
     review.import_file(update, database="Embase", actor="test")
     deduplicate_review(review, actor="test")
@@ -347,7 +341,7 @@ def test_records_imported_while_a_deduplication_ran_still_count_as_waiting(revie
     from review.dedup.engine import find_duplicates
     records = review.store.records(with_raw=False)
     result = find_duplicates(records)
-    review.import_file(_write(tmp_path / "late.ris", [
+    review.import_file(write_ris(tmp_path / "late.ris", [
         ris_record("NK cell exosomes kill melanoma cells", "Zhu, L.", 2017, "10.1/a")]),
         database="Embase", actor="test")
     review.store.apply_deduplication(result.clusters, {}, result.pairs, actor="test",
@@ -418,7 +412,7 @@ def test_an_undo_after_a_merge_and_a_revival_keeps_state_and_log_together(tmp_pa
     then the replaced decision undone. The state rebuilt for the works touched equals the
     whole log's, and the later include still stands."""
     from review.dedup.run import deduplicate_review as dedup
-    export = _write(tmp_path / "a.ris", [
+    export = write_ris(tmp_path / "a.ris", [
         ris_record("NK cell exosomes kill melanoma cells", "Zhu, L.", 2017, "10.5555/nk.1")] * 2)
     review = init_review(tmp_path / "r", PROTOCOL)
     review.import_file(export, database="Embase", actor="test")

@@ -18,20 +18,15 @@ from review.screening.decisions import final_decisions, record_decision
 from review.screening.session import ScreeningSession
 from review.update import latest_round, search_rounds, update_review, work_rounds
 from review.verify import verify_review
-from studies import PROTOCOL, SCREENERS, include, ris_record
+from studies import PROTOCOL, SCREENERS, include, ris_record, write_ris
 
 AMARA, BRUNO = SCREENERS
-
-
-def _write(path: Path, records: list[str]) -> Path:
-    path.write_text("".join(records), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
 def review(tmp_path):
     """Three works screened and included (A, B, C), one excluded (D)."""
-    export = _write(tmp_path / "embase.ris", [
+    export = write_ris(tmp_path / "embase.ris", [
         ris_record("NK cell exosomes kill melanoma cells", "Zhu, L.", 2017, "10.1/a"),
         ris_record("Tumour exosomes as vaccines", "Rossi, M.", 2016, "10.1/b"),
         ris_record("Cancer stem cell vesicles", "Kim, H.", 2018, "10.1/c"),
@@ -48,7 +43,7 @@ def review(tmp_path):
 
 
 def _update_file(tmp_path: Path) -> Path:
-    return _write(tmp_path / "update.ris", [
+    return write_ris(tmp_path / "update.ris", [
         # a copy of A, with an abstract the first search lacked
         ris_record("NK cell exosomes kill melanoma cells", "Zhu, L.", 2017, "10.1/a")
         .replace("ER  -", "AB  - Exosomes from NK cells killed melanoma cells in mice.\nER  -"),

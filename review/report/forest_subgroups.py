@@ -56,11 +56,7 @@ def subgroup_forest_plot(analysis: SubgroupAnalysis, *, outcome: str | None = No
              (pi_row, "Prediction interval", "pi")]
 
     with figure_style():
-        figure = Figure(figsize=(8.0, 1.8 + 0.3 * (len(rows) + 3)))
-        ax = figure.add_subplot()
-        if log:
-            ax.set_xscale("log")
-        ax.axvline(1.0 if log else 0.0, color="#777777", linestyle="--", linewidth=0.8, zorder=1)
+        figure, ax = _blank_forest(len(rows), log)
         y_rows = np.array([s[0] for s in studies])
         yi = np.array([s[2] for s in studies])
         se = np.sqrt([s[3] for s in studies])
@@ -128,11 +124,7 @@ def experiments_forest_plot(model: ThreeLevel, *, outcome: str | None = None,
     rows += [(pooled_row, f"Three-level model (k = {model.k} in {model.studies} studies)", "pooled"),
              (pi_row, "Prediction interval", "pi")]
     with figure_style():
-        figure = Figure(figsize=(8.0, 1.8 + 0.3 * (len(rows) + 3)))
-        ax = figure.add_subplot()
-        if log:
-            ax.set_xscale("log")
-        ax.axvline(1.0 if log else 0.0, color="#777777", linestyle="--", linewidth=0.8, zorder=1)
+        figure, ax = _blank_forest(len(rows), log)
         y = np.array([p[0] for p in points])
         yi, se = np.array([p[1] for p in points]), np.sqrt([p[2] for p in points])
         ax.hlines(y, show(yi - crit * se), show(yi + crit * se), color="black", linewidth=1,
@@ -179,3 +171,13 @@ def _finish_axes(ax, rows, bounds, *, log: bool, pi_row: float, xlabel: str, fav
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(xlabel)
     add_favours(ax, favours)
+
+
+def _blank_forest(n_rows: int, log: bool):
+    """A figure tall enough for `n_rows`, with the line of no effect (1 for ratios, else 0)."""
+    figure = Figure(figsize=(8.0, 1.8 + 0.3 * (n_rows + 3)))
+    ax = figure.add_subplot()
+    if log:
+        ax.set_xscale("log")
+    ax.axvline(1.0 if log else 0.0, color="#777777", linestyle="--", linewidth=0.8, zorder=1)
+    return figure, ax

@@ -7,9 +7,10 @@ Each review is built first (not timed): the worked example's protocol and `--siz
 records (`benchmarks/synthetic_review.py`, four RIS files, not deduplicated). JupyterLab
 (offline flags, isolated config) opens notebooks/02_screen.ipynb, runs it, and Chromium clicks
 once on the record's title, parks the pointer outside the widget and presses i / e / m in turn
-`--keys` times, `--pause` seconds apart. A MutationObserver in the page stamps the first change
-of the record after each key (`performance.now()` in the page at the key press): that span is
-the figure, kernel round trip and drawing included. The Include button's position is read at
+`--keys` times, `--pause` seconds apart. The page stamps each key as it arrives (the keydown
+event's own time, from a listener added before any of the page's) and a MutationObserver stamps
+the first change of the record after it: that span is the figure, kernel round trip and drawing
+included. The Include button's position is read at
 every record. Needs /usr/bin/chromium and Playwright (never `playwright install`).
 
 Targets (issue 16): key or click to next record drawn <= 50 ms p95 at 2,000 records; 100 records

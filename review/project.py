@@ -208,6 +208,8 @@ def _stored_protocol(folder: Path, store: Store) -> tuple[Protocol, int, str | N
 
 
 def open_review(folder: str | Path) -> Review:
+    from .notebook_errors import install
+    install()  # in a notebook, a project error from here on reads as one line, not a traceback
     folder = Path(folder)
     settings_path = folder / SETTINGS_FILE
     if not settings_path.exists():

@@ -241,8 +241,22 @@ def _failed_cell(executed: Path) -> tuple[int | None, str | None]:
 
 
 def _error_text(ename: str, evalue: str) -> str:
+    """The failing cell's error as the reviewer reads it: a project error by its message alone
+    (as the notebook shows it, `review.notebook_errors`), any other with its kind, for the bug
+    report."""
     evalue = (evalue or "").strip()
+    if evalue and ename in _project_error_names():
+        return evalue
     return f"{ename}: {evalue}" if evalue else ename
+
+
+def _project_error_names() -> set[str]:
+    names, todo = set(), [ReviewError]
+    while todo:
+        kind = todo.pop()
+        names.add(kind.__name__)
+        todo.extend(kind.__subclasses__())
+    return names
 
 
 def _check_deduplicated(review, review_dir: Path, log: Callable[[str], None]) -> None:

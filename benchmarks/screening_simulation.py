@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from review.errors import ReviewError  # noqa: E402
-from review.screening.models import MODELS, make_prioritiser  # noqa: E402
+from review.screening.models import MODELS, make_prioritiser, reads_meaning  # noqa: E402
 from review.screening.prioritise import Prioritiser, record_text  # noqa: E402
 from review.screening.simulate import load_labelled_csv, simulate  # noqa: E402
 from review.screening.stopping import (random_sample_test, stopping_point,  # noqa: E402
@@ -58,6 +58,7 @@ DATA = SHARED / "data" / "screening"
 PEER = SHARED / "peers" / "asreview_simulate.sh"
 CACHE = Path.home() / ".cache" / "review-peers" / "results"
 OURS_CACHE = Path.home() / ".cache" / "review-bench" / "ours"
+EMBEDDINGS_CACHE = Path.home() / ".cache" / "review-bench" / "embeddings"
 QUICK = ("ace", "virus", "ADHD", "CalciumChannelBlockers", "Triptans", "Kitchenham_2010")
 FIGURES = ("records_to_95pct_recall", "records_to_100pct_recall", "wss95", "recall_at_10pct")
 REFERENCE = "elas-u4"  # our reproduction of the peer's model
@@ -116,7 +117,8 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
     if cached_only:
         return None
     texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
-    prioritiser = make_prioritiser(texts, model=model, seed=seed)
+    prioritiser = make_prioritiser(texts, model=model, seed=seed,
+                                   embeddings=embeddings_of(texts) if reads_meaning(model) else None)
     if until_95:
         out = _until_95(frame, seed, prioritiser)
         target = partial
@@ -128,6 +130,19 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
     OURS_CACHE.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(out))
     return out
+
+
+def embeddings_of(texts: list[str]) -> np.ndarray:
+    """Sentence embeddings of a dataset's records, computed once and kept in
+    ~/.cache/review-bench/embeddings (by the texts and the embedding model's name)."""
+    from review.screening.embeddings import MODEL_NAME, embed
+    cached = EMBEDDINGS_CACHE / f"{_key(MODEL_NAME, *texts)}.npy"
+    if cached.exists():
+        return np.load(cached)
+    vectors = embed(texts)
+    EMBEDDINGS_CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(cached, vectors)
+    return vectors
 
 
 def _until_95(frame, seed: int, prioritiser) -> dict:

@@ -63,14 +63,15 @@ def _check(name: str) -> str:
 
 
 def make_prioritiser(texts: Sequence[str], ids: Sequence | None = None, *, model: str = DEFAULT_MODEL,
-                     seed: int = 0, embeddings=None) -> "Prioritiser":
+                     seed: int = 0, embeddings=None, embedding_cache=None) -> "Prioritiser":
     """A prioritiser for the named model; `embeddings` (one row per text) saves computing them
-    for a model that reads meaning."""
+    for a model that reads meaning, and `embedding_cache` (a `Store`) keeps those it computes."""
     from .prioritise import Prioritiser
     settings = MODELS[_check(model)]
     if not settings.get("embed_weight"):
-        embeddings = None
-    return Prioritiser(texts, ids, seed=seed, embeddings=embeddings, **settings)
+        embeddings = embedding_cache = None
+    return Prioritiser(texts, ids, seed=seed, embeddings=embeddings,
+                       embedding_cache=embedding_cache, **settings)
 
 
 def reads_meaning(name: str) -> bool:

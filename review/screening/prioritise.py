@@ -97,7 +97,8 @@ class Prioritiser:
     def __init__(self, texts: Sequence[str], ids: Sequence | None = None, *, seed: int = 0,
                  C: float = 0.11, include_weight: float = 9.8, char_weight: float = 0.9,
                  nearest_weight: float = 0.5, embed_weight: float = 0.0, embed_C: float = 1.0,
-                 embeddings: np.ndarray | None = None, max_trained: int = 1_500):
+                 embeddings: np.ndarray | None = None, embedding_cache=None,
+                 max_trained: int = 1_500):
         texts = ["" if t is None else str(t) for t in texts]
         if not texts:
             raise ValueError("a prioritiser needs at least one record")
@@ -115,6 +116,8 @@ class Prioritiser:
             raise ValueError(f"{len(embeddings)} embeddings for {len(texts)} texts")
         self._embeddings: np.ndarray | None = embeddings
         self.on_embedding_progress = None  # called with (done, total) while embedding
+        #: Where computed embeddings are kept and looked up (a `Store`; None: nowhere).
+        self.embedding_cache = embedding_cache
         self._texts: list[str] | None = texts
         self._features: sparse.csr_matrix | None = None
         self._nearest: _NearestInclude | None = None
@@ -172,10 +175,23 @@ class Prioritiser:
         if self._embeddings is None:
             if self._texts is None:
                 raise RuntimeError("this prioritiser was closed and has let its records go")
-            from .embeddings import embed
-            self._embeddings = embed(self._texts, progress=self.on_embedding_progress)
-            self._forget_texts()
+            self.use_embeddings(self.embedding_job().run(progress=self.on_embedding_progress))
         return self._embeddings
+
+    def embedding_job(self):
+        """The embeddings still to compute, as steps a background thread takes between rankings
+        (`review.screening.meaning.EmbeddingJob`, reading and filling `embedding_cache`)."""
+        if self._texts is None:
+            raise RuntimeError("this prioritiser was closed and has let its records go")
+        from .meaning import EmbeddingJob
+        return EmbeddingJob(self.ids.tolist(), self._texts, cache=self.embedding_cache)
+
+    def use_embeddings(self, vectors: np.ndarray) -> None:
+        """Rank with these embeddings (one row per record) from now on."""
+        if len(vectors) != self.n_records:
+            raise ValueError(f"{len(vectors)} embeddings for {self.n_records} records")
+        self._embeddings = vectors
+        self._forget_texts()
 
     @property
     def embeddings_pending(self) -> bool:

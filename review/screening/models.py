@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the command line lists the names without importing scikit-learn
     from .prioritise import Prioritiser
 
-__all__ = ["MODELS", "DEFAULT_MODEL", "model_names", "make_prioritiser", "describe", "reads_meaning"]
+__all__ = ["MODELS", "DEFAULT_MODEL", "model_names", "make_prioritiser", "describe", "reads_meaning",
+           "methods_words"]
 
 #: Name -> keyword arguments of `Prioritiser`.
 MODELS: dict[str, dict] = {
@@ -44,6 +45,20 @@ _DESCRIPTIONS = {
     "fused+meaning": "fused, and a linear SVM over sentence embeddings of title and abstract",
 }
 
+#: How the methods section of a report describes each model (after "an active-learning
+#: prioritiser (software: ...").
+_METHODS = {
+    "elas-u4": "a linear support vector machine over words and word pairs, ASReview LAB's "
+               "default model ELAS u4",
+    "fused": "linear support vector machines over words and character 4-grams with a "
+             "nearest-include similarity",
+    "words+nearest": "a linear support vector machine over words and word pairs with a "
+                     "nearest-include similarity",
+    "fused+meaning": "linear support vector machines over words, character 4-grams and "
+                     "sentence embeddings of title and abstract (WordLlama l2_supercat) with a "
+                     "nearest-include similarity",
+}
+
 #: The model a screening session uses unless told otherwise.
 DEFAULT_MODEL = "fused"
 
@@ -54,6 +69,11 @@ def model_names() -> list[str]:
 
 def describe(name: str) -> str:
     return _DESCRIPTIONS[_check(name)]
+
+
+def methods_words(name: str) -> str:
+    """The named model as a report's methods section describes it."""
+    return _METHODS[_check(name)]
 
 
 def _check(name: str) -> str:

@@ -233,3 +233,16 @@ def test_without_a_model_in_the_protocol_the_session_uses_the_default():
         finally:
             ranker.release()
     assert isinstance(make_prioritiser(TEXTS, model="elas-u4"), Prioritiser)
+
+
+def test_a_simulation_computes_the_meaning_at_its_first_model_update(counted):
+    """Outside a session (review simulate, the benchmark) the vectors are computed when the
+    first model update needs them, reporting progress, and equal those given at once."""
+    progress = []
+    prioritiser = make_prioritiser(TEXTS, model="fused+meaning", seed=2)
+    prioritiser.on_embedding_progress = lambda done, total: progress.append((done, total))
+    assert prioritiser.embeddings_pending
+    ranking = prioritiser.rank({0: 1, 2: 0})
+    assert not prioritiser.embeddings_pending and (8, 8) == progress[-1] and len(progress) >= 3
+    given = make_prioritiser(TEXTS, model="fused+meaning", seed=2, embeddings=embed(TEXTS))
+    assert np.allclose(ranking.scores, given.rank({0: 1, 2: 0}).scores)

@@ -521,3 +521,38 @@ def test_the_decision_bar_says_how_far_the_records_meaning_is_read(review, monke
 
 def test_a_model_that_does_not_read_meaning_shows_no_such_line(screener):
     assert "none" == screener.model_line.layout.display and screener.session.model_status is None
+
+
+def test_the_meaning_line_is_redrawn_on_the_event_loop_without_a_click(review, monkeypatch):
+    """In a kernel (a running asyncio loop) the line is redrawn every MODEL_LINE_SECONDS while
+    the meaning is read, from the loop's own thread, and stops once it is read."""
+    import asyncio
+    import html
+    import threading
+
+    from review.screening import meaning
+    from review.screening.embeddings import embed
+    permits = threading.Semaphore(0)
+
+    def gated(texts, progress=None):
+        assert permits.acquire(timeout=20)
+        return embed(texts, progress)
+
+    monkeypatch.setattr(meaning, "embed", gated)
+    monkeypatch.setattr(Screener, "MODEL_LINE_SECONDS", 0.05)
+    review.protocol.screening.model = "fused+meaning"
+
+    async def screen():
+        screener = Screener(ScreeningSession(review, "title_abstract", "tester"))
+        assert "Reading the records' meaning" in html.unescape(screener.model_line.value)
+        permits.release(10_000)
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, screener.session.ranker.wait_for_meaning, 60)
+        for _ in range(100):
+            if screener.model_line.layout.display == "none":
+                break
+            await asyncio.sleep(0.05)
+        assert "none" == screener.model_line.layout.display and not screener._model_ticking
+        screener.session.close()
+
+    asyncio.run(screen())

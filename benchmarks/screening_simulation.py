@@ -22,6 +22,7 @@ recall >= 95 % in at least 95 % of runs of each dataset, and before the last rec
     python benchmarks/screening_simulation.py --no-peer --datasets ADHD Triptans --seeds 1
     python benchmarks/screening_simulation.py --models elas-u4 fused --no-timing
     python benchmarks/screening_simulation.py --timing-only
+    python benchmarks/screening_simulation.py --timing-meaning     # embeddings, fused+meaning
 
 Results are cached by model settings, dataset, seed and priors: ours in
 ~/.cache/review-bench/ours (delete it after changing the model's code), the peer's in
@@ -47,8 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from review.errors import ReviewError  # noqa: E402
-from review.screening.models import MODELS, make_prioritiser  # noqa: E402
-from review.screening.prioritise import Prioritiser, record_text  # noqa: E402
+from review.screening.models import MODELS, make_prioritiser, reads_meaning  # noqa: E402
+from review.screening.prioritise import record_text  # noqa: E402
 from review.screening.simulate import load_labelled_csv, simulate  # noqa: E402
 from review.screening.stopping import (random_sample_test, stopping_point,  # noqa: E402
                                        validation_sample_size)
@@ -58,6 +59,7 @@ DATA = SHARED / "data" / "screening"
 PEER = SHARED / "peers" / "asreview_simulate.sh"
 CACHE = Path.home() / ".cache" / "review-peers" / "results"
 OURS_CACHE = Path.home() / ".cache" / "review-bench" / "ours"
+EMBEDDINGS_CACHE = Path.home() / ".cache" / "review-bench" / "embeddings"
 QUICK = ("ace", "virus", "ADHD", "CalciumChannelBlockers", "Triptans", "Kitchenham_2010")
 FIGURES = ("records_to_95pct_recall", "records_to_100pct_recall", "wss95", "recall_at_10pct")
 REFERENCE = "elas-u4"  # our reproduction of the peer's model
@@ -116,7 +118,8 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
     if cached_only:
         return None
     texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
-    prioritiser = make_prioritiser(texts, model=model, seed=seed)
+    prioritiser = make_prioritiser(texts, model=model, seed=seed,
+                                   embeddings=embeddings_of(texts) if reads_meaning(model) else None)
     if until_95:
         out = _until_95(frame, seed, prioritiser)
         target = partial
@@ -128,6 +131,19 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
     OURS_CACHE.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(out))
     return out
+
+
+def embeddings_of(texts: list[str]) -> np.ndarray:
+    """Sentence embeddings of a dataset's records, computed once and kept in
+    ~/.cache/review-bench/embeddings (by the texts and the embedding model's name)."""
+    from review.screening.embeddings import MODEL_NAME, embed
+    cached = EMBEDDINGS_CACHE / f"{_key(MODEL_NAME, *texts)}.npy"
+    if cached.exists():
+        return np.load(cached)
+    vectors = embed(texts)
+    EMBEDDINGS_CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(cached, vectors)
+    return vectors
 
 
 def _until_95(frame, seed: int, prioritiser) -> dict:
@@ -378,12 +394,13 @@ def perturbed_corpus(texts: list[str], labels: np.ndarray, n: int, seed: int = 0
     return out, np.asarray(y)
 
 
-def time_updates(texts, labels, n_decided: int, updates: int = 20, seed: int = 0) -> dict:
+def time_updates(texts, labels, n_decided: int, updates: int = 20, seed: int = 0,
+                 model: str = "fused", embeddings=None) -> dict:
     """Build features once, make a first update on `n_decided` decisions (timed apart), then
-    time `updates` refits, each with one more decision (all includes found so far are among
-    them, as in prioritised screening)."""
+    time `updates` refits of `model` (given its `embeddings` if it reads meaning), each with
+    one more decision (all includes found so far are among them, as in prioritised screening)."""
     t = time.perf_counter()
-    p = Prioritiser(texts, seed=seed)
+    p = make_prioritiser(texts, model=model, seed=seed, embeddings=embeddings)
     p.features  # built on first use (in a session on the background thread)
     build = time.perf_counter() - t
     rng = np.random.default_rng(seed)
@@ -412,7 +429,8 @@ def time_updates(texts, labels, n_decided: int, updates: int = 20, seed: int = 0
     ms, cpu_ms = np.array(times) * 1000, np.array(cpu) * 1000
     # CPU time (all threads) beside wall time: on a shared machine the wall time includes
     # waiting for other processes
-    return {"n_records": len(texts), "n_decided": n_decided, "features": p.features.shape[1],
+    return {"model": model, "n_records": len(texts), "n_decided": n_decided,
+            "features": p.features.shape[1],
             "build_seconds": round(build, 2), "first_update_seconds": round(first, 2),
             "char_build_seconds": round(char_build, 2),
             "p50_ms": round(float(np.percentile(ms, 50)), 1),
@@ -452,6 +470,9 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
     ap.add_argument("--timing-only", action="store_true", help="only time model updates")
     ap.add_argument("--no-timing", action="store_true", help="skip timing model updates")
+    ap.add_argument("--timing-meaning", action="store_true",
+                    help="only time embedding 50,000 records and updates of fused+meaning, with "
+                         "peak memory (benchmarks/meaning_timing.py)")
     ap.add_argument("--json", action="store_true", help="end with all results as one JSON line")
     ap.add_argument("--markdown", action="store_true", help="also print the README's table")
     ap.add_argument("--cached-only", action="store_true",
@@ -464,6 +485,12 @@ def main(argv=None) -> int:
     if not DATA.exists():
         sys.exit(f"{DATA} is absent: the shared data sit beside the project")
     result = {}
+    if args.timing_meaning:
+        from meaning_timing import meaning_timing
+        result["timing_meaning"] = meaning_timing()
+        if args.json:
+            print(json.dumps(result))
+        return 0
     if not args.timing_only:
         files = find_datasets(args.datasets or (QUICK if args.quick else None))
         rows = compare(files, args.seeds, args.models, not args.no_peer, not args.no_cache,

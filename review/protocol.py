@@ -22,6 +22,7 @@ from .protocol_report import (
     _report_problems,
 )
 from .protocol_schema import _SLUG, ExtractionField, ExtractionGroup, ExtractionSchema, _Strict
+from .screening.models import DEFAULT_MODEL, model_names
 
 __all__ = [
     "Protocol", "Search", "OtherMethodsSource", "ExclusionReason", "ExtractionField",
@@ -174,6 +175,17 @@ class Screening(_Strict):
     hide_ai_score_when_blind: bool = False
     automation_may_exclude: bool = False
     stopping: StoppingRule = StoppingRule()
+    #: The AI order at title/abstract (`review.screening.models`); "elas-u4" orders records as
+    #: ASReview LAB's default does.
+    model: str = DEFAULT_MODEL
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        if value not in model_names():
+            raise ValueError(f"the AI order's model must be one of {', '.join(model_names())}, "
+                             f"not {value!r}")
+        return value
 
 
 DUPLICATE_KINDS = ("erratum", "retraction", "comment", "preprint", "conference_abstract")

@@ -97,6 +97,19 @@ def test_automation_that_excluded_records_is_reported():
     assert "it excluded 37 records" in rows_of(fill_checklists(found))["8"].text
 
 
+def test_the_methods_describe_the_model_the_protocol_chose():
+    """The prioritiser is described as the protocol's `screening.model` orders records."""
+    screening = load_protocol(EXAMPLE).screening
+    words = {}
+    for model in ("fused", "elas-u4", "fused+meaning"):
+        chosen = facts(screening=screening.model_copy(update={"model": model}))
+        words[model] = rows_of(fill_checklists(chosen))["8"].text
+    assert "over words and character 4-grams with a nearest-include similarity" in words["fused"]
+    assert "ASReview LAB's default model ELAS u4" in words["elas-u4"]
+    assert "sentence embeddings of title and abstract" in words["fused+meaning"]
+    assert "4-grams" not in words["elas-u4"]
+
+
 def test_protocol_fields_for_the_checklist_are_validated():
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     data["amendments"] = [{"date": "sometime", "change": ""}]

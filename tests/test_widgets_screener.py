@@ -481,3 +481,78 @@ def test_a_fault_of_ours_is_said_plainly_not_as_a_python_message(screener, revie
     screener.action_buttons["include"].click()
     assert "something went wrong in the screener" in screener.status.value
     assert "NoneType" not in screener.status.value and "AttributeError" not in screener.status.value
+
+
+def test_the_decision_bar_says_how_far_the_records_meaning_is_read(review, monkeypatch):
+    """With the protocol's model fused+meaning, a line of the decision bar counts the records
+    embedded while the background thread reads them (refreshed with the screener), goes once
+    they are read, and says plainly when they could not be, the order going on from words."""
+    import html
+    import threading
+
+    from review.screening import meaning
+    from review.screening.embeddings import embed
+    permits = threading.Semaphore(0)
+
+    def gated(texts, progress=None):
+        assert permits.acquire(timeout=20)
+        return embed(texts, progress)
+
+    monkeypatch.setattr(meaning, "embed", gated)
+    review.protocol.screening.model = "fused+meaning"
+    screener = Screener(ScreeningSession(review, "title_abstract", "tester"))
+    n = len(screener.session.records)
+    assert screener.model_line.layout.display is None
+    assert (f"Reading the records' meaning for the AI order: 0 / {n:,} records"
+            in html.unescape(screener.model_line.value))
+    assert screener.model_line in screener.decision_bar.children
+    permits.release(n)
+    assert screener.session.ranker.wait_for_meaning(60)
+    screener.action_buttons["include"].click()  # any redraw
+    assert "none" == screener.model_line.layout.display and "" == screener.model_line.value
+    screener.session.ranker.meaning_error = OSError("no <weights> file")
+    screener.refresh()
+    assert screener.model_line.layout.display is None
+    assert "no &lt;weights&gt; file" in screener.model_line.value  # escaped
+    assert ("The AI order could not read the records' meaning (no <weights> file); it goes on "
+            "from their words alone") in html.unescape(screener.model_line.value)
+    screener.session.close()
+
+
+def test_a_model_that_does_not_read_meaning_shows_no_such_line(screener):
+    assert "none" == screener.model_line.layout.display and screener.session.model_status is None
+
+
+def test_the_meaning_line_is_redrawn_on_the_event_loop_without_a_click(review, monkeypatch):
+    """In a kernel (a running asyncio loop) the line is redrawn every MODEL_LINE_SECONDS while
+    the meaning is read, from the loop's own thread, and stops once it is read."""
+    import asyncio
+    import html
+    import threading
+
+    from review.screening import meaning
+    from review.screening.embeddings import embed
+    permits = threading.Semaphore(0)
+
+    def gated(texts, progress=None):
+        assert permits.acquire(timeout=20)
+        return embed(texts, progress)
+
+    monkeypatch.setattr(meaning, "embed", gated)
+    monkeypatch.setattr(Screener, "MODEL_LINE_SECONDS", 0.05)
+    review.protocol.screening.model = "fused+meaning"
+
+    async def screen():
+        screener = Screener(ScreeningSession(review, "title_abstract", "tester"))
+        assert "Reading the records' meaning" in html.unescape(screener.model_line.value)
+        permits.release(10_000)
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, screener.session.ranker.wait_for_meaning, 60)
+        for _ in range(100):
+            if screener.model_line.layout.display == "none":
+                break
+            await asyncio.sleep(0.05)
+        assert "none" == screener.model_line.layout.display and not screener._model_ticking
+        screener.session.close()
+
+    asyncio.run(screen())

@@ -2,6 +2,7 @@
 review's facts into text for the manuscript and says what the authors must still write."""
 from __future__ import annotations
 
+from ..screening.models import methods_words
 from .checklist_facts import ChecklistFacts, StageFacts
 from .checklist_text import (
     FILLED,
@@ -102,9 +103,8 @@ def _selection(f: ChecklistFacts):
         text += (", nor the prioritiser's relevance score." if screening.hide_ai_score_when_blind
                  else ".")
     text += (" Records were offered for screening in the order of an active-learning prioritiser "
-             f"({f.software}: linear support vector machines over words and character 4-grams "
-             "with a nearest-include similarity, refitted after each decision); it only ordered "
-             "the records.")
+             f"({f.software}: {methods_words(screening.model)}, refitted after each decision); "
+             "it only ordered the records.")
     if screening.automation_may_exclude or f.automation_excluded:
         text += (f" The protocol allowed the prioritiser's stopping rule to exclude unscreened "
                  f"records; it excluded {plural(f.automation_excluded, 'record')}.")

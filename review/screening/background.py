@@ -36,7 +36,10 @@ class BackgroundPrioritiser:
     The word features are built on this thread too, after the first (random) ranking, so that
     opening a review never waits for them. The first model ranking comes without the character
     SVM, whose features this thread builds just after it; the same decisions are then ranked
-    again with them, unless newer ones wait.
+    again with them, unless newer ones wait. A model that reads the records' meaning has them
+    embedded here after the word features, a block at a time between rankings (from the store's
+    cache where it holds them; `meaning_progress` says how far), and ranks without that opinion
+    until they are all there.
 
     The thread runs at a lower OS priority than the kernel's (`review.threads`), and a refit
     starts only once the decisions have been still for `settle_seconds` (at most
@@ -52,12 +55,18 @@ class BackgroundPrioritiser:
         prioritiser.defer_char_features = True
         self.on_ranking = on_ranking
         self.error: BaseException | None = None
+        #: Why the records' meaning could not be read (the order goes on without that opinion).
+        self.meaning_error: BaseException | None = None
         self.computed = 0  # rankings finished, for tests and diagnostics
         self._cond = threading.Condition()
         self._pending: tuple[int, dict] | None = None
         self._submitted = 0
         self._closed = False
         self._latest = prioritiser.rank({})
+        self._latest_labels: dict = {}
+        self._embedding = None  # the EmbeddingJob under way
+        self._ranking_now = False
+        self._given_up: set[str] = set()  # chores that failed once, not tried again
         self._thread = threading.Thread(target=self._work, name="review-prioritiser", daemon=True)
         self._thread.start()
         _LIVE.add(self)
@@ -80,6 +89,23 @@ class BackgroundPrioritiser:
     def scores(self) -> dict | None:
         """Record id -> relevance score from the newest ranking, or None without a model yet."""
         return self._latest.score_of()
+
+    @property
+    def meaning_progress(self) -> tuple[int, int] | None:
+        """(records embedded, records) while the records' meaning is being read for the AI
+        order, else None (a model that does not read it, done, or failed)."""
+        if not self.prioritiser.embeddings_pending or self._closed:
+            return None
+        job = self._embedding
+        return (0, self.prioritiser.n_records) if job is None else (job.done, job.total)
+
+    def wait_for_meaning(self, timeout: float | None = None) -> bool:
+        """Block until the records' meaning is read (or given up) and ranked with (tests)."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._closed or (not self.prioritiser.embeddings_pending
+                                         and self._pending is None and not self._ranking_now
+                                         and self._latest.version >= self._submitted), timeout)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every submission so far is ranked (for scripts and tests, not widgets)."""
@@ -127,47 +153,93 @@ class BackgroundPrioritiser:
             if self._submitted == seen:
                 return
 
+    def _chore(self) -> str | None:
+        """What to build between rankings, if anything: the word features first (while the
+        order is random), the character features once a model ranks, then the records' meaning
+        a block at a time (newer decisions are ranked between two blocks)."""
+        p = self.prioritiser
+        if p.features_pending and "features" not in self._given_up:
+            return "features"
+        if self._latest.method == MODEL and p.char_features_pending:
+            return "char_features"
+        if p.embeddings_pending and not p.features_pending:
+            return "embeddings"
+        return None
+
     def _work(self) -> None:
         lower_thread_priority()
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._pending is not None or self._closed)
+                self._cond.wait_for(lambda: self._pending is not None or self._closed
+                                    or self._chore() is not None)
                 if self._pending is not None and self._pending[0] > self._latest.version \
                         and self.settle_seconds > 0:
                     self._settle()
                 if self._closed:
                     return
-                version, labels = self._pending
-                self._pending = None
-            try:
-                ranking = replace(self.prioritiser.rank(labels), version=version)
-                ranking.score_of()  # its look-up table is built here, not at the reviewer's click
-            except Exception as exc:  # keep the last good ranking; session.model_problem says so
-                self.error = exc
-                ranking = replace(self._latest, version=version)
-            with self._cond:
-                self._latest = ranking
-                self.computed += 1
-                self._cond.notify_all()
-            if self.on_ranking is not None:
-                self.on_ranking(ranking)
-            if self.prioritiser.features_pending:  # the words, while the order is random
-                self._build("features")
-            elif ranking.method == MODEL and self.prioritiser.char_features_pending:
-                if self._build("char_features"):
-                    with self._cond:  # rank the same decisions again, unless newer ones wait
-                        if self._pending is None and not self._closed:
-                            self._pending = (version, labels)
+                job, self._pending = self._pending, None
+                self._ranking_now = job is not None
+                chore = None if job is not None else self._chore()
+            if job is not None:
+                self._rank(*job)
+            elif chore is not None:
+                again = self._build(chore)
+                with self._cond:
+                    if again:
+                        self._rank_again()
+                    self._cond.notify_all()
+
+    def _rank_again(self) -> None:
+        """(Holding the condition.) Rank the latest decisions again with what was just built,
+        unless newer ones wait."""
+        if self._pending is None and not self._closed and self._latest.method == MODEL:
+            self._pending = (self._latest.version, self._latest_labels)
+
+    def _rank(self, version: int, labels: dict) -> None:
+        try:
+            ranking = replace(self.prioritiser.rank(labels), version=version)
+            ranking.score_of()  # its look-up table is built here, not at the reviewer's click
+        except Exception as exc:  # keep the last good ranking; session.model_problem says so
+            self.error = exc
+            ranking = replace(self._latest, version=version)
+        with self._cond:
+            self._latest, self._latest_labels = ranking, labels
+            self._ranking_now = False
+            self.computed += 1
+            self._cond.notify_all()
+        if self.on_ranking is not None:
+            self.on_ranking(ranking)
 
     def _build(self, what: str) -> bool:
-        """Build the prioritiser's `what` ("features" or "char_features"); a failure is kept
-        for the session to show, and without character features the ranking goes on without
-        the character SVM."""
+        """Build the prioritiser's `what`; True when the ranking should be made again with it.
+        A failure is kept for the session to show, and the ranking goes on without that
+        opinion (the character SVM, or the records' meaning)."""
         try:
+            if what == "embeddings":
+                return self._embed_block()
             getattr(self.prioritiser, what)
-            return True
+            return what == "char_features"
         except Exception as exc:  # noqa: BLE001 - kept, like a failed refit
+            if what == "embeddings":
+                self.meaning_error, self._embedding = exc, None
+                self.prioritiser.embed_weight = 0
+                return False
             self.error = exc
+            self._given_up.add(what)
             if what == "char_features":
                 self.prioritiser.char_weight = 0
             return False
+
+    def _embed_block(self) -> bool:
+        """One step of the records' meaning (the stored vectors, or one block); once all are
+        read the prioritiser ranks with them, from the latest decisions again."""
+        if self._embedding is None:
+            self._embedding = self.prioritiser.embedding_job()
+        job = self._embedding
+        if not job.step():
+            return False
+        with self._cond:  # taken up and queued at once: `wait_for_meaning` sees both or neither
+            self.prioritiser.use_embeddings(job.vectors)
+            self._embedding = None
+            self._rank_again()
+        return False

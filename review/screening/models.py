@@ -11,6 +11,9 @@ one tested code path:
   weights 1, 0.9 and 0.5 (weights an earlier version chose on the benchmark's own datasets).
 - ``words+nearest``: the word SVM and the nearest include (weights 1 and 0.5), without the
   character SVM (half the work of an update).
+- ``fused+meaning``: ``fused`` and a fourth opinion, a linear SVM over each record's sentence
+  embedding (`review.screening.embeddings`: meaning rather than words; weight 0.25), so that a
+  relevant record worded unlike the includes so far can still rise.
 
 Which of them the project uses by default (`DEFAULT_MODEL`) is chosen by cross-validation across
 labelled reviews in benchmarks/screening_simulation.py: leave one review out, choose the model
@@ -24,19 +27,36 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the command line lists the names without importing scikit-learn
     from .prioritise import Prioritiser
 
-__all__ = ["MODELS", "DEFAULT_MODEL", "model_names", "make_prioritiser", "describe"]
+__all__ = ["MODELS", "DEFAULT_MODEL", "model_names", "make_prioritiser", "describe", "reads_meaning",
+           "methods_words"]
 
 #: Name -> keyword arguments of `Prioritiser`.
 MODELS: dict[str, dict] = {
     "elas-u4": {"char_weight": 0.0, "nearest_weight": 0.0},
     "fused": {"char_weight": 0.9, "nearest_weight": 0.5},
     "words+nearest": {"char_weight": 0.0, "nearest_weight": 0.5},
+    "fused+meaning": {"char_weight": 0.9, "nearest_weight": 0.5, "embed_weight": 0.25},
 }
 
 _DESCRIPTIONS = {
     "elas-u4": "ASReview LAB's default (ELAS u4): linear SVM over words and word pairs",
     "fused": "SVMs over words and over word pieces, and similarity to the nearest include",
     "words+nearest": "linear SVM over words and word pairs, and similarity to the nearest include",
+    "fused+meaning": "fused, and a linear SVM over sentence embeddings of title and abstract",
+}
+
+#: How the methods section of a report describes each model (after "an active-learning
+#: prioritiser (software: ...").
+_METHODS = {
+    "elas-u4": "a linear support vector machine over words and word pairs, ASReview LAB's "
+               "default model ELAS u4",
+    "fused": "linear support vector machines over words and character 4-grams with a "
+             "nearest-include similarity",
+    "words+nearest": "a linear support vector machine over words and word pairs with a "
+                     "nearest-include similarity",
+    "fused+meaning": "linear support vector machines over words, character 4-grams and "
+                     "sentence embeddings of title and abstract (WordLlama l2_supercat) with a "
+                     "nearest-include similarity",
 }
 
 #: The model a screening session uses unless told otherwise.
@@ -51,6 +71,11 @@ def describe(name: str) -> str:
     return _DESCRIPTIONS[_check(name)]
 
 
+def methods_words(name: str) -> str:
+    """The named model as a report's methods section describes it."""
+    return _METHODS[_check(name)]
+
+
 def _check(name: str) -> str:
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
@@ -58,7 +83,17 @@ def _check(name: str) -> str:
 
 
 def make_prioritiser(texts: Sequence[str], ids: Sequence | None = None, *, model: str = DEFAULT_MODEL,
-                     seed: int = 0) -> "Prioritiser":
-    """A prioritiser for the named model."""
+                     seed: int = 0, embeddings=None, embedding_cache=None) -> "Prioritiser":
+    """A prioritiser for the named model; `embeddings` (one row per text) saves computing them
+    for a model that reads meaning, and `embedding_cache` (a `Store`) keeps those it computes."""
     from .prioritise import Prioritiser
-    return Prioritiser(texts, ids, seed=seed, **MODELS[_check(model)])
+    settings = MODELS[_check(model)]
+    if not settings.get("embed_weight"):
+        embeddings = embedding_cache = None
+    return Prioritiser(texts, ids, seed=seed, embeddings=embeddings,
+                       embedding_cache=embedding_cache, **settings)
+
+
+def reads_meaning(name: str) -> bool:
+    """Whether the named model needs sentence embeddings of the records."""
+    return bool(MODELS[_check(name)].get("embed_weight"))

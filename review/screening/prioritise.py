@@ -96,7 +96,9 @@ class Prioritiser:
 
     def __init__(self, texts: Sequence[str], ids: Sequence | None = None, *, seed: int = 0,
                  C: float = 0.11, include_weight: float = 9.8, char_weight: float = 0.9,
-                 nearest_weight: float = 0.5, max_trained: int = 1_500):
+                 nearest_weight: float = 0.5, embed_weight: float = 0.0, embed_C: float = 1.0,
+                 embeddings: np.ndarray | None = None, embedding_cache=None,
+                 max_trained: int = 1_500):
         texts = ["" if t is None else str(t) for t in texts]
         if not texts:
             raise ValueError("a prioritiser needs at least one record")
@@ -108,7 +110,14 @@ class Prioritiser:
             raise ValueError("record ids must be unique")
         self.seed, self.C, self.include_weight = seed, C, include_weight
         self.char_weight, self.nearest_weight = char_weight, nearest_weight
+        self.embed_weight, self.embed_C = embed_weight, embed_C
         self.max_trained = max_trained
+        if embeddings is not None and len(embeddings) != len(texts):
+            raise ValueError(f"{len(embeddings)} embeddings for {len(texts)} texts")
+        self._embeddings: np.ndarray | None = embeddings
+        self.on_embedding_progress = None  # called with (done, total) while embedding
+        #: Where computed embeddings are kept and looked up (a `Store`; None: nowhere).
+        self.embedding_cache = embedding_cache
         self._texts: list[str] | None = texts
         self._features: sparse.csr_matrix | None = None
         self._nearest: _NearestInclude | None = None
@@ -126,7 +135,8 @@ class Prioritiser:
     def opinion_weights(self) -> np.ndarray:
         """Weights of the opinions in the fused ranking: word SVM, then the character SVM and
         the nearest include unless weighed 0 (and then not computed)."""
-        return np.array([1.0] + [w for w in (self.char_weight, self.nearest_weight) if w])
+        return np.array([1.0] + [w for w in (self.char_weight, self.nearest_weight,
+                                             self.embed_weight) if w])
 
     @property
     def features(self) -> sparse.csr_matrix:
@@ -158,16 +168,47 @@ class Prioritiser:
             self._forget_texts()
         return self._char_features
 
+    @property
+    def embeddings(self) -> np.ndarray:
+        """A sentence embedding per record (`review.screening.embeddings`), computed on first
+        use unless given."""
+        if self._embeddings is None:
+            if self._texts is None:
+                raise RuntimeError("this prioritiser was closed and has let its records go")
+            self.use_embeddings(self.embedding_job().run(progress=self.on_embedding_progress))
+        return self._embeddings
+
+    def embedding_job(self):
+        """The embeddings still to compute, as steps a background thread takes between rankings
+        (`review.screening.meaning.EmbeddingJob`, reading and filling `embedding_cache`)."""
+        if self._texts is None:
+            raise RuntimeError("this prioritiser was closed and has let its records go")
+        from .meaning import EmbeddingJob
+        return EmbeddingJob(self.ids.tolist(), self._texts, cache=self.embedding_cache)
+
+    def use_embeddings(self, vectors: np.ndarray) -> None:
+        """Rank with these embeddings (one row per record) from now on."""
+        if len(vectors) != self.n_records:
+            raise ValueError(f"{len(vectors)} embeddings for {self.n_records} records")
+        self._embeddings = vectors
+        self._forget_texts()
+
+    @property
+    def embeddings_pending(self) -> bool:
+        """Whether the embedding opinion is wanted but its vectors are not computed yet."""
+        return bool(self.embed_weight) and self._embeddings is None
+
     def release(self) -> None:
         """Let the texts and feature matrices go, for good: a closed screening session, which a
         notebook may keep alive through its widget, then holds none of them."""
         self._texts = self._features = self._char_features = self._char_halves = None
-        self._nearest = self._last_scores = None
+        self._nearest = self._last_scores = self._embeddings = None
         self.released = True
 
     def _forget_texts(self) -> None:
         """The texts are kept only until every feature set wanted is built."""
-        if self._features is not None and (self._char_features is not None or not self.char_weight):
+        if self._features is not None and (self._char_features is not None or not self.char_weight) \
+                and (self._embeddings is not None or not self.embed_weight):
             self._texts = None
 
     @property
@@ -198,6 +239,13 @@ class Prioritiser:
                                              self.C, self.include_weight)
         opinions, weights = [self._svm_scores(self.features, train_rows, train_y)], [1.0]
         nearest = self._nearest.similarity(rows[y == 1]) if self.nearest_weight else None
+        with_meaning = bool(self.embed_weight) and not (self.defer_char_features
+                                                        and self.embeddings_pending)
+        if with_meaning:
+            vectors = self.embeddings
+            coef, intercept = self._svm(vectors[train_rows], train_y, self.embed_C,
+                                        self.include_weight)
+            meaning = vectors @ coef.astype(vectors.dtype) + intercept
         if with_chars:
             coef, intercept = char_fit.result()
             opinions.append(_score_on_two_cores(self._char_halves, coef) + intercept)
@@ -205,6 +253,9 @@ class Prioritiser:
         if self.nearest_weight:
             opinions.append(nearest)
             weights.append(self.nearest_weight)
+        if with_meaning:
+            opinions.append(meaning)
+            weights.append(self.embed_weight)
         undecided = np.ones(self.n_records, dtype=bool)
         undecided[rows] = False
         scores = _fuse(np.column_stack(opinions), np.array(weights), among=undecided)

@@ -17,6 +17,7 @@ from .records import pdf_for, screening_records
 from .session_types import (Action, DecisionNotSaved, PendingDecision, Progress, Ranker,  # noqa: F401
                             ScreeningItem, _close_ranker, _default_ranker,
                             screening_order_labels)
+from .wording import meaning_problem, meaning_status
 from .when_to_stop import VALIDATION_NOTE, HintWorker, stopping_report, team_order
 
 __all__ = ["ScreeningSession", "ScreeningItem", "Progress", "Action", "Ranker", "PendingDecision",
@@ -59,7 +60,8 @@ class ScreeningSession:
         self._closed = False
         self._hint_worker = None
         self._replace_earlier_session()
-        self.ranker = _default_ranker(self.records, seed) if ranker == "auto" and \
+        self.ranker = _default_ranker(self.records, seed, self.protocol.screening.model,
+                                      self.store) if ranker == "auto" and \
             stage == "title_abstract" and role != RESOLVER else (None if ranker == "auto" else ranker)
         if self.ranker is not None:
             weakref.finalize(self, _close_ranker, self.ranker)
@@ -119,11 +121,17 @@ class ScreeningSession:
         come in the last order the model computed, and every decision is saved as before."""
         error = getattr(self.ranker, "error", None)
         if error is None:
-            return None
+            return meaning_problem(self.ranker)
         detail = str(error).strip() or type(error).__name__
         return (f"The AI ordering stopped updating after an error ({detail}). Records now come "
                 f"in the last order it computed; your decisions are saved as usual. Re-run the "
                 f"session cell to restart it; if the error comes back, report it.")
+
+    @property
+    def model_status(self) -> str | None:
+        """What the AI order is still working out, in plain words ("Reading the records'
+        meaning for the AI order: 12,000 / 50,000 records"), or None."""
+        return meaning_status(self.ranker)
 
     # -- the protocol at hand -------------------------------------------------------------------
     @property

@@ -73,14 +73,19 @@ class _Mine:
     decided: dict[int, str] = field(default_factory=dict)
 
 
-def _default_ranker(records: pd.DataFrame, seed: int) -> Ranker | None:
-    """The project's prioritiser on its own thread, over title and abstract of every record."""
+def _default_ranker(records: pd.DataFrame, seed: int, model: str | None = None,
+                    store=None) -> Ranker | None:
+    """The protocol's model (`screening.model`; the project's default without one) on its own
+    thread, over title and abstract of every record; a model that reads the records' meaning
+    keeps their embeddings in `store`."""
     if records.empty:
         return None
-    from .models import make_prioritiser
+    from .models import DEFAULT_MODEL, make_prioritiser
     from .prioritise import BackgroundPrioritiser, record_text
     texts = [record_text(t, a) for t, a in zip(records["title"], records["abstract"])]
-    return BackgroundPrioritiser(make_prioritiser(texts, ids=list(records.index), seed=seed))
+    return BackgroundPrioritiser(make_prioritiser(texts, ids=list(records.index), seed=seed,
+                                                  model=model or DEFAULT_MODEL,
+                                                  embedding_cache=store))
 
 
 def _close_ranker(ranker) -> None:

@@ -21,6 +21,7 @@ from .faults import lock_wait, sqlite_path, store_failure
 from ..records import LIST_FIELDS, RECORD_COLUMNS
 from ._log import current_user, next_id, now
 from .certainty import CertaintyMixin
+from .embeddings import EmbeddingsMixin
 from .identity import IdentityMixin
 from .protocol import ProtocolMixin
 from .screening import ScreeningMixin
@@ -95,7 +96,7 @@ _PG_WRITE_LOCK = 0x5EE1A0E
 
 
 class Store(IdentityMixin, ProtocolMixin, ScreeningMixin, StudiesMixin, VerificationMixin,
-            CertaintyMixin):
+            CertaintyMixin, EmbeddingsMixin):
     """One review's tables. Every write is one transaction: it lands whole or not at all."""
 
     def __init__(self, url: str):

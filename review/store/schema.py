@@ -13,10 +13,11 @@ __all__ = ["metadata", "settings", "sources", "records", "events", "record_clust
            "works", "record_works", "studies", "study_reports", "screening_decisions",
            "screening_finals", "extraction_values", "extraction_finals", "judgements",
            "judgement_finals", "protocol_versions", "SCHEMA_HEAD", "EVENT_STAGES",
-           "EVENT_ACTIONS", "EVENT_ROLES", "STATE_TABLES", "certainty_judgements"]
+           "EVENT_ACTIONS", "EVENT_ROLES", "STATE_TABLES", "certainty_judgements",
+           "record_embeddings"]
 
 #: The Alembic revision this code expects the store to be at.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 #: Every stage and action the log knows; the database refuses any other.
 EVENT_STAGES = ("identification", "dedup", "works", "title_abstract", "full_text", "extraction",
@@ -297,6 +298,19 @@ certainty_judgements = sa.Table(
     sa.Column("reviewer", sa.String(200), nullable=False),
     sa.Column("at", sa.String(40), nullable=False),
     sa.Column("event_id", sa.Integer, sa.ForeignKey("events.event_id"), nullable=False),
+)
+
+#: A cache of derived data, not review state: each screened record's sentence embedding (float32
+#: bytes, `review.screening.embeddings`) by the named model, with the SHA-256 of the text it was
+#: computed from, so that a record is embedded once and again only when its title or abstract
+#: changes. No event writes it and `review verify` neither reads nor needs it: emptying it only
+#: costs the vectors' recomputation. `record_id` is the id the screener shows (the work's).
+record_embeddings = sa.Table(
+    "record_embeddings", metadata,
+    sa.Column("record_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("model", sa.String(100), primary_key=True),
+    sa.Column("text_sha256", sa.String(64), nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
 )
 
 #: Current-state tables, in the order they are cleared (children first) and compared.

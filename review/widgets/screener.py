@@ -60,6 +60,8 @@ class Screener(RecordHtml, KeyboardView):
         self.style_sheet = widgets.HTML(_STYLE, layout=widgets.Layout(display="none"))
         self.header = widgets.HTML()
         self.stopping = widgets.HTML()
+        self.model_line = widgets.HTML()  # the AI order's work under way, or its problem
+        self._model_ticking = False
         self.agreement = widgets.HTML()
         self._agreement_thread: ThreadPoolExecutor | None = None
         self._agreement_drawn: Future = Future()
@@ -114,7 +116,7 @@ class Screener(RecordHtml, KeyboardView):
                         + (" · n not retrieved · p PDF" if self.full_text else "") + " · u undo",
                         extra_keys=[str(d) for d in range(1, 10)])
         self.decision_bar = widgets.VBox([self.key_catcher, self.header, self.stopping,
-                                          self.buttons, self.note, self.status, self.style_sheet])
+                                          self.model_line, self.buttons, self.note, self.status, self.style_sheet])
         self.decision_bar.add_class("review-decision-bar")
         self.record_area = widgets.VBox(
             [self.record, self.ai_score, self.others, self.pdf_row, self.pdf_viewer,
@@ -290,6 +292,7 @@ class Screener(RecordHtml, KeyboardView):
         self._draw_record(item)
         self._draw_progress()
         self._draw_stopping()
+        self._draw_model()
         self._draw_agreement()
 
     def _draw_record(self, item: ScreeningItem | None) -> None:
@@ -346,6 +349,44 @@ class Screener(RecordHtml, KeyboardView):
         self.stopping.value = (f"<div class='review-line' style='color:#555' "
                                f"title='{html.escape(text, quote=True)}'>"
                                f"{html.escape(text) or '&nbsp;'}</div>")
+
+    #: Seconds between two redraws of the AI order's progress line while nothing is clicked.
+    MODEL_LINE_SECONDS = 2.0
+
+    def _draw_model(self) -> None:
+        """The AI order's line: how far it has read the records' meaning, or what went wrong;
+        hidden when there is nothing to say. Redrawn with the screener, and every
+        `MODEL_LINE_SECONDS` on the kernel's event loop while the reading goes on (only the
+        kernel's thread sets a widget's value)."""
+        session = self.session
+        problem = getattr(session, "model_problem", None)
+        status = getattr(session, "model_status", None)
+        if problem:
+            self.model_line.value = _ERROR.format(html.escape(problem))
+        elif status:
+            self.model_line.value = (f"<div class='review-line' style='color:#555'>"
+                                     f"{html.escape(status)}</div>")
+        else:
+            self.model_line.value = ""
+        self.model_line.layout.display = None if (problem or status) else "none"
+        if status and not problem:
+            self._tick_model_line()
+
+    def _tick_model_line(self) -> None:
+        if self._model_ticking:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # outside a running kernel: redrawn with the screener only
+
+        def tick():
+            self._model_ticking = False
+            if getattr(self, "comm", None) is not None and not getattr(self.session, "closed", False):
+                self._draw_model()
+
+        self._model_ticking = True
+        loop.call_later(self.MODEL_LINE_SECONDS, tick)
 
     # -- the agreement line -----------------------------------------------------------------------
     def _draw_agreement(self) -> None:

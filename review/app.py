@@ -13,6 +13,7 @@ import html
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -173,6 +174,19 @@ def app_command(folder: Path, *, port: int, ip: str = "127.0.0.1",
     return command
 
 
+def _stop_on_sigterm():
+    """Make `kill` (SIGTERM) stop the app as Ctrl-C does: Voila stopped and waited for, the
+    generated pages removed. Without it Voila and its kernels outlived the command. Returns the
+    previous handler (None when not on the main thread, where no handler can be set)."""
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:
+        return None
+
+
 def serve(review_dir: str | Path, *, port: int = 8866, ip: str = "127.0.0.1") -> int:
     """Run the app until Ctrl-C; pages are generated into a temporary folder removed after."""
     from .project import open_review
@@ -183,6 +197,7 @@ def serve(review_dir: str | Path, *, port: int = 8866, ip: str = "127.0.0.1") ->
     local = ip in ("127.0.0.1", "localhost", "::1")
     token = None if local else secrets.token_urlsafe(16)
     folder = Path(tempfile.mkdtemp(prefix="review-app-"))
+    previous = _stop_on_sigterm()
     try:
         write_pages(folder, review_dir)
         address = f"http://{'[' + ip + ']' if ':' in ip else ip}:{port}/voila/render/index.ipynb"
@@ -205,4 +220,6 @@ def serve(review_dir: str | Path, *, port: int = 8866, ip: str = "127.0.0.1") ->
                 process.kill()
             return 130
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(folder, ignore_errors=True)

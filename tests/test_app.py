@@ -80,6 +80,26 @@ def test_the_app_command_refuses_a_folder_that_is_not_a_review(tmp_path, capsys)
     assert "not a review folder" in capsys.readouterr().err
 
 
+
+def test_the_server_is_voila_started_without_the_iri_parser(tmp_path, example):
+    """jsonschema's IRI parser costs every start of the app a second or more: the server and the
+    command skip it, and nbformat still reads and validates the pages."""
+    import voila
+
+    command = app_command(tmp_path, port=9999)
+    version = subprocess.run([*command[:3], "--version"], capture_output=True, text=True,
+                             timeout=120)
+    assert (version.returncode, version.stdout.strip()) == (0, voila.__version__)
+    probe = ("from review.app import without_iri_parser, write_pages; without_iri_parser()\n"
+             "import pathlib, sys, nbformat, voila.app\n"
+             f"for p in write_pages(pathlib.Path({str(tmp_path / 'pages')!r}), "
+             f"pathlib.Path({str(example)!r})):\n"
+             "    nbformat.validate(nbformat.read(str(p), as_version=4))\n"
+             "print(sys.modules['rfc3987_syntax'])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120)
+    assert (out.returncode, out.stdout.strip()) == (0, "None"), out.stderr
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:

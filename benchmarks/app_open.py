@@ -236,7 +236,7 @@ def main() -> int:
     summary = summarise(runs)
     loads = [x for r in runs for x in (r["load_before"], r["load_after"])]
     verdict = summary["app_start_to_index"]["median_s"] <= TARGET_SECONDS
-    pages_ok = all(summary[k]["median_s"] <= TARGET_SECONDS for k, _c, _l in STEPS)
+    pages_ok = all(summary[k]["median_s"] <= TARGET_SECONDS for k, _c, _l in STEPS[1:])
     if args.json:
         print(json.dumps({"review": built, "cpus": os.cpu_count(), "runs": runs,
                           "summary": summary, "target_s": TARGET_SECONDS,

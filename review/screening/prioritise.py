@@ -17,9 +17,8 @@ from functools import cached_property
 
 import numpy as np
 from scipy import sparse
-
-# scikit-learn (over a second to import, most of it scipy.stats) is imported where a model is
-# built, on the background thread in a screening session: a screening page opens without it.
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
 
 from ..threads import lower_thread_priority
 
@@ -222,7 +221,6 @@ class Prioritiser:
         n_in = int(y.sum())
         weight = np.where(y == 1, 1.0, n_in / (include_weight * (len(y) - n_in)))
         weight *= len(y) / weight.sum()
-        from sklearn.svm import LinearSVC
         model = LinearSVC(C=C, loss="squared_hinge", tol=1e-3, random_state=self.seed)
         model.fit(X, y, sample_weight=weight)
         return model.coef_.ravel(), float(model.intercept_[0])
@@ -333,7 +331,6 @@ _SIMILARITY_BLOCK = 256
 def _tfidf(texts: Sequence[str]) -> sparse.csr_matrix:
     """Words and word pairs, sublinear tf, L2-normalised rows; terms in nearly every record say
     nothing about relevance. Empty texts give empty rows rather than an error."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95,
                                  dtype=np.float32)
     try:
@@ -399,7 +396,6 @@ def _char_tfidf(texts: Sequence[str]) -> sparse.csr_matrix:
     """Four-character pieces within words (padded at the word's edges), sublinear tf, L2 rows;
     pieces in a single record or in nearly every record are left out. Four characters keep the
     update fast at 50,000 records and rank as well as three-to-five in the benchmark."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), sublinear_tf=True,
                                  min_df=2, max_df=0.95, dtype=np.float32)
     try:

@@ -13,6 +13,7 @@ import html
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,7 @@ import ipywidgets as widgets
 
 from .errors import ReviewError
 
-__all__ = ["PAGES", "page", "query", "write_pages", "app_command", "serve"]
+__all__ = ["PAGES", "page", "query", "write_pages", "app_command", "serve", "without_iri_parser"]
 
 #: page name -> (title, what it is for); the order of the index page.
 PAGES = {
@@ -162,10 +163,26 @@ def write_pages(folder: Path, review_dir: Path) -> list[Path]:
     return written
 
 
+def without_iri_parser() -> None:
+    """Keep jsonschema (imported by nbformat and Voila) from importing `rfc3987_syntax`. It is
+    there only to check the "iri" string format, which no notebook or Jupyter schema uses, and
+    its import builds some 35 parsers: 0.7 s of a quiet 2-core machine, over 1.5 s of a loaded
+    one, paid by `review app` and again by Voila at every start
+    (python-jsonschema/jsonschema#1428). Marked missing, jsonschema leaves that format unchecked.
+    Call it before anything imports jsonschema; it changes nothing once that has happened."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
+#: Voila's `python -m voila`, after `without_iri_parser()`.
+_VOILA = ("import sys; sys.modules.setdefault('rfc3987_syntax', None); "
+          "from voila.app import main; sys.exit(main())")
+
+
 def app_command(folder: Path, *, port: int, ip: str = "127.0.0.1",
                 token: str | None = None) -> list[str]:
-    """The Voila command line serving the pages in `folder`."""
-    command = [sys.executable, "-m", "voila", str(folder), "--no-browser", f"--port={port}",
+    """The Voila command line serving the pages in `folder` (`python -m voila`, less the IRI
+    parser's start-up)."""
+    command = [sys.executable, "-c", _VOILA, str(folder), "--no-browser", f"--port={port}",
                f"--Voila.ip={ip}", "--Voila.port_retries=0",
                "--VoilaConfiguration.show_tracebacks=False"]
     if token:
@@ -173,16 +190,31 @@ def app_command(folder: Path, *, port: int, ip: str = "127.0.0.1",
     return command
 
 
+def _stop_on_sigterm():
+    """Make `kill` (SIGTERM) stop the app as Ctrl-C does: Voila stopped and waited for, the
+    generated pages removed. Without it Voila and its kernels outlived the command. Returns the
+    previous handler (None when not on the main thread, where no handler can be set)."""
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:
+        return None
+
+
 def serve(review_dir: str | Path, *, port: int = 8866, ip: str = "127.0.0.1") -> int:
     """Run the app until Ctrl-C; pages are generated into a temporary folder removed after."""
     from .project import open_review
 
+    without_iri_parser()  # before anything imports nbformat
     review_dir = Path(review_dir).resolve()
     review = open_review(review_dir)  # a clear error now rather than in every page
     review.store.dispose()
     local = ip in ("127.0.0.1", "localhost", "::1")
     token = None if local else secrets.token_urlsafe(16)
     folder = Path(tempfile.mkdtemp(prefix="review-app-"))
+    previous = _stop_on_sigterm()
     try:
         write_pages(folder, review_dir)
         address = f"http://{'[' + ip + ']' if ':' in ip else ip}:{port}/voila/render/index.ipynb"
@@ -205,4 +237,6 @@ def serve(review_dir: str | Path, *, port: int = 8866, ip: str = "127.0.0.1") ->
                 process.kill()
             return 130
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(folder, ignore_errors=True)

@@ -2,16 +2,23 @@
 statistical stopping rule over the screening order), and the recall curve to show it."""
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import hypergeom
 
 __all__ = ["StoppingEstimate", "stopping_estimate", "recall_below_target_p", "stopping_point",
            "random_sample_test", "RandomSampleTest", "validation_sample_size",
            "recall_curve_figure", "RecallCurve"]
+
+
+def _hypergeom():
+    """scipy.stats' hypergeom, imported when first needed: scipy.stats takes most of a second
+    to import, and every screening page imports this module before anything is screened."""
+    from scipy.stats import hypergeom
+    return hypergeom
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,7 @@ def recall_below_target_p(screened_labels, n_records: int, recall_target: float 
     population = unscreened + n
     # Fewest relevant in the population that would put recall below the target
     k_h0 = np.floor(found / recall_target - (found - k) + 1)
-    return float(min(1.0, np.min(hypergeom.cdf(k, population, np.minimum(k_h0, population), n))))
+    return float(min(1.0, np.min(_hypergeom().cdf(k, population, np.minimum(k_h0, population), n))))
 
 
 def stopping_point(screened_labels, n_records: int, *, recall_target: float = 0.95,
@@ -157,7 +164,7 @@ def random_sample_test(found_before: int, unscreened: int, sample_labels: Sequen
     found = found_before + k
     # relevant among the unscreened under H0 (found outside the sample are known exactly)
     k_h0 = min(unscreened, math.floor(found / recall_target - found_before) + 1)
-    p = 1.0 if n == 0 else float(hypergeom.cdf(k, unscreened, max(k_h0, k), n))
+    p = 1.0 if n == 0 else float(_hypergeom().cdf(k, unscreened, max(k_h0, k), n))
     return RandomSampleTest(n_records, found_before, unscreened, n, k, recall_target, min(p, 1.0))
 
 
@@ -171,7 +178,7 @@ def validation_sample_size(found: int, unscreened: int, recall_target: float = 0
     lo, hi = 1, unscreened
     while lo < hi:
         mid = (lo + hi) // 2
-        if hypergeom.cdf(0, unscreened, k_h0, mid) < alpha:
+        if _hypergeom().cdf(0, unscreened, k_h0, mid) < alpha:
             hi = mid
         else:
             lo = mid + 1
@@ -183,7 +190,7 @@ def _upper_bound(k: int, population: int, n: int, alpha: float) -> int:
     lo, hi = k, population - (n - k)             # K can be neither below k nor leave too few 0s
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if hypergeom.cdf(k, population, mid, n) >= alpha:
+        if _hypergeom().cdf(k, population, mid, n) >= alpha:
             lo = mid
         else:
             hi = mid - 1
@@ -198,7 +205,7 @@ def _upper_bounds(k: np.ndarray, population: np.ndarray, n: np.ndarray, alpha: f
     while np.any(lo < hi):
         open_ = lo < hi
         mid = (lo + hi + 1) // 2
-        ok = hypergeom.cdf(k, population, mid, n) >= alpha
+        ok = _hypergeom().cdf(k, population, mid, n) >= alpha
         lo = np.where(open_ & ok, mid, lo)
         hi = np.where(open_ & ~ok, mid - 1, hi)
     return lo
@@ -209,7 +216,7 @@ def _lower_bound(k: int, population: int, n: int, alpha: float) -> int:
     lo, hi = k, population - (n - k)
     while lo < hi:
         mid = (lo + hi) // 2
-        if hypergeom.sf(k - 1, population, mid, n) >= alpha:
+        if _hypergeom().sf(k - 1, population, mid, n) >= alpha:
             hi = mid
         else:
             lo = mid + 1
@@ -230,7 +237,7 @@ def recall_curve_figure(screened_labels, n_records: int | None = None,
     curves = {name: np.asarray(v, dtype=int) for name, v in curves.items()}
     n_records = n_records or max(len(v) for v in curves.values())
     n_relevant = n_relevant if n_relevant is not None else max(int(v.sum()) for v in curves.values())
-    fig = RecallCurve(figsize=(6, 4.5), layout="constrained")
+    fig = _recall_curve_class()(figsize=(6, 4.5), layout="constrained")
     ax = fig.add_subplot()
     for name, labels in curves.items():
         ax.step(np.arange(0, len(labels) + 1), np.r_[0, np.cumsum(labels)], where="post",
@@ -245,18 +252,28 @@ def recall_curve_figure(screened_labels, n_records: int | None = None,
     return fig
 
 
-def _figure_class():
+@functools.cache
+def _recall_curve_class():
+    """`RecallCurve`, made when first asked for: it subclasses matplotlib's Figure, whose import
+    would otherwise cost every screening page most of a second."""
     from matplotlib.figure import Figure
-    return Figure
+
+    class RecallCurve(Figure):
+        """A Figure that draws itself in a notebook. A Figure made without pyplot (so that
+        nothing opens a window or keeps figures alive) has no picture in Jupyter until pyplot has
+        been imported; a notebook would print `<Figure size 600x450 with 1 Axes>` instead."""
+
+        def _repr_png_(self) -> bytes:
+            import io
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=100)
+            return buffer.getvalue()
+
+    RecallCurve.__qualname__ = "RecallCurve"  # pickled and named as this module's RecallCurve
+    return RecallCurve
 
 
-class RecallCurve(_figure_class()):
-    """A Figure that draws itself in a notebook. A Figure made without pyplot (so that nothing
-    opens a window or keeps figures alive) has no picture in Jupyter until pyplot has been
-    imported; a notebook would print `<Figure size 600x450 with 1 Axes>` instead."""
-
-    def _repr_png_(self) -> bytes:
-        import io
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=100)
-        return buffer.getvalue()
+def __getattr__(name: str):
+    if name == "RecallCurve":
+        return _recall_curve_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

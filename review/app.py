@@ -227,7 +227,6 @@ def serve(review_dir: str | Path, *, port: int = 8866, ip: str = "127.0.0.1") ->
         print("review app: Ctrl-C stops it")
         process = subprocess.Popen(app_command(folder, port=port, ip=ip, token=token),
                                    cwd=folder)
-        _stop_on_sigterm()
         try:
             return process.wait()
         except KeyboardInterrupt:
@@ -241,16 +240,3 @@ def serve(review_dir: str | Path, *, port: int = 8866, ip: str = "127.0.0.1") ->
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _stop_on_sigterm() -> None:
-    """SIGTERM (a service manager, `kill`, a test's teardown) stops the app as Ctrl-C does:
-    Voila and its kernels are stopped and the pages removed, rather than left running."""
-    import signal
-    import threading
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)

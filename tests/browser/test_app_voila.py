@@ -2,17 +2,13 @@
 into each task's link, and the screening page screens with the keyboard after one click."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
 from review.project import open_review
 
-from .conftest import _free_port, require_browser
+from .conftest import require_browser
 from .test_screener_widget import build_example
 
 REVIEWER = "app-tester"
@@ -20,45 +16,19 @@ REVIEWER = "app-tester"
 
 @pytest.fixture
 def app(tmp_path):
-    """`review app` on a free port, serving the worked example without screening decisions."""
+    """`review app` on a free port, serving the worked example without screening decisions;
+    started and stopped (Voila and its kernels with it) as benchmarks/app_open.py does."""
     require_browser()
+    from app_open import start_app, stop_app
+
     review_dir = build_example(tmp_path)
-    port = _free_port()
-    home = tmp_path / "home"
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), PYTHONUNBUFFERED="1")
-    log = open(tmp_path / "app.log", "w")
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "review", "app", "--review", str(review_dir),
-                                "--port", str(port)], env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    log = tmp_path / "app.log"
+    process, base, _started, serving = start_app(review_dir, tmp_path / "home", log)
+    print(f"\n[timing] review app serving in {serving:.1f}s")
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("review app exited:\n" + (tmp_path / "app.log").read_text())
-            try:
-                with urllib.request.urlopen(f"{base}/voila/static/", timeout=2):
-                    break
-            except urllib.error.HTTPError:
-                break  # the server answers
-            except OSError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError("review app not ready after 60 s:\n"
-                                   + (tmp_path / "app.log").read_text())
-            time.sleep(0.2)
-        print(f"\n[timing] review app serving in {time.perf_counter() - started:.1f}s")
-        yield base, review_dir, tmp_path / "app.log"
+        yield base, review_dir, log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        stop_app(process)
 
 
 @pytest.mark.browser

@@ -269,9 +269,9 @@ class ReviewMachine(RuleBasedStateMachine):
         if then_dedup:
             self.dedup()
 
-    # Two more rules, so that each kind of pair is drawn as often as any other rule: "different" within
-    # a work splits it (its records move away or a work merged into it comes back), "same" across
-    # works merges them, and the other two verdicts confirm what the run found.
+    # Two more rules, so that each kind of pair is drawn as often as any other rule: "different"
+    # within a work splits it (its records move away or a work merged into it comes back), "same"
+    # across works merges them, and the other two verdicts confirm what the run found.
     @rule(a=st.integers(0, 30), b=st.integers(0, 30),
           verdict=st.sampled_from(("different", "different", "same")),
           reviewer=st.sampled_from(PEOPLE), then_dedup=st.booleans())

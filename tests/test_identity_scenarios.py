@@ -428,3 +428,29 @@ def test_an_undo_after_a_merge_and_a_revival_keeps_state_and_log_together(tmp_pa
     assert [(BRUNO, "include")] == list(zip(standing["reviewer"], standing["decision"]))
     _ok(review)
     review.store.dispose()
+
+
+def test_a_revived_work_comes_back_alone_and_works_merged_into_it_stay_put(tmp_path):
+    """Found by the property test: work 4 was merged into work 2, work 2 into work 1, and a
+    "different" verdict then brought work 2 back. Work 4 stays with work 1 (where its record
+    is), in the stored state and in the state rebuilt from the log alike."""
+    export = write_ris(tmp_path / "a.ris", [
+        ris_record("Cancer stem cell vesicles", "Kim, H.", 2018, "10.1/c")]
+        + [ris_record("NK cell exosomes kill melanoma cells", "Zhu, L.", 2017, "10.1/a")] * 3)
+    review = init_review(tmp_path / "r", PROTOCOL)
+    review.import_file(export, database="Embase", actor="test")
+    store = review.store
+    for a, b, verdict, who, then_dedup in [
+            (2, 4, "same", AMARA, False), (1, 3, "same", AMARA, False),
+            (1, 3, "different", BRUNO, True), (4, 1, "same", BRUNO, False),
+            (3, 1, "different", CHEN, True), (3, 2, "same", BRUNO, True),
+            (2, 4, "different", AMARA, True)]:
+        record_pair_decision(store, a, b, verdict, who)
+        if then_dedup:
+            deduplicate_review(review, actor="test")
+        _ok(review)
+    works = store.works(live=False).set_index("work_id")["current_work_id"].to_dict()
+    placed = store.work_of_records().to_dict()
+    assert works[2] == 2 and placed[2] == 2  # work 2 is back, with its record
+    assert works[4] == placed[4] == 1  # work 4 stays where its record is
+    review.store.dispose()

@@ -313,8 +313,17 @@ class Replay:
             elif action in ("split", "move"):
                 records = [int(r) for r in payload["records"]]
                 if action == "split" and payload.get("revive"):
-                    self.merged_into.pop(int(e["work_id"]), None)
-                    self.decisions.apply_revival(int(e["work_id"]))
+                    revived = int(e["work_id"])
+                    parent = self.merged_into.pop(revived, None)
+                    # Works merged into the revived one earlier stay where their merge left
+                    # them: a merge re-points every work then in the absorbed one to the
+                    # survivor (the store's `works.current_work_id`), and a revival brings back
+                    # the revived work alone.
+                    if parent is not None:
+                        for work, into in list(self.merged_into.items()):
+                            if into == revived:
+                                self.merged_into[work] = parent
+                    self.decisions.apply_revival(revived)
                 elif action == "split":
                     self._new_work(int(e["work_id"]), records, event_id, "split",
                                    payload.get("head"))

@@ -149,27 +149,12 @@ def embeddings_of(texts: list[str]) -> np.ndarray:
 def _until_95(frame, seed: int, prioritiser) -> dict:
     """`simulate`'s loop (same priors, same choice of the next record), ended at 95 % recall."""
     import math
-    from review.screening.simulate import draw_priors
+    from review.screening.simulate import draw_priors, screening_order
     started = time.perf_counter()
     labels = frame["label_included"].to_numpy(dtype=np.int64)
     prior_in, prior_out = draw_priors(labels, seed)
-    order = prior_in + prior_out
-    decided = np.zeros(len(labels), dtype=bool)
-    decided[order] = True
     relevant = int(labels.sum())
-    wanted = math.ceil(0.95 * relevant)
-    found = int(labels[order].sum())
-    while found < wanted:
-        rows = np.array(order)
-        scores = prioritiser.scores_for(rows, labels[rows])
-        if scores is None:
-            nxt = next(int(r) for r in prioritiser.random_order if not decided[r])
-        else:
-            todo = np.flatnonzero(~decided)
-            nxt = int(todo[np.argmax(scores[todo])])
-        order.append(nxt)
-        decided[nxt] = True
-        found += int(labels[nxt])
+    order = screening_order(prioritiser, labels, prior_in + prior_out, math.ceil(0.95 * relevant))
     n = len(labels)
     tenth = math.ceil(0.1 * n)
     return {"n_records": n, "n_relevant": relevant, "records_to_95pct_recall": len(order),

@@ -22,7 +22,7 @@ from ..errors import ReviewError
 from .models import DEFAULT_MODEL, describe, make_prioritiser, model_names
 from .prioritise import Prioritiser, record_text
 
-__all__ = ["simulate", "SimulationResult", "screening_metrics", "draw_priors",
+__all__ = ["simulate", "SimulationResult", "screening_metrics", "draw_priors", "screening_order",
            "load_labelled_csv", "LABEL_COLUMNS"]
 
 # The inclusion label under the names ASReview accepts for it; the first is ours.
@@ -102,6 +102,28 @@ def _check_priors(rows, labels, expected: int, what: str) -> list[int]:
     return rows
 
 
+def screening_order(prioritiser: Prioritiser, labels: np.ndarray, priors: list[int],
+                    wanted: int) -> list[int]:
+    """Rows in the order screened: the priors, then each time the record the prioritiser,
+    retrained on every decision so far, ranks highest, until `wanted` relevant ones are found."""
+    order = list(priors)
+    decided = np.zeros(len(labels), dtype=bool)
+    decided[order] = True
+    found = int(labels[order].sum())
+    while found < wanted:
+        rows = np.array(order)
+        scores = prioritiser.scores_for(rows, labels[rows])
+        if scores is None:  # no include or no exclude yet: the seeded random order
+            nxt = next(int(r) for r in prioritiser.random_order if not decided[r])
+        else:
+            todo = np.flatnonzero(~decided)
+            nxt = int(todo[np.argmax(scores[todo])])
+        order.append(nxt)
+        decided[nxt] = True
+        found += int(labels[nxt])
+    return order
+
+
 def simulate(frame: pd.DataFrame, seed: int, prior_included=None, prior_excluded=None,
              *, prioritiser: Prioritiser | None = None,
              model: str = DEFAULT_MODEL) -> SimulationResult:
@@ -127,21 +149,7 @@ def simulate(frame: pd.DataFrame, seed: int, prior_included=None, prior_excluded
     if prioritiser is None:
         texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
         prioritiser = make_prioritiser(texts, model=model, seed=seed)
-    order = prior_in + prior_out
-    decided = np.zeros(n, dtype=bool)
-    decided[order] = True
-    found = int(labels[order].sum())
-    while found < relevant:
-        rows = np.array(order)
-        scores = prioritiser.scores_for(rows, labels[rows])
-        if scores is None:  # no include or no exclude yet: the seeded random order
-            nxt = next(int(r) for r in prioritiser.random_order if not decided[r])
-        else:
-            todo = np.flatnonzero(~decided)
-            nxt = int(todo[np.argmax(scores[todo])])
-        order.append(nxt)
-        decided[nxt] = True
-        found += int(labels[nxt])
+    order = screening_order(prioritiser, labels, prior_in + prior_out, relevant)
     screened = labels[order].tolist()
     metrics = screening_metrics(screened, n, relevant)
     return SimulationResult(**metrics, seconds=round(time.perf_counter() - started, 2),

@@ -9,7 +9,9 @@ every decision. Figures count the priors as screened records, as the peer does.
 Honest evaluation: which model the project uses is itself a choice made on these datasets, so
 the headline is cross-validated. Leave one review out: on the other reviews choose the candidate
 with the lowest mean ratio (records to 95 % recall, ours / ASReview), then measure that choice
-on the review left out. The out-of-sample figure (each review measured with a model chosen
+on the review left out. With --weight-grid the weights of the fused model's opinions are among
+the choices (every pair of CHAR_WEIGHTS and NEAREST_WEIGHTS is a candidate), so that they too are
+chosen without the review they are measured on. The out-of-sample figure (each review measured with a model chosen
 without it) is printed first; the in-sample figure (the one model best on all reviews) beside it.
 Targets: out of sample, mean ratio <= 0.92 and no dataset above 1.05.
 
@@ -21,6 +23,7 @@ recall >= 95 % in at least 95 % of runs of each dataset, and before the last rec
     python benchmarks/screening_simulation.py --quick         # six datasets
     python benchmarks/screening_simulation.py --no-peer --datasets ADHD Triptans --seeds 1
     python benchmarks/screening_simulation.py --models elas-u4 fused --no-timing
+    python benchmarks/screening_simulation.py --weight-grid --until-95 --no-timing
     python benchmarks/screening_simulation.py --timing-only
     python benchmarks/screening_simulation.py --timing-meaning     # embeddings, fused+meaning
 
@@ -64,6 +67,23 @@ QUICK = ("ace", "virus", "ADHD", "CalciumChannelBlockers", "Triptans", "Kitchenh
 FIGURES = ("records_to_95pct_recall", "records_to_100pct_recall", "wss95", "recall_at_10pct")
 REFERENCE = "elas-u4"  # our reproduction of the peer's model
 TARGET_MEAN, TARGET_MAX = 0.92, 1.05
+#: With --weight-grid the weights of the fused opinions are chosen by the cross-validation too:
+#: every pair (character SVM, nearest include) of these is a candidate, the word SVM weighing 1.
+CHAR_WEIGHTS = (0.0, 0.45, 0.9, 1.35, 2.0, 3.0)
+NEAREST_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def weight_grid() -> dict[str, dict]:
+    """Candidate name -> `Prioritiser` settings for every pair of weights; a pair that is one of
+    the named models keeps its name (and its cached runs)."""
+    grid = {}
+    for char in CHAR_WEIGHTS:
+        for nearest in NEAREST_WEIGHTS:
+            settings = {"char_weight": char, "nearest_weight": nearest}
+            name = next((m for m, s in MODELS.items() if s == settings),
+                        f"c{char:g}+n{nearest:g}")
+            grid[name] = settings
+    return grid
 
 
 def find_datasets(names=None) -> list[Path]:
@@ -104,11 +124,14 @@ def run_peer(path: Path, seed: int, priors: list[int], use_cache: bool, cached_o
 
 
 def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
-             until_95: bool = False, cached_only: bool = False) -> dict | None:
+             until_95: bool = False, cached_only: bool = False,
+             settings: dict | None = None) -> dict | None:
     """One simulation, with the labels in screening order (for the stopping rule). With
     `until_95` (when CPU time is short) it stops at 95 % recall: records to 95 % recall is the
-    same, the later figures and the stopping rule are then left out for this run."""
-    key = _key(path.resolve(), seed, MODELS[model])
+    same, the later figures and the stopping rule are then left out for this run. `settings`
+    (`Prioritiser` keywords) stand in for a candidate that is not one of the named models."""
+    settings = MODELS[model] if settings is None else settings
+    key = _key(path.resolve(), seed, settings)
     cached = OURS_CACHE / f"{model}_{path.stem}_{seed}_{key}.json"
     partial = OURS_CACHE / f"{model}_{path.stem}_{seed}_{key}_until95.json"
     if use_cache and cached.exists():
@@ -118,8 +141,12 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
     if cached_only:
         return None
     texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
-    prioritiser = make_prioritiser(texts, model=model, seed=seed,
-                                   embeddings=embeddings_of(texts) if reads_meaning(model) else None)
+    if model in MODELS:
+        prioritiser = make_prioritiser(texts, model=model, seed=seed, embeddings=embeddings_of(
+            texts) if reads_meaning(model) else None)
+    else:
+        from review.screening.prioritise import Prioritiser
+        prioritiser = Prioritiser(texts, seed=seed, **settings)
     if until_95:
         out = _until_95(frame, seed, prioritiser)
         target = partial
@@ -166,7 +193,11 @@ def _until_95(frame, seed: int, prioritiser) -> dict:
 
 
 def compare(files, seeds, models, with_peer: bool, use_cache: bool,
-            until_95: bool = False, cached_only: bool = False) -> list[dict]:
+            until_95: bool = False, cached_only: bool = False,
+            settings: dict[str, dict] | None = None) -> list[dict]:
+    """Every candidate (a named model, or a name in `settings`) and the peer on every dataset
+    and seed."""
+    settings = settings or {}
     rows = []
     for path in files:
         try:
@@ -176,7 +207,7 @@ def compare(files, seeds, models, with_peer: bool, use_cache: bool,
             continue
         for seed in seeds:
             ours = {m: run_ours(m, path, frame, seed, use_cache, until_95 and m != REFERENCE,
-                                cached_only) for m in models}
+                                cached_only, settings.get(m)) for m in models}
             if any(o is None for o in ours.values()):
                 print(f"{path.stem:24s} seed {seed}: not in the cache for "
                       f"{', '.join(m for m, o in ours.items() if o is None)}; left out", flush=True)
@@ -342,6 +373,29 @@ def markdown_table(table: list[dict], cv: dict, stopping: list[dict], models) ->
     return "\n".join(lines)
 
 
+def grid_table(cv: dict, grid: dict[str, dict]) -> str:
+    """Mean ratio over all datasets (in sample) of every pair of weights, and how often the
+    cross-validation chose it, as a Markdown table: rows the character SVM's weight, columns the
+    nearest include's."""
+    chosen = {}
+    for f in cv["folds"]:
+        chosen[f["chosen"]] = chosen.get(f["chosen"], 0) + 1
+    by_pair = {(s["char_weight"], s["nearest_weight"]): m for m, s in grid.items()}
+    lines = ["| character SVM \\ nearest include | " + " | ".join(f"{n:g}" for n in NEAREST_WEIGHTS)
+             + " |", "|---|" + "---|" * len(NEAREST_WEIGHTS)]
+    for c in CHAR_WEIGHTS:
+        cells = []
+        for n in NEAREST_WEIGHTS:
+            m = by_pair[(c, n)]
+            mean = cv["model_means"].get(m)
+            cell = "-" if mean is None else f"{mean:.3f}"
+            if chosen.get(m):
+                cell += f" (chosen {chosen[m]}x)"
+            cells.append(cell)
+        lines.append(f"| {c:g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def print_stopping(summary: list[dict], recall_target: float) -> None:
     print(f"\nstopping rule at recall target {recall_target:.0%} (alpha 0.05), every simulated order")
     head = (f"{'dataset':24s} {'runs':>4s} {'recall>=target':>14s} {'min recall':>10s} "
@@ -449,6 +503,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS),
                     help="candidate models (default: all)")
+    ap.add_argument("--weight-grid", action="store_true",
+                    help="also choose the weights of the fused opinions by cross-validation: "
+                         "every pair of CHAR_WEIGHTS and NEAREST_WEIGHTS is a candidate")
     ap.add_argument("--no-peer", action="store_true",
                     help="do not run ASReview (its cached results are still used)")
     ap.add_argument("--no-cache", action="store_true", help="rerun everything even if cached")
@@ -478,11 +535,15 @@ def main(argv=None) -> int:
         return 0
     if not args.timing_only:
         files = find_datasets(args.datasets or (QUICK if args.quick else None))
-        rows = compare(files, args.seeds, args.models, not args.no_peer, not args.no_cache,
-                       args.until_95, args.cached_only)
-        table = per_dataset(rows, args.models)
-        cv = cross_validate(table, args.models)
+        grid = weight_grid() if args.weight_grid else {}
+        candidates = list(dict.fromkeys([*args.models, *grid]))
+        rows = compare(files, args.seeds, candidates, not args.no_peer, not args.no_cache,
+                       args.until_95, args.cached_only, grid)
+        table = per_dataset(rows, candidates)
+        cv = cross_validate(table, candidates)
         print_table(table, cv, args.models)
+        if grid and cv:
+            print("\n" + grid_table(cv, grid))
         check = [(r["dataset"], r["seed"], r["ours"][REFERENCE]["records_to_95pct_recall"],
                   r["asreview"]["records_to_95pct_recall"]) for r in rows
                  if r["asreview"] is not None and REFERENCE in r["ours"]]
@@ -492,7 +553,7 @@ def main(argv=None) -> int:
                   f"the same records to 95 % recall on {same}: "
                   + ", ".join(f"{d} seed {s} {o}/{p}" for d, s, o, p in check))
             result["elas_u4_reproduces_asreview"] = {"runs": len(check), "same": same}
-        stopping = stopping_summary(rows, args.models)
+        stopping = stopping_summary(rows, candidates)
         print_stopping(stopping, 0.95)
         if args.markdown:
             print("\n" + markdown_table(table, cv, stopping, args.models))

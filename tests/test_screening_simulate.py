@@ -251,3 +251,21 @@ def test_benchmark_stopping_summary_on_a_simulated_order():
     assert 151 <= run["stopped_at"] < 1000 and run["recall"] == 1.0
     assert summary["share_reaching_target"] == 1.0 and 0 < summary["mean_saved"] < 0.85
     assert run["sample"] > 0 and run["sample_passed"]
+
+
+def test_benchmark_weight_grid_names_every_pair_and_keeps_the_named_models():
+    """The fused opinions' weights are candidates of the cross-validation too; the pairs that
+    are named models keep their names, so their cached runs count."""
+    bench = _benchmark()
+    grid = bench.weight_grid()
+    assert len(grid) == len(bench.CHAR_WEIGHTS) * len(bench.NEAREST_WEIGHTS)
+    assert grid["fused"] == {"char_weight": 0.9, "nearest_weight": 0.5}
+    assert grid["elas-u4"] == {"char_weight": 0.0, "nearest_weight": 0.0}
+    assert grid["c0.45+n0.25"] == {"char_weight": 0.45, "nearest_weight": 0.25}
+    table = [{"dataset": f"d{i}", "ratio95": {m: 1.0 for m in grid} | {"c0.45+n0.25": 0.9}}
+             for i in range(3)]
+    cv = bench.cross_validate(table, list(grid))
+    assert {f["chosen"] for f in cv["folds"]} == {"c0.45+n0.25"}
+    lines = bench.grid_table(cv, grid).splitlines()
+    assert len(lines) == 2 + len(bench.CHAR_WEIGHTS)
+    assert "| 0.45 | 1.000 | 0.900 (chosen 3x) | 1.000 |" in lines[3]

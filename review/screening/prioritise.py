@@ -81,10 +81,10 @@ class Prioritiser:
     the ranks (word SVM 1, character SVM `char_weight`, nearest include `nearest_weight`), so
     that one opinion alone cannot push records up or bury them, and rank means need no
     calibration between such different scores. In benchmarks/screening_simulation.py (19
-    labelled datasets, seeds 1-3, ASReview's priors, the model chosen by leaving one review
-    out) this needs on average 0.947 times ASReview's records to 95 % recall (0.79 to 1.02 by
-    dataset; worst on Nagtegaal_2019); see the README. The weights themselves were tuned on
-    those datasets by an earlier version, so that figure is still somewhat optimistic.
+    labelled datasets, seeds 1-3, ASReview's priors) these weights are the best of 30 pairs on
+    all the datasets (0.947 times ASReview's records to 95 % recall), and choosing the model and
+    its weights by leaving one review out needs 0.963 times on the review left out (worst 1.157,
+    Nagtegaal_2019); see the README.
     `review.screening.models` names this and the other configurations.
 
     Beyond `max_trained` decisions the models learn from a sample of them, so that an update

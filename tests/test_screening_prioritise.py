@@ -215,8 +215,10 @@ class _Slow(Prioritiser):
 
 def test_background_submit_never_blocks_and_the_newest_submission_wins():
     """While a refit runs, submit returns at once; of three waiting submissions only the last is
-    ranked; ranking() meanwhile gives the last finished ranking without waiting."""
-    slow = _Slow(corpus(), seed=1)
+    ranked; ranking() meanwhile gives the last finished ranking without waiting. (Without the
+    character SVM: building its features after the first model order ranks the latest decisions
+    once more, at a moment this test does not control; the next test covers that.)"""
+    slow = _Slow(corpus(), seed=1, char_weight=0.0)
     with BackgroundPrioritiser(slow) as bg:
         assert "random" == bg.ranking().method and bg.scores() is None
         bg.submit({0: 1, 3: 0})

@@ -11,8 +11,9 @@ the headline is cross-validated. Leave one review out: on the other reviews choo
 with the lowest mean ratio (records to 95 % recall, ours / ASReview), then measure that choice
 on the review left out. With --weight-grid the weights of the fused model's opinions are among
 the choices (every pair of CHAR_WEIGHTS and NEAREST_WEIGHTS is a candidate), so that they too are
-chosen without the review they are measured on. The out-of-sample figure (each review measured with a model chosen
-without it) is printed first; the in-sample figure (the one model best on all reviews) beside it.
+chosen without the review they are measured on. The out-of-sample figure (each review measured
+with a model chosen without it) is printed first; the in-sample figure (the one model best on
+all reviews) beside it.
 Targets: out of sample, mean ratio <= 0.92 and no dataset above 1.05.
 
 Stopping: on every simulated screening order the hypergeometric stopping rule (recall target
@@ -51,8 +52,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from review.errors import ReviewError  # noqa: E402
-from review.screening.models import MODELS, make_prioritiser, reads_meaning  # noqa: E402
-from review.screening.prioritise import record_text  # noqa: E402
+from review.screening.models import MODELS, make_prioritiser  # noqa: E402
+from review.screening.prioritise import Prioritiser, record_text  # noqa: E402
 from review.screening.simulate import load_labelled_csv, simulate  # noqa: E402
 from review.screening.stopping import (random_sample_test, stopping_point,  # noqa: E402
                                        validation_sample_size)
@@ -141,12 +142,8 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
     if cached_only:
         return None
     texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
-    if model in MODELS:
-        prioritiser = make_prioritiser(texts, model=model, seed=seed, embeddings=embeddings_of(
-            texts) if reads_meaning(model) else None)
-    else:
-        from review.screening.prioritise import Prioritiser
-        prioritiser = Prioritiser(texts, seed=seed, **settings)
+    embeddings = embeddings_of(texts) if settings.get("embed_weight") else None
+    prioritiser = Prioritiser(texts, seed=seed, embeddings=embeddings, **settings)
     if until_95:
         out = _until_95(frame, seed, prioritiser)
         target = partial
@@ -381,8 +378,9 @@ def grid_table(cv: dict, grid: dict[str, dict]) -> str:
     for f in cv["folds"]:
         chosen[f["chosen"]] = chosen.get(f["chosen"], 0) + 1
     by_pair = {(s["char_weight"], s["nearest_weight"]): m for m, s in grid.items()}
-    lines = ["| character SVM \\ nearest include | " + " | ".join(f"{n:g}" for n in NEAREST_WEIGHTS)
-             + " |", "|---|" + "---|" * len(NEAREST_WEIGHTS)]
+    head = " | ".join(f"{n:g}" for n in NEAREST_WEIGHTS)
+    lines = [f"| character SVM \\ nearest include | {head} |",
+             "|---|" + "---|" * len(NEAREST_WEIGHTS)]
     for c in CHAR_WEIGHTS:
         cells = []
         for n in NEAREST_WEIGHTS:

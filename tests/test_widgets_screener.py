@@ -490,7 +490,7 @@ def test_the_decision_bar_says_how_far_the_records_meaning_is_read(review, monke
     import html
     import threading
 
-    from review.screening import meaning
+    from conftest import use_embedding
     from review.screening.embeddings import embed
     permits = threading.Semaphore(0)
 
@@ -498,7 +498,7 @@ def test_the_decision_bar_says_how_far_the_records_meaning_is_read(review, monke
         assert permits.acquire(timeout=20)
         return embed(texts, progress)
 
-    monkeypatch.setattr(meaning, "embed", gated)
+    use_embedding(monkeypatch, gated)
     review.protocol.screening.model = "fused+meaning"
     screener = Screener(ScreeningSession(review, "title_abstract", "tester"))
     n = len(screener.session.records)
@@ -530,7 +530,7 @@ def test_the_meaning_line_is_redrawn_on_the_event_loop_without_a_click(review, m
     import html
     import threading
 
-    from review.screening import meaning
+    from conftest import use_embedding
     from review.screening.embeddings import embed
     permits = threading.Semaphore(0)
 
@@ -538,7 +538,7 @@ def test_the_meaning_line_is_redrawn_on_the_event_loop_without_a_click(review, m
         assert permits.acquire(timeout=20)
         return embed(texts, progress)
 
-    monkeypatch.setattr(meaning, "embed", gated)
+    use_embedding(monkeypatch, gated)
     monkeypatch.setattr(Screener, "MODEL_LINE_SECONDS", 0.05)
     review.protocol.screening.model = "fused+meaning"
 

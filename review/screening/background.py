@@ -222,7 +222,7 @@ class BackgroundPrioritiser:
         except Exception as exc:  # noqa: BLE001 - kept, like a failed refit
             if what == "embeddings":
                 self.meaning_error, self._embedding = exc, None
-                self.prioritiser.embed_weight = 0
+                self.prioritiser.stop_reading_meaning()
                 return False
             self.error = exc
             self._given_up.add(what)

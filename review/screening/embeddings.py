@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MODEL_NAME", "DIMENSIONS", "load_model", "embed", "EmbeddingsUnavailable"]
+__all__ = ["MODEL_NAME", "DIMENSIONS", "load_model", "embed", "EmbeddingsUnavailable", "Embedder",
+           "EMBEDDERS", "embedder"]
 
 #: Which model made a vector: stored beside the vectors so that a model change recomputes them.
 MODEL_NAME = "wordllama-0.4.0.post1/l2_supercat_256"
@@ -80,3 +82,37 @@ def embed(texts: Sequence[str], progress: Callable[[int, int], None] | None = No
         if progress is not None:
             progress(min(start + BLOCK, len(texts)), len(texts))
     return out
+
+
+@dataclass(frozen=True)
+class Embedder:
+    """A sentence-embedding model as the AI order uses it: `model_name` is stored beside its
+    vectors; `block` records are embedded per background step, a few seconds' work at most, so
+    that newer decisions are ranked between two blocks."""
+
+    name: str
+    model_name: str
+    dimensions: int
+    block: int
+    embed: Callable[..., np.ndarray]
+
+
+def _minilm(texts, progress=None):
+    from . import minilm
+    return minilm.embed(texts, progress)
+
+
+#: The embedding models a prioritisation model may read, by the name `Prioritiser` takes.
+EMBEDDERS = {
+    "wordllama": Embedder("wordllama", MODEL_NAME, DIMENSIONS, BLOCK, embed),
+    # all-MiniLM-L6-v2's constants, written out so that naming it does not import its module
+    "minilm": Embedder("minilm", "all-MiniLM-L6-v2/256", 384, 32, _minilm),
+}
+
+
+def embedder(name: str) -> Embedder:
+    try:
+        return EMBEDDERS[name]
+    except KeyError:
+        raise ValueError(f"unknown embedding model {name!r}; choose one of "
+                         f"{', '.join(EMBEDDERS)}") from None

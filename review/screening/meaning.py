@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .embeddings import BLOCK, DIMENSIONS, MODEL_NAME, embed
+from .embeddings import Embedder, embedder
 
 __all__ = ["EmbeddingJob", "text_hash"]
 
@@ -26,18 +26,20 @@ def text_hash(text: str) -> str:
 
 
 class EmbeddingJob:
-    """Embeddings of `texts` (one per record id in `ids`), from `cache` (a `Store`) where it
-    holds them for the same text, the rest computed `BLOCK` records per `step()` and stored.
+    """Embeddings of `texts` (one per record id in `ids`) by the named `model` (an `Embedder` of
+    `review.screening.embeddings.EMBEDDERS`), from `cache` (a `Store`) where it holds them for
+    the same text, the rest computed a block of records per `step()` and stored.
 
     `done` and `total` count records (those read from the cache are done at the first step);
     `vectors` holds one unit-length float32 row per record once `finished`."""
 
-    def __init__(self, ids: Sequence, texts: Sequence[str], cache=None):
+    def __init__(self, ids: Sequence, texts: Sequence[str], cache=None, model: str = "wordllama"):
         if len(ids) != len(texts):
             raise ValueError(f"{len(ids)} ids for {len(texts)} texts")
         self.ids = [int(i) for i in ids] if cache is not None else list(ids)
         self._texts: Sequence[str] | None = texts
         self.cache = cache
+        self.model: Embedder = embedder(model)
         self.total = len(texts)
         self.done = 0
         self.from_cache = 0
@@ -55,8 +57,9 @@ class EmbeddingJob:
         if self._todo is None:
             self._start()
         elif self._todo:
-            rows, self._todo = self._todo[:BLOCK], self._todo[BLOCK:]
-            vectors = embed([self._texts[r] for r in rows])
+            block = self.model.block
+            rows, self._todo = self._todo[:block], self._todo[block:]
+            vectors = self.model.embed([self._texts[r] for r in rows])
             self.vectors[rows] = vectors
             self._keep(rows, vectors)
             self.done += len(rows)
@@ -74,13 +77,14 @@ class EmbeddingJob:
         return self.vectors
 
     def _start(self) -> None:
-        self.vectors = np.zeros((self.total, DIMENSIONS), dtype=np.float32)
+        self.vectors = np.zeros((self.total, self.model.dimensions), dtype=np.float32)
         found = {}
         if self.cache is not None:
             self._hashes = [text_hash(t) for t in self._texts]
             try:
-                found = self.cache.cached_embeddings(MODEL_NAME, dict(zip(self.ids, self._hashes)),
-                                                     DIMENSIONS)
+                found = self.cache.cached_embeddings(self.model.model_name,
+                                                     dict(zip(self.ids, self._hashes)),
+                                                     self.model.dimensions)
             except Exception as exc:  # noqa: BLE001 - the store cannot be read now: compute all
                 log.warning("the stored embeddings could not be read: %s", exc)
         todo = []
@@ -97,7 +101,8 @@ class EmbeddingJob:
         if self.cache is None:
             return
         try:
-            self.cache.keep_embeddings(MODEL_NAME, ((self.ids[r], self._hashes[r], v)
-                                                    for r, v in zip(rows, vectors)))
+            self.cache.keep_embeddings(self.model.model_name,
+                                       ((self.ids[r], self._hashes[r], v)
+                                        for r, v in zip(rows, vectors)))
         except Exception as exc:  # noqa: BLE001 - busy or read-only: used now, recomputed later
             log.warning("embeddings of %d records not kept in the store: %s", len(rows), exc)

@@ -97,6 +97,7 @@ class Prioritiser:
     def __init__(self, texts: Sequence[str], ids: Sequence | None = None, *, seed: int = 0,
                  C: float = 0.11, include_weight: float = 9.8, char_weight: float = 0.9,
                  nearest_weight: float = 0.5, embed_weight: float = 0.0, embed_C: float = 1.0,
+                 meaning_nearest_weight: float = 0.0, embedder: str = "wordllama",
                  embeddings: np.ndarray | None = None, embedding_cache=None,
                  max_trained: int = 1_500):
         texts = ["" if t is None else str(t) for t in texts]
@@ -111,6 +112,10 @@ class Prioritiser:
         self.seed, self.C, self.include_weight = seed, C, include_weight
         self.char_weight, self.nearest_weight = char_weight, nearest_weight
         self.embed_weight, self.embed_C = embed_weight, embed_C
+        #: The nearest include in meaning: a record's highest cosine similarity to an include,
+        #: between embeddings (`embedder` names the model of `review.screening.embeddings`).
+        self.meaning_nearest_weight, self.embedder = meaning_nearest_weight, embedder
+        self._meaning_nearest: _NearestInclude | None = None
         self.max_trained = max_trained
         if embeddings is not None and len(embeddings) != len(texts):
             raise ValueError(f"{len(embeddings)} embeddings for {len(texts)} texts")
@@ -133,10 +138,19 @@ class Prioritiser:
 
     @property
     def opinion_weights(self) -> np.ndarray:
-        """Weights of the opinions in the fused ranking: word SVM, then the character SVM and
-        the nearest include unless weighed 0 (and then not computed)."""
+        """Weights of the opinions in the fused ranking: word SVM, then the character SVM, the
+        nearest include and the opinions from meaning unless weighed 0 (and then not computed)."""
         return np.array([1.0] + [w for w in (self.char_weight, self.nearest_weight,
-                                             self.embed_weight) if w])
+                                             self.embed_weight, self.meaning_nearest_weight) if w])
+
+    @property
+    def reads_meaning(self) -> bool:
+        """Whether some opinion needs the records' embeddings."""
+        return bool(self.embed_weight or self.meaning_nearest_weight)
+
+    def stop_reading_meaning(self) -> None:
+        """Rank without the opinions from meaning (its embeddings could not be computed)."""
+        self.embed_weight = self.meaning_nearest_weight = 0.0
 
     @property
     def features(self) -> sparse.csr_matrix:
@@ -184,31 +198,33 @@ class Prioritiser:
         if self._texts is None:
             raise RuntimeError("this prioritiser was closed and has let its records go")
         from .meaning import EmbeddingJob
-        return EmbeddingJob(self.ids.tolist(), self._texts, cache=self.embedding_cache)
+        return EmbeddingJob(self.ids.tolist(), self._texts, cache=self.embedding_cache,
+                            model=self.embedder)
 
     def use_embeddings(self, vectors: np.ndarray) -> None:
         """Rank with these embeddings (one row per record) from now on."""
         if len(vectors) != self.n_records:
             raise ValueError(f"{len(vectors)} embeddings for {self.n_records} records")
         self._embeddings = vectors
+        self._meaning_nearest = _NearestInclude(vectors)
         self._forget_texts()
 
     @property
     def embeddings_pending(self) -> bool:
         """Whether the embedding opinion is wanted but its vectors are not computed yet."""
-        return bool(self.embed_weight) and self._embeddings is None
+        return self.reads_meaning and self._embeddings is None
 
     def release(self) -> None:
         """Let the texts and feature matrices go, for good: a closed screening session, which a
         notebook may keep alive through its widget, then holds none of them."""
         self._texts = self._features = self._char_features = self._char_halves = None
-        self._nearest = self._last_scores = self._embeddings = None
+        self._nearest = self._last_scores = self._embeddings = self._meaning_nearest = None
         self.released = True
 
     def _forget_texts(self) -> None:
         """The texts are kept only until every feature set wanted is built."""
         if self._features is not None and (self._char_features is not None or not self.char_weight) \
-                and (self._embeddings is not None or not self.embed_weight):
+                and (self._embeddings is not None or not self.reads_meaning):
             self._texts = None
 
     @property
@@ -239,13 +255,19 @@ class Prioritiser:
                                              self.C, self.include_weight)
         opinions, weights = [self._svm_scores(self.features, train_rows, train_y)], [1.0]
         nearest = self._nearest.similarity(rows[y == 1]) if self.nearest_weight else None
-        with_meaning = bool(self.embed_weight) and not (self.defer_char_features
-                                                        and self.embeddings_pending)
+        with_meaning = self.reads_meaning and not (self.defer_char_features
+                                                   and self.embeddings_pending)
+        meaning = nearest_meaning = None
         if with_meaning:
             vectors = self.embeddings
-            coef, intercept = self._svm(vectors[train_rows], train_y, self.embed_C,
-                                        self.include_weight)
-            meaning = vectors @ coef.astype(vectors.dtype) + intercept
+            if self.embed_weight:
+                coef, intercept = self._svm(vectors[train_rows], train_y, self.embed_C,
+                                            self.include_weight)
+                meaning = vectors @ coef.astype(vectors.dtype) + intercept
+            if self.meaning_nearest_weight:
+                if self._meaning_nearest is None:
+                    self._meaning_nearest = _NearestInclude(vectors)
+                nearest_meaning = self._meaning_nearest.similarity(rows[y == 1])
         if with_chars:
             coef, intercept = char_fit.result()
             opinions.append(_score_on_two_cores(self._char_halves, coef) + intercept)
@@ -253,9 +275,12 @@ class Prioritiser:
         if self.nearest_weight:
             opinions.append(nearest)
             weights.append(self.nearest_weight)
-        if with_meaning:
+        if meaning is not None:
             opinions.append(meaning)
             weights.append(self.embed_weight)
+        if nearest_meaning is not None:
+            opinions.append(nearest_meaning)
+            weights.append(self.meaning_nearest_weight)
         undecided = np.ones(self.n_records, dtype=bool)
         undecided[rows] = False
         scores = _fuse(np.column_stack(opinions), np.array(weights), among=undecided)
@@ -346,22 +371,32 @@ def _standing(values: np.ndarray, among: np.ndarray) -> np.ndarray:
 
 
 class _NearestInclude:
-    """Every record's highest cosine similarity to an include. Kept up to date one new include
-    at a time (one sparse product each), and recomputed only when an include is withdrawn; the
-    first update on a review that already has many includes therefore takes longer (about
-    5 ms per include at 50,000 records, in blocks), once, on the background thread."""
+    """Every record's highest cosine similarity to an include (rows of `features`, TF-IDF or
+    embeddings, have unit length). Kept up to date one new include at a time (one product
+    each), and recomputed only when an include is withdrawn; the first update on a review that
+    already has many includes therefore takes longer (about 5 ms per include at 50,000 records,
+    in blocks), once, on the background thread."""
 
-    def __init__(self, features: sparse.csr_matrix):
+    def __init__(self, features: sparse.csr_matrix | np.ndarray):
         self.features = features
         self.includes: set[int] = set()
-        self.best = np.zeros(features.shape[0], dtype=features.dtype)
+        self.best = self._none_yet()
+
+    def _none_yet(self) -> np.ndarray:
+        """The similarity before any include: the lowest a cosine can be (0 for TF-IDF)."""
+        low = -1.0 if isinstance(self.features, np.ndarray) else 0.0
+        return np.full(self.features.shape[0], low, dtype=self.features.dtype)
 
     def similarity(self, include_rows: np.ndarray) -> np.ndarray:
         wanted = set(int(r) for r in include_rows)
         if not self.includes <= wanted:
-            self.includes, self.best = set(), np.zeros_like(self.best)
+            self.includes, self.best = set(), self._none_yet()
         new = sorted(wanted - self.includes)
-        if len(new) <= 2:  # the usual case: one include since the last update
+        if isinstance(self.features, np.ndarray):  # embeddings: dense products
+            for start in range(0, len(new), _SIMILARITY_BLOCK):
+                block = self.features @ self.features[new[start:start + _SIMILARITY_BLOCK]].T
+                np.maximum(self.best, block.max(axis=1), out=self.best)
+        elif len(new) <= 2:  # the usual case: one include since the last update
             for r in new:
                 row = self.features[r]
                 dense = np.zeros(self.features.shape[1], dtype=self.features.dtype)

